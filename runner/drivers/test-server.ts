@@ -1,0 +1,85 @@
+/**
+ * Testing a server: the harness is the fuzzing client (Autobahn's "fuzzingclient" mode). One TCP
+ * connection per case, many cases at once.
+ */
+import type { CaseDef } from '../../cases/types.js';
+import { caseResult } from '../case-result.js';
+import type { CaseResult } from '../results.js';
+import { Session, type SessionOptions } from '../session.js';
+import { emptyTranscript } from '../transcript.js';
+import { estimateMs, memoryCost, schedule } from '../plan.js';
+import { dial } from './dial.js';
+import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
+import { randomBytes } from 'node:crypto';
+
+export interface ServerRunOptions {
+  url: string;
+  /** Report name; by default the server's `Server` header, else "UnknownServer" (as Autobahn). */
+  agent?: string;
+  cases: readonly CaseDef[];
+  /** 1-based index of each case in the whole catalogue (Autobahn's `case` field in this mode). */
+  caseIndex: (def: CaseDef) => number;
+  concurrency: number;
+  memoryBudget: number;
+  session: SessionOptions;
+  openHandshakeTimeoutMs: number;
+  /** Cases to skip for this agent (Autobahn's exclude-agent-cases). */
+  skip?: (agent: string, id: string) => boolean;
+  onResult?: (r: CaseResult) => void;
+  shouldStop?: () => boolean;
+}
+
+export class UnreachableTargetError extends Error {
+  readonly code = 'WSCONFORM_UNREACHABLE';
+}
+
+/** Connects once to check the target and learn its name; throws UnreachableTargetError if it cannot. */
+export async function probeServer(url: string, timeoutMs: number): Promise<{ serverHeader?: string }> {
+  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs });
+  if (!r.ok) {
+    const what = r.stage === 'connect' ? 'cannot connect to' : 'no WebSocket handshake with';
+    throw new UnreachableTargetError(`${what} ${url}: ${r.error}`);
+  }
+  // Leave politely: a masked close 1000, then TCP.
+  r.socket.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
+  setTimeout(() => r.socket.destroy(), 200).unref();
+  return r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
+}
+
+export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
+  const t = emptyTranscript('client', Date.now());
+  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs });
+  t.httpRequest = r.request ?? '?';
+  if (!r.ok) {
+    t.handshakeError = `${r.stage === 'connect' ? 'connect' : 'handshake'}: ${r.error}`;
+    t.wasOpenHandshakeTimeout = r.timedOut;
+    t.httpResponse = r.response || '?';
+    t.endedAtMs = Date.now() - t.startedAt;
+    return t;
+  }
+  t.httpResponse = r.response.raw;
+  t.openedAtMs = Date.now() - t.startedAt;
+  return new Session(r.socket, def, t, o.session).run(r.leftover);
+}
+
+export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[] }> {
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
+  const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
+  const url = new URL(o.url);
+  const results: CaseResult[] = [];
+  const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
+  await schedule(
+    todo,
+    memoryCost,
+    async (def) => {
+      const t = await runCaseAgainstServer(url, def, o);
+      const r = caseResult(def, t, agent, o.caseIndex(def));
+      results.push(r);
+      o.onResult?.(r);
+    },
+    { concurrency: o.concurrency, memoryBudget: o.memoryBudget, priority: estimateMs, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}) },
+  );
+  const order = new Map(o.cases.map((c, i) => [c.id, i]));
+  results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return { agent, results };
+}

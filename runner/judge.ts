@@ -1,0 +1,126 @@
+/**
+ * The verdict: a pure function of a case's expectation and a session's transcript, in Autobahn's
+ * two axes (`behavior`, `behaviorClose`) and with Autobahn's rules, so that results line up with
+ * published Autobahn reports.
+ */
+import type { CaseDef, CloseExpectation, PeerEvent } from '../cases/types.js';
+import { Behavior, CloseBehavior, type EventJson } from './results.js';
+import { eventsEqual } from './session.js';
+import type { RecordedEvent, Transcript } from './transcript.js';
+
+export interface Verdict {
+  behavior: Behavior;
+  behaviorClose: CloseBehavior;
+  result: string;
+  resultClose: string;
+}
+
+export function judge(def: CaseDef, t: Transcript): Verdict {
+  if (t.openedAtMs === null) {
+    return {
+      behavior: Behavior.FAILED,
+      behaviorClose: CloseBehavior.FAILED,
+      result: `The opening handshake failed: ${t.handshakeError ?? 'the connection was lost'}.`,
+      resultClose: 'The WebSocket opening handshake was never completed.',
+    };
+  }
+  const close = judgeClose(def.expect.close, t);
+  let v: Verdict;
+  if (def.expect.kind === 'echo') {
+    v = { ...judgeEcho(def, t), ...close };
+  } else {
+    const exp = def.expect;
+    v = { behavior: Behavior.FAILED, result: 'What the peer sent matches no expected outcome.', ...close };
+    for (const [name, list] of Object.entries(exp.outcomes) as Array<[Behavior, PeerEvent[] | undefined]>) {
+      if (list && eventsEqual(t.received, list)) {
+        v.behavior = name;
+        v.result = name === Behavior.OK ? 'What the peer sent matches the expected outcome.' : 'What the peer sent matches the tolerated (non-strict) outcome.';
+        break;
+      }
+    }
+    if (exp.close.closedByWrongEndpointIsFatal && exp.close.closedByMe !== t.closedByMe) {
+      v.behavior = Behavior.FAILED;
+      v.result = exp.close.closedByMe ? 'The peer closed when the harness was meant to.' : 'The peer never failed the connection: the harness had to close it, so the peer did not detect the problem.';
+    }
+    if (exp.wrongCodeFails && v.behaviorClose === CloseBehavior.WRONG_CODE) {
+      v.behavior = Behavior.FAILED;
+      v.result = v.resultClose;
+    }
+    if (exp.sentFrames) {
+      const got = Object.fromEntries(Object.keys(exp.sentFrames).map((op) => [op, t.txFrameStats[op] ?? 0]));
+      if (Object.entries(exp.sentFrames).some(([op, n]) => got[op] !== n)) {
+        v.behavior = Behavior.FAILED;
+        v.result = `The harness sent frames ${JSON.stringify(got)} instead of ${JSON.stringify(exp.sentFrames)}.`;
+      }
+    }
+    if (exp.informational) {
+      const what = v.behavior === Behavior.OK ? 'The peer processed the message before the close.' : v.behavior === Behavior.NON_STRICT ? 'The peer processed the close before the message could be returned.' : v.result;
+      v = { behavior: Behavior.INFORMATIONAL, behaviorClose: CloseBehavior.INFORMATIONAL, result: what, resultClose: `${v.resultClose} (informational)` };
+    }
+  }
+  if (t.timedOutWaitingFor && v.behavior === Behavior.FAILED) v.result += ` The case time limit was reached while waiting for ${t.timedOutWaitingFor}.`;
+  if (t.violations.length > 0 && v.behavior === Behavior.FAILED) v.result += ` Protocol violation by the peer: ${t.violations[0]!.message}.`;
+  return v;
+}
+
+function judgeEcho(def: CaseDef, t: Transcript): Pick<Verdict, 'behavior' | 'result'> {
+  const echo = t.echo;
+  const step = def.steps.find((s) => s.do === 'echo');
+  const seconds = step && step.do === 'echo' ? step.rounds.timeoutMs / 1000 : 0;
+  if (!echo) return { behavior: Behavior.FAILED, result: 'The case never started sending.' };
+  if (echo.unimplemented) return { behavior: Behavior.UNIMPLEMENTED, result: 'permessage-deflate was not negotiated, so the case does not apply.' };
+  if (echo.mismatch) return { behavior: Behavior.FAILED, result: `Wrong echo: ${echo.mismatch}.` };
+  if (echo.matched === echo.count) return { behavior: Behavior.OK, result: echo.count === 1 ? 'The message came back with the right type and length.' : `All ${echo.count} echoes came back correct.` };
+  return {
+    behavior: Behavior.FAILED,
+    result: echo.count === 1 ? `No echo within ${seconds} s.` : `Only ${echo.matched} of ${echo.count} echoes arrived within ${seconds} s.`,
+  };
+}
+
+function judgeClose(exp: CloseExpectation, t: Transcript): Pick<Verdict, 'behaviorClose' | 'resultClose'> {
+  if (exp.closedByMe !== t.closedByMe) {
+    return {
+      behaviorClose: CloseBehavior.FAILED,
+      resultClose: exp.closedByMe
+        ? 'The peer started the close, but the harness was meant to.'
+        : 'The harness had to close the connection: the peer was meant to fail it.',
+    };
+  }
+  if (exp.requireClean && !t.wasClean) {
+    return { behaviorClose: CloseBehavior.UNCLEAN, resultClose: `The connection had to end with a clean closing handshake, but ${t.wasNotCleanReason ?? 'it did not'}.` };
+  }
+  if (t.remoteCloseCode !== null && !exp.codes.includes(t.remoteCloseCode)) {
+    return { behaviorClose: CloseBehavior.WRONG_CODE, resultClose: `The peer closed with ${t.remoteCloseCode}; expected ${exp.codes.join(' or ')} or no code.` };
+  }
+  if (t.role === 'client' && t.droppedByMe) {
+    return { behaviorClose: CloseBehavior.FAILED_BY_CLIENT, resultClose: 'The harness had to close TCP; the server should close it after the closing handshake.' };
+  }
+  return { behaviorClose: CloseBehavior.OK, resultClose: 'The connection was closed properly.' };
+}
+
+/** Autobahn's JSON form of events: payloads as UTF-8 text, cut to 64 bytes, or 0x-hex when not text. */
+export function eventJson(e: RecordedEvent | PeerEvent): EventJson {
+  if (e.type === 'timeout') return ['timeout', e.tag];
+  if (e.type === 'pong') return ['pong', payloadText(e.payload)];
+  if ('length' in e && e.payload === null) return ['message', `<${e.length} bytes, sha1 ${e.sha1}>`, e.binary];
+  return ['message', payloadText(e.payload!), e.binary];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function payloadText(b: Buffer): string {
+  const cut = b.length > 60 ? b.subarray(0, 64) : b;
+  let s: string;
+  try {
+    s = utf8.decode(cut);
+  } catch {
+    try {
+      // A cut may land inside a code point of otherwise valid text.
+      s = b.length > 60 ? new TextDecoder().decode(cut) : '0x' + cut.toString('hex');
+      if (b.length > 60 && s.includes('\uFFFD')) s = '0x' + cut.toString('hex');
+    } catch {
+      s = '0x' + cut.toString('hex');
+    }
+  }
+  return b.length > 60 ? s + ' ...' : s;
+}

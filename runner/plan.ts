@@ -1,0 +1,97 @@
+/**
+ * Selecting cases (Autobahn's pattern rules) and running them concurrently under a memory budget,
+ * with results streamed as each case finishes. Results never depend on the concurrency: each case
+ * has its own connection and its own timers.
+ */
+import type { CaseDef } from '../cases/types.js';
+
+/** Autobahn's case patterns: exact IDs, or `*` wildcards matched at the start of the ID. */
+export function patternMatcher(pattern: string, anchored = false): (id: string) => boolean {
+  if (!pattern.includes('*')) return (id) => id === pattern;
+  const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const re = new RegExp(anchored ? `^${body}$` : `^${body}`);
+  return (id) => re.test(id);
+}
+
+/** Splits "1.*,6.4.*" or repeated options into patterns. */
+export function splitPatterns(values: string | string[] | undefined): string[] {
+  if (values === undefined) return [];
+  return (Array.isArray(values) ? values : [values]).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export interface Selection {
+  cases: string[];
+  exclude: string[];
+}
+
+/** (cases − exclude), in catalogue order (which is Autobahn's numeric order for numeric IDs). */
+export function selectCases(catalogue: readonly CaseDef[], sel: Selection): CaseDef[] {
+  const include = (sel.cases.length > 0 ? sel.cases : ['*']).map((p) => patternMatcher(p));
+  const exclude = sel.exclude.map((p) => patternMatcher(p));
+  return catalogue.filter((c) => include.some((m) => m(c.id)) && !exclude.some((m) => m(c.id)));
+}
+
+/** Patterns that select nothing, to warn about typos. */
+export function unmatchedPatterns(catalogue: readonly CaseDef[], patterns: string[]): string[] {
+  return patterns.filter((p) => {
+    const m = patternMatcher(p);
+    return !catalogue.some((c) => m(c.id));
+  });
+}
+
+export interface ScheduleOptions {
+  concurrency: number;
+  /** Bytes of case cost allowed in flight at once (big messages are held in memory while echoed). */
+  memoryBudget: number;
+  /** Stop starting new cases (e.g. after SIGINT or the run deadline). */
+  shouldStop?: () => boolean;
+}
+
+/** A rough guess of how long a case takes against a healthy local target, to start long ones first. */
+export function estimateMs(def: CaseDef): number {
+  let ms = 0;
+  for (const step of def.steps) {
+    if (step.do === 'wait') ms += step.ms;
+    if (step.do === 'echo') ms += step.rounds.count * 0.3 + (def.cost ?? 0) / 50_000 + (step.rounds.chop ? (def.cost ?? 0) / step.rounds.chop / 50 : 0);
+  }
+  return ms;
+}
+
+/** Bytes a case holds in memory at its peak: the message being sent, its encoding and the echo. */
+export function memoryCost(def: CaseDef): number {
+  return (def.cost ?? 0) * 3;
+}
+
+/**
+ * Runs `task` for every item, at most `concurrency` at once and within the memory budget. Items
+ * with the highest priority (the longest expected duration) start first, so that long waits and
+ * transfers overlap the many short cases instead of trailing after them.
+ */
+export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number }): Promise<void> {
+  const queue = [...items].map((item, i) => ({ item, i, c: Math.min(cost(item), o.memoryBudget), p: o.priority ? o.priority(item) : 0 }));
+  queue.sort((a, b) => b.p - a.p || a.i - b.i);
+  let running = 0;
+  let inFlight = 0;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      if (o.shouldStop?.()) queue.length = 0;
+      while (queue.length > 0 && running < Math.max(1, o.concurrency)) {
+        // The heaviest item that fits; a single item always fits when nothing else runs.
+        const idx = queue.findIndex((q) => running === 0 || inFlight + q.c <= o.memoryBudget);
+        if (idx < 0) break;
+        const { item, c } = queue.splice(idx, 1)[0]!;
+        running++;
+        inFlight += c;
+        task(item)
+          .catch(() => undefined)
+          .finally(() => {
+            running--;
+            inFlight -= c;
+            pump();
+          });
+      }
+      if (running === 0 && queue.length === 0) resolve();
+    };
+    pump();
+  });
+}

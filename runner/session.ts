@@ -1,0 +1,624 @@
+/**
+ * A session plays one case on one open WebSocket connection and records a transcript: every byte
+ * and frame both ways with timestamps, the peer's messages and pongs, violations, who closed and
+ * how TCP ended. It never decides pass or fail (that is the judge's job), but it does behave like
+ * Autobahn's fuzzing peer where a verdict depends on it: pings are answered, a peer's close is
+ * answered with 1000, and the timers (kill, close, closing handshake, server drop) are Autobahn's.
+ */
+import type { Socket } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, WriteMode } from '../cases/types.js';
+import { applyMask, closePayload, encodeFrame, encodeHeader, Opcode } from './wire/frame.js';
+import { FrameDecoder, type DecodedFrame } from './wire/decoder.js';
+import { MessageReader, type MessageInflater, type Violation } from './wire/reader.js';
+import type { WireEntry } from './results.js';
+import { MAX_KEPT_PAYLOAD, type RecordedEvent, type Transcript } from './transcript.js';
+
+export interface SessionOptions {
+  /** Autobahn's failByDrop: fail the connection by dropping TCP instead of a close handshake. */
+  failByDrop: boolean;
+  /** Largest message (and frame) accepted from the peer. */
+  maxMessageSize: number;
+  /** Hard limit for the whole case; the session drops the connection when it is reached. */
+  caseTimeoutMs: number;
+  closeHandshakeTimeoutMs: number;
+  serverDropTimeoutMs: number;
+  /** Largest number of wire log lines kept per case. */
+  maxWirelogEntries: number;
+  /** Largest number of peer events recorded (a flooding peer is failed beyond it). */
+  maxEvents: number;
+  /** Masking keys for client frames; random by default. */
+  maskKey?: () => Buffer;
+}
+
+export const defaultSessionOptions: SessionOptions = {
+  failByDrop: false,
+  maxMessageSize: 64 * 1024 * 1024,
+  caseTimeoutMs: 60_000,
+  closeHandshakeTimeoutMs: 1000,
+  serverDropTimeoutMs: 1000,
+  maxWirelogEntries: 4000,
+  maxEvents: 10_000,
+};
+
+/** A negotiated per-message compression, both ways. */
+export interface MessageCompressor {
+  deflate(payload: Buffer): Promise<Buffer>;
+  inflater: MessageInflater;
+  description: string;
+}
+
+type State = 'OPEN' | 'CLOSING' | 'CLOSED';
+
+const LOG_BYTES = 64;
+
+export class Session {
+  private readonly socket: Socket;
+  private readonly def: CaseDef;
+  private readonly opts: SessionOptions;
+  private readonly t: Transcript;
+  private readonly masking: boolean;
+  private readonly decoder: FrameDecoder;
+  private readonly reader: MessageReader;
+  private readonly compressor: MessageCompressor | null;
+  private readonly t0: number;
+  private state: State = 'OPEN';
+  private timers = new Set<NodeJS.Timeout>();
+  private closeHandshakeTimer: NodeJS.Timeout | null = null;
+  private wirelogOn = true;
+  private encoded = new WeakMap<CaseFrame, { header: number; bytes: Buffer }>();
+  private currentStep = 'the peer to open';
+  private echoRounds: EchoRounds | null = null;
+  private lastSent: BulkMessage | null = null;
+  private done!: () => void;
+  private readonly finished: Promise<void>;
+
+  constructor(socket: Socket, def: CaseDef, transcript: Transcript, opts: SessionOptions, compressor: MessageCompressor | null = null) {
+    this.socket = socket;
+    this.def = def;
+    this.t = transcript;
+    this.opts = opts;
+    this.masking = transcript.role === 'client';
+    this.compressor = compressor;
+    this.t0 = transcript.startedAt;
+    this.decoder = new FrameDecoder({ maxPayload: opts.maxMessageSize });
+    this.reader = new MessageReader({ expectMasked: transcript.role === 'server', maxMessageSize: opts.maxMessageSize, inflater: compressor?.inflater ?? null });
+    this.finished = new Promise((resolve) => (this.done = resolve));
+    if (compressor) transcript.deflate = compressor.description;
+  }
+
+  /** Plays the case. `leftover` holds bytes that arrived together with the end of the handshake. */
+  async run(leftover: Buffer): Promise<Transcript> {
+    const s = this.socket;
+    s.setNoDelay(true);
+    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') this.t.tcpEnd = this.t.tcpEnd === 'unknown' ? 'peer-reset' : this.t.tcpEnd;
+      this.note(`socket error: ${e.code ?? e.message}`);
+    });
+    s.on('end', () => {
+      if (this.t.tcpEnd === 'unknown') this.t.tcpEnd = 'peer-fin';
+    });
+    s.on('close', () => this.onConnectionLost());
+    if (s.destroyed) this.onConnectionLost();
+    const cap = setTimeout(() => this.onCaseTimeout(), this.opts.caseTimeoutMs);
+    this.timers.add(cap);
+    if (leftover.length > 0) this.onData(leftover);
+    s.resume();
+    this.playSteps(this.def.steps).catch((e: unknown) => {
+      this.note(`harness error while sending: ${e instanceof Error ? e.message : String(e)}`);
+      this.drop();
+    });
+    await this.finished;
+    return this.t;
+  }
+
+  // ---- the program --------------------------------------------------------------------------
+
+  private async playSteps(steps: Step[]): Promise<void> {
+    for (const step of steps) {
+      if (this.isClosed()) return;
+      switch (step.do) {
+        case 'send':
+          this.currentStep = 'the peer to react to the frames sent';
+          await this.sendFrames(step.frames, step.write ?? 'together');
+          break;
+        case 'close':
+          this.sendCloseFrame(step.code ?? null, step.reason ? Buffer.from(step.reason) : null, false);
+          break;
+        case 'wait': {
+          this.currentStep = `a ${step.ms} ms pause${step.tag ? ` (${step.tag})` : ''}`;
+          this.note(`pause ${step.ms} ms${step.tag ? ` [${step.tag}]` : ''}`);
+          await this.sleep(step.ms);
+          if (this.isClosed()) return;
+          if (step.tag !== undefined) {
+            if (this.state !== 'OPEN') return;
+            this.t.received.push({ type: 'timeout', tag: step.tag });
+          }
+          break;
+        }
+        case 'killAfter':
+          this.later(step.ms, () => {
+            this.note('kill timer fired: the peer did not close in time');
+            this.failConnection(1001, 'Going Away');
+          });
+          break;
+        case 'closeAfter':
+          this.later(step.ms, () => {
+            this.note('close timer fired');
+            this.sendCloseFrame(null, null, false);
+          });
+          break;
+        case 'echo':
+          await this.startEcho(step.rounds);
+          break;
+      }
+    }
+    this.currentStep = this.state === 'OPEN' ? 'the peer to answer or close' : 'the closing handshake';
+  }
+
+  private async sendFrames(frames: CaseFrame[], write: WriteMode): Promise<void> {
+    if (write === 'together') {
+      const parts = frames.map((f) => this.encode(f).bytes);
+      this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      return;
+    }
+    if (write === 'each') {
+      for (const f of frames) {
+        if (this.isClosed()) return;
+        this.write(this.encode(f).bytes);
+        await tick();
+      }
+      return;
+    }
+    if ('chop' in write) {
+      for (const f of frames) {
+        const bytes = this.encode(f).bytes;
+        for (let at = 0; at < bytes.length; at += write.chop) {
+          if (this.isClosed()) return;
+          this.write(bytes.subarray(at, at + write.chop), false);
+          await tick();
+        }
+      }
+      return;
+    }
+    // A slice of one frame, in payload coordinates; from = 0 includes the header.
+    const f = frames[0]!;
+    const { header, bytes } = this.encode(f, write.slice[0] === 0);
+    const [from, to] = write.slice;
+    this.write(bytes.subarray(from === 0 ? 0 : header + from, header + to), false);
+  }
+
+  /** Encodes a case frame with the role's masking; logs it once. Slices of one frame reuse one encoding. */
+  private encode(f: CaseFrame, log = true): { header: number; bytes: Buffer } {
+    const cached = this.encoded.get(f);
+    if (cached) return cached;
+    const masked = f.masked ?? this.masking;
+    const mask = masked ? this.newMask() : null;
+    const bytes = encodeFrame({ ...f, mask });
+    const header = bytes.length - (f.payload?.length ?? 0);
+    const e = { header, bytes };
+    this.encoded.set(f, e);
+    if (log) this.logFrame('tx', f.opcode, f.fin ?? true, f.rsv ?? 0, masked, f.payload ?? Buffer.alloc(0));
+    this.countTxFrame(f.opcode, f.payload?.length ?? 0);
+    return e;
+  }
+
+  private newMask(): Buffer {
+    return this.opts.maskKey ? this.opts.maskKey() : randomMask();
+  }
+
+  // ---- bulk echo rounds (9.x, 12.x, 13.x) -------------------------------------------------------
+
+  private async startEcho(rounds: EchoRounds): Promise<void> {
+    this.echoRounds = rounds;
+    this.t.echo = { count: rounds.count, sent: 0, matched: 0, mismatch: null, unimplemented: false };
+    if (rounds.deflate && !this.compressor) {
+      this.t.echo.unimplemented = true;
+      this.note('permessage-deflate was not negotiated: the case is not applicable');
+      this.sendCloseFrame(1000, null, false);
+      return;
+    }
+    this.currentStep = `echo 1 of ${rounds.count}`;
+    this.later(rounds.timeoutMs, () => {
+      this.note(`case timer fired after ${rounds.timeoutMs} ms`);
+      this.sendCloseFrame(null, null, false);
+    });
+    this.setWirelog(false);
+    await this.sendEchoMessage(0);
+  }
+
+  private async sendEchoMessage(i: number): Promise<void> {
+    const rounds = this.echoRounds!;
+    const echo = this.t.echo!;
+    if (this.state !== 'OPEN') return;
+    const msg = rounds.message(i);
+    echo.sent = i + 1;
+    this.currentStep = `echo ${i + 1} of ${rounds.count}`;
+    let data = msg.payload;
+    let rsv = 0;
+    if (rounds.deflate && this.compressor) {
+      data = await this.compressor.deflate(msg.payload);
+      rsv = 4;
+      if (this.state !== 'OPEN') return;
+    }
+    const opcode = msg.binary ? Opcode.binary : Opcode.text;
+    const size = rounds.fragmentSize && rounds.fragmentSize > 0 ? rounds.fragmentSize : Math.max(data.length, 1);
+    const nFrames = Math.max(1, Math.ceil(data.length / size));
+    const maskBytes = this.masking ? 4 : 0;
+    const headerFor = (len: number): number => 2 + (len <= 125 ? 0 : len <= 0xffff ? 2 : 8) + maskBytes;
+    let total = 0;
+    for (let k = 0; k < nFrames; k++) total += headerFor(Math.min(size, data.length - k * size)) + Math.min(size, data.length - k * size);
+    const bytes = Buffer.allocUnsafe(total);
+    let pos = 0;
+    for (let k = 0; k < nFrames; k++) {
+      const at = k * size;
+      const payload = data.subarray(at, Math.min(at + size, data.length));
+      const first = k === 0;
+      const mask = this.masking ? this.newMask() : null;
+      const header = encodeHeader({ opcode: first ? opcode : Opcode.continuation, fin: k === nFrames - 1, rsv: first ? rsv : 0, mask }, payload.length);
+      pos += header.copy(bytes, pos);
+      payload.copy(bytes, pos);
+      if (mask) applyMask(bytes.subarray(pos, pos + payload.length), mask);
+      pos += payload.length;
+      this.countTxFrame(first ? opcode : Opcode.continuation, payload.length);
+    }
+    this.lastSent = msg;
+    this.t.traffic.txApp += msg.payload.length;
+    this.t.traffic.txMessages++;
+    if (rounds.chop) {
+      for (let at = 0; at < bytes.length; at += rounds.chop) {
+        if (this.isClosed()) return;
+        this.write(bytes.subarray(at, at + rounds.chop), false);
+        await tick();
+      }
+    } else {
+      this.write(bytes);
+    }
+  }
+
+  private onEchoMessage(binary: boolean, payload: Buffer): void {
+    const rounds = this.echoRounds!;
+    const echo = this.t.echo!;
+    const sent = this.lastSent!;
+    let problem: string | null = null;
+    if (binary !== sent.binary) problem = `expected a ${sent.binary ? 'binary' : 'text'} message, got ${binary ? 'binary' : 'text'}`;
+    else if (payload.length !== sent.payload.length) problem = `expected ${sent.payload.length} bytes, got ${payload.length}`;
+    else if (rounds.compare === 'content' && !payload.equals(sent.payload)) problem = 'the payload differs from what was sent';
+    if (problem) {
+      echo.mismatch = `echo ${echo.sent}: ${problem}`;
+      this.setWirelog(true);
+      this.sendCloseFrame(1000, null, false);
+      return;
+    }
+    echo.matched++;
+    if (echo.sent < rounds.count) {
+      this.sendEchoMessage(echo.sent).catch((e: unknown) => {
+        this.note(`harness error while sending: ${e instanceof Error ? e.message : String(e)}`);
+        this.drop();
+      });
+    } else {
+      this.setWirelog(true);
+      this.currentStep = 'the closing handshake';
+      this.sendCloseFrame(1000, null, false);
+    }
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  private onData(data: Buffer): void {
+    if (this.isClosed()) return;
+    this.t.traffic.rxWire += data.length;
+    this.count(this.t.rxOctetStats, data.length);
+    if (this.wirelogOn) this.log({ t: this.now(), kind: 'octets', dir: 'rx', length: data.length, hex: data.subarray(0, LOG_BYTES).toString('hex'), truncated: data.length > LOG_BYTES });
+    const frames = this.decoder.push(data);
+    for (const f of frames) {
+      this.onFrame(f);
+      if (this.isClosed()) return;
+    }
+    const err = this.decoder.error;
+    if (err && !this.t.violations.some((v) => v.code === err.code)) {
+      this.onViolation({ code: err.code, closeCode: err.closeCode, message: err.message });
+    }
+  }
+
+  private onFrame(f: DecodedFrame): void {
+    this.count(this.t.rxFrameStats, f.opcode);
+    this.t.traffic.rxFrames++;
+    this.t.traffic.rxWsPayload += f.payload.length;
+    this.logFrame('rx', f.opcode, f.fin, f.rsv, f.masked, f.payload);
+    for (const ev of this.reader.push(f)) {
+      switch (ev.type) {
+        case 'message':
+          this.t.traffic.rxMessages++;
+          this.t.traffic.rxApp += ev.payload.length;
+          if (ev.compressed && this.wirelogOn) this.note(`decoded message: ${ev.payload.length} bytes from ${ev.wireLength} compressed`);
+          if (this.echoRounds && this.t.echo) {
+            if (this.state === 'OPEN') this.onEchoMessage(ev.binary, ev.payload);
+          } else {
+            this.record({
+              type: 'message',
+              binary: ev.binary,
+              length: ev.payload.length,
+              payload: ev.payload.length <= MAX_KEPT_PAYLOAD ? ev.payload : null,
+              sha1: ev.payload.length <= MAX_KEPT_PAYLOAD ? null : sha1(ev.payload),
+            });
+          }
+          break;
+        case 'ping':
+          if (this.state === 'OPEN') this.sendControl(Opcode.pong, ev.payload);
+          break;
+        case 'pong':
+          this.record({ type: 'pong', payload: ev.payload });
+          break;
+        case 'close':
+          this.onCloseFrame(ev.code, ev.reason);
+          break;
+        case 'violation':
+          if (f.opcode === Opcode.close && f.payload.length >= 2) {
+            // Autobahn keeps the code of a close frame it rejects; the judge then sees a wrong code.
+            this.t.remoteCloseCode = f.payload.readUInt16BE(0);
+          }
+          this.onViolation(ev.violation);
+          break;
+      }
+      if (this.isClosed()) return;
+    }
+  }
+
+  private record(e: RecordedEvent): void {
+    if (this.t.received.length >= this.opts.maxEvents) {
+      if (!this.t.violations.some((v) => v.code === 'WS_ERR_FLOOD')) {
+        this.t.violations.push({ code: 'WS_ERR_FLOOD', closeCode: 1008, message: `more than ${this.opts.maxEvents} messages/pongs: stopped recording` });
+        this.failConnection(1008, 'too many messages');
+      }
+      return;
+    }
+    this.t.received.push(e);
+    this.finishWhenDone();
+  }
+
+  /** Autobahn closes as soon as what arrived equals every expected outcome, when it is meant to close. */
+  private finishWhenDone(): void {
+    const exp = this.def.expect;
+    if (exp.kind !== 'events' || exp.informational || !exp.close.closedByMe) return;
+    const lists = Object.values(exp.outcomes).filter((l): l is PeerEvent[] => l !== undefined);
+    if (lists.every((l) => eventsEqual(this.t.received, l))) this.sendCloseFrame(exp.close.codes[0] ?? 1000, null, false);
+  }
+
+  private onViolation(v: Violation): void {
+    this.t.violations.push(v);
+    this.note(`protocol violation by the peer: ${v.code}: ${v.message}`);
+    this.failConnection(v.closeCode, v.message.slice(0, 120));
+    // Nothing more can be read after a framing error: stop waiting for a close reply we cannot parse.
+    if (this.decoder.error && !this.isClosed()) this.later(this.opts.closeHandshakeTimeoutMs, () => this.drop());
+  }
+
+  private onCloseFrame(code: number | null, reason: Buffer | null): void {
+    this.t.remoteCloseCode = code;
+    this.t.remoteCloseReason = reason;
+    if (this.state === 'CLOSING') {
+      // The reply to our close.
+      if (this.closeHandshakeTimer) {
+        clearTimeout(this.closeHandshakeTimer);
+        this.closeHandshakeTimer = null;
+      }
+      this.t.wasClean = true;
+      this.afterCloseHandshake();
+    } else if (this.state === 'OPEN') {
+      this.t.wasClean = true;
+      this.sendCloseFrame(1000, null, true);
+      this.afterCloseHandshake();
+    }
+  }
+
+  /** A server drops TCP at once; a client waits for the server to do it (RFC 6455 §7.1.1). */
+  private afterCloseHandshake(): void {
+    if (this.t.role === 'server') {
+      this.drop(false);
+      return;
+    }
+    this.currentStep = 'the server to close TCP';
+    this.later(this.opts.serverDropTimeoutMs, () => {
+      this.t.wasClean = false;
+      this.t.wasNotCleanReason = 'the server did not close the TCP connection after the closing handshake';
+      this.t.wasServerConnectionDropTimeout = true;
+      this.drop();
+    });
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  private sendCloseFrame(code: number | null, reason: Buffer | null, isReply: boolean): void {
+    if (this.state !== 'OPEN') return;
+    const payload = code === null ? (reason ?? Buffer.alloc(0)) : closePayload(code, reason);
+    this.sendControl(Opcode.close, payload);
+    this.state = 'CLOSING';
+    this.t.closedByMe = !isReply;
+    this.t.localCloseCode = code;
+    this.t.localCloseReason = reason;
+    this.currentStep = 'the peer to answer the close frame';
+    if (!isReply) {
+      this.closeHandshakeTimer = this.later(this.opts.closeHandshakeTimeoutMs, () => {
+        this.t.wasClean = false;
+        this.t.wasNotCleanReason = 'the peer did not answer the close frame in time';
+        this.t.wasCloseHandshakeTimeout = true;
+        this.note('closing handshake timed out');
+        this.drop();
+      });
+    }
+  }
+
+  private failConnection(code: number, reason: string): void {
+    if (this.isClosed()) return;
+    this.t.failedByMe = true;
+    if (this.opts.failByDrop) {
+      this.t.wasClean = false;
+      this.t.wasNotCleanReason = 'the harness failed the connection by dropping TCP';
+      this.drop();
+    } else if (this.state !== 'CLOSING') {
+      this.sendCloseFrame(code, Buffer.from(reason, 'utf8').subarray(0, 123), false);
+    } else {
+      this.drop();
+    }
+  }
+
+  /** Closes TCP from our side. `abort` resets at once; otherwise pending writes are flushed first. */
+  private drop(abort = true): void {
+    if (this.isClosed()) return;
+    this.t.droppedByMe = true;
+    this.state = 'CLOSED';
+    if (this.t.tcpEnd === 'unknown') this.t.tcpEnd = 'harness';
+    if (abort) this.socket.destroy();
+    else {
+      this.socket.end();
+      // A peer that never reads must not keep the socket (and the case) alive.
+      this.later(this.opts.closeHandshakeTimeoutMs, () => this.socket.destroy());
+    }
+  }
+
+  private onCaseTimeout(): void {
+    this.t.timedOutWaitingFor = this.currentStep;
+    this.note(`case time limit (${this.opts.caseTimeoutMs} ms) reached while waiting for ${this.currentStep}`);
+    if (!this.isClosed()) {
+      this.t.wasNotCleanReason ??= 'the case time limit was reached';
+      this.drop();
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  private onConnectionLost(): void {
+    if (this.t.endedAtMs !== 0) return;
+    if (!this.isClosed()) {
+      this.state = 'CLOSED';
+      if (!this.t.wasClean && this.t.wasNotCleanReason === null) {
+        this.t.wasNotCleanReason = 'the peer dropped the TCP connection without a closing handshake';
+      }
+    }
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.t.endedAtMs = this.now();
+    this.socket.removeAllListeners('data');
+    this.done();
+  }
+
+  // ---- writing and logging ------------------------------------------------------------------
+
+  private sendControl(opcode: number, payload: Buffer): void {
+    const mask = this.masking ? this.newMask() : null;
+    this.logFrame('tx', opcode, true, 0, mask !== null, payload);
+    this.countTxFrame(opcode, payload.length);
+    this.write(encodeFrame({ opcode, payload, mask }));
+  }
+
+  private write(bytes: Buffer, _together = true): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.t.traffic.txWire += bytes.length;
+    this.count(this.t.txOctetStats, bytes.length);
+    if (this.wirelogOn) this.log({ t: this.now(), kind: 'octets', dir: 'tx', length: bytes.length, hex: bytes.subarray(0, LOG_BYTES).toString('hex'), truncated: bytes.length > LOG_BYTES });
+    this.socket.write(bytes);
+  }
+
+  private countTxFrame(opcode: number, payloadLength: number): void {
+    this.count(this.t.txFrameStats, opcode);
+    this.t.traffic.txFrames++;
+    this.t.traffic.txWsPayload += payloadLength;
+  }
+
+  private logFrame(dir: 'rx' | 'tx', opcode: number, fin: boolean, rsv: number, masked: boolean, payload: Uint8Array): void {
+    if (!this.wirelogOn) return;
+    const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, LOG_BYTES));
+    this.log({ t: this.now(), kind: 'frame', dir, opcode, fin, rsv, masked, length: payload.length, hex: head.toString('hex'), text: head.toString('utf8'), truncated: payload.length > LOG_BYTES });
+  }
+
+  private note(text: string): void {
+    this.log({ t: this.now(), kind: 'note', text });
+  }
+
+  private log(e: WireEntry): void {
+    const max = this.opts.maxWirelogEntries;
+    if (this.t.wirelog.length < max) this.t.wirelog.push(e);
+    else if (this.t.wirelog.length === max) this.t.wirelog.push({ t: e.t, kind: 'note', text: `wire log truncated after ${max} lines` });
+  }
+
+  private setWirelog(on: boolean): void {
+    if (on === this.wirelogOn) return;
+    if (!on) this.note('wire log paused for the bulk transfer');
+    this.wirelogOn = on;
+    if (on) this.note('wire log resumed');
+  }
+
+  private count(stats: Record<string, number>, key: number): void {
+    const k = String(key);
+    stats[k] = (stats[k] ?? 0) + 1;
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'CLOSED';
+  }
+
+  private now(): number {
+    return Math.round((Date.now() - this.t0) * 1000) / 1000;
+  }
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.isClosed() || fn === this.onCaseTimeout) fn();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+      // A connection lost mid-pause ends the pause too.
+      void this.finished.then(() => resolve());
+    });
+  }
+}
+
+/** Masking keys come from a pool of random bytes: one getrandom call per 16384 frames, not per frame. */
+let maskPool = Buffer.alloc(0);
+let maskAt = 0;
+function randomMask(): Buffer {
+  if (maskAt + 4 > maskPool.length) {
+    maskPool = randomBytes(65536);
+    maskAt = 0;
+  }
+  maskAt += 4;
+  return maskPool.subarray(maskAt - 4, maskAt);
+}
+
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export function sha1(b: Uint8Array): string {
+  return createHash('sha1').update(b).digest('hex');
+}
+
+/** Exact comparison of recorded events with expected ones: same order, types and bytes. */
+export function eventsEqual(received: readonly RecordedEvent[], expected: readonly PeerEvent[]): boolean {
+  if (received.length !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) {
+    const r = received[i]!;
+    const e = expected[i]!;
+    if (r.type !== e.type) return false;
+    if (e.type === 'timeout') {
+      if (r.type !== 'timeout' || r.tag !== e.tag) return false;
+    } else if (e.type === 'pong') {
+      if (r.type !== 'pong' || !r.payload.equals(e.payload)) return false;
+    } else {
+      if (r.type !== 'message' || r.binary !== e.binary || r.length !== e.payload.length) return false;
+      if (r.payload ? !r.payload.equals(e.payload) : r.sha1 !== sha1(e.payload)) return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,190 @@
+/**
+ * Incremental frame decoder (RFC 6455 §5.2). It takes bytes as they arrive, in any chunking,
+ * and never throws on what a peer sends: a header it cannot accept becomes a typed error and the
+ * decoder stops. Only framing is checked here; what frames mean is the MessageReader's job.
+ */
+import { constants } from 'node:buffer';
+import { applyMask, type LengthEncoding } from './frame.js';
+
+export interface DecodedFrame {
+  fin: boolean;
+  rsv: number;
+  opcode: number;
+  masked: boolean;
+  mask: Buffer | null;
+  /** Unmasked payload. */
+  payload: Buffer;
+  lengthEncoding: LengthEncoding;
+  /** True when the length used more bytes than needed (the RFC requires the minimal form). */
+  nonMinimalLength: boolean;
+}
+
+export type DecodeErrorCode = 'WS_ERR_LENGTH_MSB_SET' | 'WS_ERR_FRAME_TOO_LARGE';
+
+export interface DecodeError {
+  code: DecodeErrorCode;
+  /** Close status to fail the connection with. */
+  closeCode: number;
+  message: string;
+}
+
+export interface DecoderOptions {
+  /** Largest frame payload accepted; a longer declared length is an error before any allocation. */
+  maxPayload: number;
+}
+
+const HEADER_MAX = 14;
+
+export class FrameDecoder {
+  private readonly maxPayload: number;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private header: Omit<DecodedFrame, 'payload'> | null = null;
+  private payloadLength = 0;
+  private payload: Buffer | null = null;
+  private payloadFilled = 0;
+  private failure: DecodeError | null = null;
+
+  constructor(options: DecoderOptions) {
+    // A payload no Buffer can hold is too large whatever the option says; allocating it would throw.
+    this.maxPayload = Math.min(options.maxPayload, constants.MAX_LENGTH);
+  }
+
+  get error(): DecodeError | null {
+    return this.failure;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get pendingBytes(): number {
+    return this.buffered + this.payloadFilled;
+  }
+
+  /** Feeds bytes and returns every frame they complete. After an error it returns nothing. */
+  push(data: Buffer): DecodedFrame[] {
+    const out: DecodedFrame[] = [];
+    if (this.failure) return out;
+    if (data.length > 0) {
+      this.chunks.push(data);
+      this.buffered += data.length;
+    }
+    for (;;) {
+      if (this.header === null) {
+        if (!this.readHeader()) break;
+      }
+      if (this.header !== null) {
+        if (!this.fillPayload()) break;
+        const payload = this.payload ?? Buffer.alloc(0);
+        if (this.header.mask) applyMask(payload, this.header.mask);
+        out.push({ ...this.header, payload });
+        this.header = null;
+        this.payload = null;
+        this.payloadFilled = 0;
+      }
+    }
+    return out;
+  }
+
+  private readHeader(): boolean {
+    if (this.buffered < 2) return false;
+    const head = this.peek(Math.min(HEADER_MAX, this.buffered));
+    const b0 = head[0]!, b1 = head[1]!;
+    const masked = (b1 & 0x80) !== 0;
+    const len7 = b1 & 0x7f;
+    const extra = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+    const size = 2 + extra + (masked ? 4 : 0);
+    if (this.buffered < size) return false;
+    let length = len7;
+    let encoding: LengthEncoding = 7;
+    if (len7 === 126) {
+      length = head.readUInt16BE(2);
+      encoding = 16;
+    } else if (len7 === 127) {
+      const big = head.readBigUInt64BE(2);
+      if (big >> 63n) return this.fail('WS_ERR_LENGTH_MSB_SET', 1002, 'the most significant bit of a 64-bit payload length is set');
+      // Number() may round above 2^53, but the limit is a Buffer size, well below that.
+      length = Number(big);
+      encoding = 64;
+    }
+    if (length > this.maxPayload) {
+      const declared = encoding === 64 ? head.readBigUInt64BE(2) : length;
+      return this.fail('WS_ERR_FRAME_TOO_LARGE', 1009, `frame declares ${declared} payload bytes, over the limit of ${this.maxPayload}`);
+    }
+    const nonMinimal = encoding === 16 ? length <= 125 : encoding === 64 ? length <= 0xffff : false;
+    const mask = masked ? Buffer.from(head.subarray(2 + extra, 2 + extra + 4)) : null;
+    this.consume(size);
+    this.header = {
+      fin: (b0 & 0x80) !== 0,
+      rsv: (b0 >> 4) & 0x7,
+      opcode: b0 & 0xf,
+      masked,
+      mask,
+      lengthEncoding: encoding,
+      nonMinimalLength: nonMinimal,
+    };
+    this.payloadLength = length;
+    this.payload = null;
+    this.payloadFilled = 0;
+    return true;
+  }
+
+  private fail(code: DecodeErrorCode, closeCode: number, message: string): false {
+    this.failure = { code, closeCode, message };
+    return false;
+  }
+
+  private fillPayload(): boolean {
+    const need = this.payloadLength - this.payloadFilled;
+    if (need === 0) {
+      if (this.payload === null) this.payload = Buffer.alloc(0);
+      return true;
+    }
+    // Fast path: the whole payload sits in the first chunk. It is still copied: a slice would pin a
+    // possibly much bigger chunk, and unmasking writes in place into a chunk the wire log may share.
+    if (this.payload === null && this.chunks.length > 0 && this.chunks[0]!.length >= need) {
+      const first = this.chunks[0]!;
+      this.payload = Buffer.from(first.subarray(0, need));
+      this.consume(need);
+      this.payloadFilled = need;
+      return true;
+    }
+    if (this.payload === null) this.payload = Buffer.allocUnsafe(this.payloadLength);
+    while (this.payloadFilled < this.payloadLength && this.chunks.length > 0) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length, this.payloadLength - this.payloadFilled);
+      chunk.copy(this.payload, this.payloadFilled, 0, take);
+      this.payloadFilled += take;
+      this.consume(take);
+    }
+    return this.payloadFilled === this.payloadLength;
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length >= n) return first;
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    for (let i = 0; filled < n && i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const take = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, take);
+      filled += take;
+    }
+    return out;
+  }
+
+  private consume(n: number): void {
+    this.buffered -= n;
+    let drop = 0;
+    while (n > 0) {
+      const first = this.chunks[drop]!;
+      if (first.length <= n) {
+        drop++;
+        n -= first.length;
+      } else {
+        this.chunks[drop] = first.subarray(n);
+        n = 0;
+      }
+    }
+    if (drop > 0) this.chunks.splice(0, drop);
+  }
+}
