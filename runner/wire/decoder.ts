@@ -40,6 +40,7 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private header: Omit<DecodedFrame, 'payload'> | null = null;
+  private headerSize = 0;
   private payloadLength = 0;
   private payload: Buffer | null = null;
   private payloadFilled = 0;
@@ -56,7 +57,7 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a complete frame. */
   get pendingBytes(): number {
-    return this.buffered + this.payloadFilled;
+    return this.buffered + this.headerSize + this.payloadFilled;
   }
 
   /** Feeds bytes and returns every frame they complete. After an error it returns nothing. */
@@ -77,6 +78,7 @@ export class FrameDecoder {
         if (this.header.mask) applyMask(payload, this.header.mask);
         out.push({ ...this.header, payload });
         this.header = null;
+        this.headerSize = 0;
         this.payload = null;
         this.payloadFilled = 0;
       }
@@ -121,6 +123,7 @@ export class FrameDecoder {
       lengthEncoding: encoding,
       nonMinimalLength: nonMinimal,
     };
+    this.headerSize = size;
     this.payloadLength = length;
     this.payload = null;
     this.payloadFilled = 0;

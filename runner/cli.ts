@@ -1,0 +1,312 @@
+/**
+ * The command line: the one composition root. Commands and options are pinned by users' scripts;
+ * keep them stable. Exit codes: 0 every case passed the gate, 1 a case failed, 2 usage or
+ * configuration error or an unreachable target, 130/143 interrupted by SIGINT/SIGTERM.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { allCases, type CaseDef } from '../cases/index.js';
+import { parseIndexJson } from '../reports/autobahn-json.js';
+import { evaluateGate, makePolicy, summaryText, type Policy } from '../reports/gate.js';
+import { writeReports } from '../reports/index.js';
+import { readRun } from '../reports/jsonl.js';
+import { patternMatcher, selectCases, splitPatterns, unmatchedPatterns } from './plan.js';
+import type { RunResults } from './results.js';
+import { RunRecorder, onStopSignals } from './run.js';
+import { defaultSessionOptions, type SessionOptions } from './session.js';
+import { runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
+import { DEFAULT_CLIENT_SPEC, ensureSpecFile, parseFuzzingClientSpec, readJsonFile, SpecError } from './drivers/spec-client.js';
+import { spawnEchoServer } from './targets/echo-server.js';
+import { version } from './version.js';
+
+export const ExitCode = { pass: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+
+/** A user error: printed as one line, no stack trace, exit 2. */
+export class UsageError extends Error {
+  readonly code = 'WSCONFORM_USAGE';
+}
+
+interface Io {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  err: NodeJS.WritableStream;
+}
+
+const intOption = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+  return n;
+};
+const secondsOption = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds.`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+interface CommonOptions {
+  cases?: string[];
+  exclude?: string[];
+  outdir: string;
+  concurrency: number;
+  timeout: number;
+  deadline?: number;
+  failByDrop?: boolean;
+  maxMessageSize: number;
+  junit?: string;
+  strict?: boolean;
+  failOn?: string;
+  allow?: string;
+  baseline?: string;
+  expectFailures?: string;
+  quiet?: boolean;
+}
+
+function addRunOptions(cmd: Command, defaultOutdir: string): Command {
+  return cmd
+    .option('--cases <patterns>', 'cases to run: IDs or patterns with * (e.g. "1.*,6.4.*"); repeatable', collect)
+    .option('--exclude <patterns>', 'cases to leave out, same syntax; repeatable', collect)
+    .option('--outdir <dir>', 'where results and reports go', defaultOutdir)
+    .option('--concurrency <n>', 'cases run at once (verdicts do not depend on it)', intOption('--concurrency', 1, 1024), 32)
+    .option('--timeout <seconds>', 'hard time limit for one case', secondsOption('--timeout'), 60)
+    .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run', secondsOption('--deadline'))
+    .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
+    .option('--max-message-size <bytes>', 'largest message or frame accepted from the target', intOption('--max-message-size', 1024), 64 * 1024 * 1024)
+    .option('--junit <file>', 'also write a JUnit XML report to this file')
+    .option('--strict', 'NON-STRICT counts as a failure')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail the run (default: FAILED,WRONG CODE,UNCLEAN)')
+    .option('--allow <verdicts>', 'comma-separated verdicts that pass; every other verdict fails the run')
+    .option('--baseline <index.json>', "fail only on cases that got worse than in this earlier run's index.json")
+    .option('--expect-failures <file>', 'JSON object of known failures: {"case id": "why"}; they do not fail the run')
+    .option('--quiet', 'print only the summary');
+}
+
+function policyFrom(o: CommonOptions): Policy {
+  const words = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+  try {
+    const failOn = words(o.failOn);
+    const allow = words(o.allow);
+    const p: Parameters<typeof makePolicy>[0] = { strict: o.strict ?? false };
+    if (failOn) p.failOn = failOn;
+    if (allow) p.allow = allow;
+    if (o.baseline) p.baseline = parseIndexJson(readJsonFile(o.baseline));
+    if (o.expectFailures) {
+      const v = readJsonFile(o.expectFailures);
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+        throw new UsageError(`${o.expectFailures}: must be a JSON object mapping case IDs to the reason they are known to fail`);
+      }
+      p.expectedFailures = v as Record<string, string>;
+    }
+    return makePolicy(p);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof SpecError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function sessionFrom(o: CommonOptions, failByDrop?: boolean): SessionOptions {
+  return { ...defaultSessionOptions, failByDrop: failByDrop ?? o.failByDrop ?? false, caseTimeoutMs: o.timeout * 1000, maxMessageSize: o.maxMessageSize };
+}
+
+function selectFrom(patterns: { cases: string[]; exclude: string[] }, io: Io): CaseDef[] {
+  for (const p of unmatchedPatterns(allCases, [...patterns.cases, ...patterns.exclude])) io.err.write(`wsconform: warning: pattern ${JSON.stringify(p)} matches no case\n`);
+  const selected = selectCases(allCases, patterns);
+  if (selected.length === 0) throw new UsageError('no case selected: check --cases and --exclude (wsconform list shows every case)');
+  return selected;
+}
+
+const catalogueIndex = new Map(allCases.map((c, i) => [c.id, i + 1]));
+
+/** Writes the reports, evaluates the gate, prints the summary; returns the exit code. */
+function finishRun(run: RunResults, outdir: string, o: CommonOptions, policy: Policy, io: Io, interrupted: string | null): number {
+  const errors = writeReports(run, outdir, o.junit ? { junit: o.junit } : {});
+  for (const e of errors) io.err.write(`wsconform: could not write a report: ${e}\n`);
+  const gate = evaluateGate(run, policy);
+  io.out.write(summaryText(run, gate) + '\n');
+  io.out.write(`Reports: ${outdir}/index.html (index.json, results.jsonl${o.junit ? `, ${o.junit}` : ''})\n`);
+  if (interrupted === 'SIGINT') return ExitCode.sigint;
+  if (interrupted === 'SIGTERM') return ExitCode.sigterm;
+  if (interrupted) {
+    io.err.write(`wsconform: ${interrupted}: not every selected case ran\n`);
+    return ExitCode.failed;
+  }
+  return errors.length > 0 && gate.exitCode === 0 ? ExitCode.usage : gate.exitCode;
+}
+
+interface ServerTargetSpec {
+  url?: string;
+  agent?: string;
+  failByDrop?: boolean;
+}
+
+async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[], o: CommonOptions, mode: 'test-server' | 'fuzzingclient', io: Io, skip?: (agent: string, id: string) => boolean): Promise<number> {
+  const policy = policyFrom(o);
+  const rec = new RunRecorder(o.outdir, mode, { cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, failByDrop: o.failByDrop ?? false }, {
+    quiet: o.quiet ?? false,
+    live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
+    total: selection.length * targets.length,
+    out: io.out,
+  });
+  rec.start();
+  let stopping: string | null = null;
+  const off = onStopSignals((signal) => {
+    stopping = signal;
+    io.err.write(`\nwsconform: ${signal}: finishing the cases in progress, then writing reports\n`);
+  });
+  const deadline = o.deadline ? setTimeout(() => (stopping ??= `deadline of ${o.deadline} s reached`), o.deadline * 1000) : null;
+  try {
+    for (const target of targets) {
+      if (stopping) break;
+      let url = target.url;
+      const builtin = url === undefined ? await spawnEchoServer() : null;
+      if (builtin) {
+        url = builtin.url;
+        if (!o.quiet) io.out.write(`No URL given: testing the built-in echo server (the ws package) at ${url}\n`);
+      }
+      try {
+        const { agent } = await runAgainstServer({
+          url: url!,
+          ...(target.agent ? { agent: target.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+          cases: selection,
+          caseIndex: (d) => catalogueIndex.get(d.id) ?? 0,
+          concurrency: o.concurrency,
+          memoryBudget: 96 * 1024 * 1024,
+          session: sessionFrom(o, target.failByDrop),
+          openHandshakeTimeoutMs: 5000,
+          ...(skip ? { skip } : {}),
+          onResult: (r) => rec.record(r),
+          shouldStop: () => stopping !== null,
+        });
+        rec.addAgent({ name: agent, url: url! });
+      } catch (e) {
+        if (!(e instanceof UnreachableTargetError)) throw e;
+        rec.endProgress();
+        io.err.write(`wsconform: ${e.message}\n`);
+        if (targets.length === 1) return ExitCode.usage;
+        rec.addAgent({ name: target.agent ?? url!, url: url!, unavailable: e.message });
+      } finally {
+        await builtin?.stop();
+      }
+    }
+  } finally {
+    off();
+    if (deadline) clearTimeout(deadline);
+    rec.endProgress();
+  }
+  const run = rec.finish(stopping);
+  if (run.results.length === 0 && run.meta.agents.every((a) => a.unavailable)) return ExitCode.usage;
+  return finishRun(run, rec.outdir, o, policy, io, stopping);
+}
+
+function selectionOf(o: CommonOptions): { cases: string[]; exclude: string[] } {
+  return { cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) };
+}
+
+async function runFuzzingClientSpec(file: string | undefined, io: Io): Promise<number> {
+  const specFile = file ?? 'fuzzingclient.json';
+  if (file === undefined && ensureSpecFile(specFile, DEFAULT_CLIENT_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
+  const spec = parseFuzzingClientSpec(readJsonFile(specFile), specFile);
+  const selection = selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io);
+  const agentRules = Object.entries(spec.excludeAgentCases).map(([a, cs]) => ({ agent: patternMatcher(a, true), cases: cs.map((c) => patternMatcher(c, true)) }));
+  const skip = (agent: string, id: string): boolean => agentRules.some((r) => r.agent(agent) && r.cases.some((m) => m(id)));
+  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024, failByDrop: spec.options.failByDrop ?? false };
+  return runServerTargets(
+    spec.servers.map((s) => ({ url: s.url, ...(s.agent ? { agent: s.agent } : {}), failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false })),
+    selection,
+    o,
+    'fuzzingclient',
+    io,
+    skip,
+  );
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('wsconform')
+    .description('WebSocket conformance tests: the Autobahn|Testsuite catalogue and more, against servers, clients and browsers.')
+    .version(version, '-V, --version')
+    .addOption(new Option('-m, --mode <mode>', "wstest compatibility: run a wstest spec file").choices(['fuzzingclient', 'fuzzingserver']))
+    .option('-s, --spec <file>', 'wstest spec file (fuzzingclient.json / fuzzingserver.json)')
+    .showHelpAfterError('(run wsconform --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
+    .exitOverride()
+    .action(async (o: { mode?: string; spec?: string }) => {
+      if (!o.mode) {
+        if (o.spec) throw new UsageError('--spec needs --mode fuzzingclient or --mode fuzzingserver');
+        program.outputHelp();
+        return setExit(ExitCode.usage);
+      }
+      if (o.mode === 'fuzzingclient') return setExit(await runFuzzingClientSpec(o.spec, io));
+      throw new UsageError('-m fuzzingserver is not available yet in this version');
+    });
+
+  addRunOptions(
+    program.command('test-server').argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested').option('--agent <name>', "name for the report (default: the server's Server header)"),
+    './reports/servers',
+  )
+    .description('test a WebSocket server: wsconform is the fuzzing client')
+    .action(async (url: string | undefined, o: CommonOptions & { agent?: string }) => {
+      if (url !== undefined) {
+        try {
+          const u = new URL(url);
+          if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error();
+        } catch {
+          throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
+        }
+      }
+      const selection = selectFrom(selectionOf(o), io);
+      const target: ServerTargetSpec = {};
+      if (url !== undefined) target.url = url;
+      if (o.agent !== undefined) target.agent = o.agent;
+      setExit(await runServerTargets([target], selection, o, 'test-server', io));
+    });
+
+  program
+    .command('report')
+    .argument('<outdir>', 'a run directory holding results.jsonl')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--strict', 'NON-STRICT counts as a failure')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail')
+    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
+    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
+    .option('--expect-failures <file>', 'JSON object of known failures')
+    .option('--quiet', 'print only the summary')
+    .description('render the reports again from results.jsonl (after a crash, Ctrl-C, or to apply another policy)')
+    .action((outdir: string, o: CommonOptions) => {
+      let run: RunResults;
+      try {
+        run = readRun(outdir);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      setExit(finishRun(run, outdir, o, policyFrom(o), io, null));
+    });
+
+  program
+    .command('list')
+    .description('list the cases of the catalogue (with --cases/--exclude: the selection)')
+    .option('--cases <patterns>', 'patterns to select', collect)
+    .option('--exclude <patterns>', 'patterns to leave out', collect)
+    .action((o: { cases?: string[]; exclude?: string[] }) => {
+      for (const c of selectFrom({ cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) }, io)) io.out.write(`${c.id.padEnd(10)} ${c.title}\n`);
+      setExit(ExitCode.pass);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let code: number = ExitCode.pass;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? ExitCode.pass : ExitCode.usage;
+    }
+    if (e instanceof UsageError || e instanceof SpecError) {
+      io.err.write(`wsconform: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+}
+

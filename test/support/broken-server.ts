@@ -1,0 +1,143 @@
+/**
+ * A WebSocket echo server with configurable flaws, written on raw sockets so that it can break any
+ * rule. Each flaw is one way a real server goes wrong; tests point the harness at it and check
+ * that the harness gives the specific non-OK verdict.
+ */
+import net from 'node:net';
+import { FrameDecoder } from '../../runner/wire/decoder.js';
+import { encodeFrame, closePayload, Opcode } from '../../runner/wire/frame.js';
+import { buildServerResponse, parseHttpHead, parseClientRequest } from '../../runner/wire/handshake.js';
+import { isValidUtf8, Utf8Validator } from '../../runner/wire/utf8.js';
+import { isValidCloseCode } from '../../runner/wire/close.js';
+
+export interface Flaws {
+  /** Echo text without checking UTF-8 (and never fail on it). */
+  noUtf8Check?: boolean;
+  /** Check UTF-8 only when a message is complete (not fail-fast). */
+  utf8AtEnd?: boolean;
+  /** Answer every close with this code. */
+  closeCode?: number;
+  /** Never answer pings. */
+  noPong?: boolean;
+  /** Ignore reserved bits, reserved opcodes and bad fragmentation instead of failing. */
+  lenient?: boolean;
+  /** On a close frame, drop TCP without answering. */
+  dropOnClose?: boolean;
+  /** Answer the close but keep TCP open. */
+  keepTcpOpen?: boolean;
+  /** Never send anything after the handshake. */
+  stall?: boolean;
+  /** Mask the frames it sends (servers must not). */
+  maskFrames?: boolean;
+  /** Echo binary messages as text. */
+  binaryAsText?: boolean;
+  /** Send a wrong Sec-WebSocket-Accept. */
+  wrongAccept?: boolean;
+  /** Echo messages with one byte missing. */
+  truncateEcho?: boolean;
+}
+
+export interface BrokenServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function startBrokenServer(flaws: Flaws): Promise<BrokenServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    serve(socket, flaws);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      resolve({
+        url: `ws://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+function serve(socket: net.Socket, flaws: Flaws): void {
+  let head = Buffer.alloc(0);
+  let open = false;
+  const decoder = new FrameDecoder({ maxPayload: 64 * 1024 * 1024 });
+  let msgOpcode = -1;
+  let parts: Buffer[] = [];
+  let utf8 = new Utf8Validator();
+  let closing = false;
+  const send = (opcode: number, payload: Buffer): void => {
+    if (socket.destroyed) return;
+    socket.write(encodeFrame({ opcode, payload, mask: flaws.maskFrames ? Buffer.from([1, 2, 3, 4]) : null }));
+  };
+  const fail = (code: number): void => {
+    if (closing) return;
+    closing = true;
+    send(Opcode.close, closePayload(code));
+    socket.end();
+  };
+  const onFrame = (f: ReturnType<FrameDecoder['push']>[number]): void => {
+    if (flaws.stall || closing) return;
+    const control = f.opcode >= 8;
+    if (!flaws.lenient) {
+      if (f.rsv !== 0) return fail(1002);
+      if (![0, 1, 2, 8, 9, 10].includes(f.opcode)) return fail(1002);
+      if (control && (!f.fin || f.payload.length > 125)) return fail(1002);
+      if (f.opcode === 0 && msgOpcode < 0) return fail(1002);
+      if ((f.opcode === 1 || f.opcode === 2) && msgOpcode >= 0) return fail(1002);
+    }
+    if (f.opcode === Opcode.ping) {
+      if (!flaws.noPong) send(Opcode.pong, f.payload);
+      return;
+    }
+    if (f.opcode === Opcode.pong) return;
+    if (f.opcode === Opcode.close) {
+      if (flaws.dropOnClose) {
+        socket.destroy();
+        return;
+      }
+      const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null;
+      let reply = flaws.closeCode ?? (code === null ? null : 1000);
+      if (flaws.closeCode === undefined && code !== null && !isValidCloseCode(code)) reply = 1002;
+      closing = true;
+      send(Opcode.close, closePayload(reply));
+      if (!flaws.keepTcpOpen) socket.end();
+      return;
+    }
+    if (f.opcode !== 0) {
+      msgOpcode = f.opcode;
+      parts = [];
+      utf8 = new Utf8Validator();
+    }
+    if (msgOpcode < 0) return;
+    parts.push(f.payload);
+    if (msgOpcode === Opcode.text && !flaws.noUtf8Check && !flaws.utf8AtEnd && !utf8.push(f.payload).valid) return fail(1007);
+    if (!f.fin) return;
+    const payload = Buffer.concat(parts);
+    const opcode = msgOpcode;
+    msgOpcode = -1;
+    if (opcode === Opcode.text && !flaws.noUtf8Check && !isValidUtf8(payload)) return fail(1007);
+    const echo = flaws.truncateEcho && payload.length > 0 ? payload.subarray(0, payload.length - 1) : payload;
+    send(flaws.binaryAsText ? Opcode.text : opcode, echo);
+  };
+  socket.on('data', (d: Buffer) => {
+    if (!open) {
+      head = Buffer.concat([head, d]);
+      const p = parseHttpHead(head);
+      if (p.state !== 'complete') return;
+      const req = parseClientRequest(p.head);
+      const key = flaws.wrongAccept ? 'AAAAAAAAAAAAAAAAAAAAAA==' : req.key ?? '';
+      socket.write(buildServerResponse({ key }));
+      open = true;
+      d = p.rest;
+    }
+    for (const f of decoder.push(d)) onFrame(f);
+  });
+}
