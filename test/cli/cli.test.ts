@@ -1,0 +1,157 @@
+/**
+ * The command line as users script it: exit codes, files written, errors that name what is wrong,
+ * and no result lost when a run is interrupted. Runs the built CLI (npm test builds first).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBrokenServer } from '../support/broken-server.js';
+
+const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
+
+function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-cli-'));
+
+describe('wsconform CLI', function () {
+  this.timeout(60_000);
+
+  it('tests the built-in echo server and writes Autobahn-shaped index.json', async () => {
+    const dir = tmp();
+    const r = await run(['test-server', '--cases', '1.1.*,2.*,7.1.*'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /built-in echo server/);
+    const index = JSON.parse(readFileSync(join(dir, 'reports/servers/index.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    const agent = Object.keys(index)[0]!;
+    assert.equal(Object.keys(index[agent]!).length, 25);
+    assert.deepEqual(Object.keys(index[agent]!['1.1.1']!).sort(), ['behavior', 'behaviorClose', 'duration', 'remoteCloseCode', 'reportfile']);
+    assert.ok(existsSync(join(dir, 'reports/servers', index[agent]!['1.1.1']!.reportfile as string)));
+    assert.ok(existsSync(join(dir, 'reports/servers/index.html')));
+    assert.equal(readFileSync(join(dir, 'reports/servers/results.jsonl'), 'utf8').trim().split('\n').length, 25);
+  });
+
+  it('exits 1 when a case fails, and writes a JUnit file', async () => {
+    const server = await startBrokenServer({ noPong: true });
+    try {
+      const dir = tmp();
+      const r = await run(['test-server', server.url, '--cases', '2.1,2.2,1.1.1', '--junit', 'junit.xml', '--outdir', 'out'], dir);
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      assert.match(r.stdout, /2\.1/);
+      const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+      assert.match(junit, /<testsuite /);
+      assert.equal((junit.match(/<failure /g) ?? []).length, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('passes the same failures with --expect-failures, and fails again with --strict on NON-STRICT', async () => {
+    const server = await startBrokenServer({ noPong: true, utf8AtEnd: true });
+    try {
+      const dir = tmp();
+      writeFileSync(join(dir, 'known.json'), JSON.stringify({ '2.1': 'no pongs yet' }));
+      const forgiven = await run(['test-server', server.url, '--cases', '2.1,6.4.1', '--expect-failures', 'known.json'], dir);
+      assert.equal(forgiven.code, 0, forgiven.stdout);
+      const strict = await run(['test-server', server.url, '--cases', '6.4.1', '--strict'], dir);
+      assert.equal(strict.code, 1, strict.stdout);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits 2 and names the URL when the target is unreachable', async () => {
+    const r = await run(['test-server', 'ws://127.0.0.1:1', '--cases', '1.1.1'], tmp());
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ws:\/\/127\.0\.0\.1:1.*ECONNREFUSED/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('exits 2 on unknown options, bad values, bad URLs and empty selections', async () => {
+    const dir = tmp();
+    for (const args of [['test-server', '--bogus'], ['test-server', '--concurrency', '0'], ['test-server', 'http://x'], ['test-server', '--cases', 'nope.*'], ['nonsense']]) {
+      const r = await run(args, dir);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.trim().length > 0, args.join(' '));
+    }
+  });
+
+  it('reads a wstest fuzzingclient.json and honours exclude-agent-cases', async () => {
+    const server = await startBrokenServer({});
+    try {
+      const dir = tmp();
+      writeFileSync(join(dir, 'spec.json'), JSON.stringify({
+        outdir: './out',
+        servers: [{ agent: 'Broken/1.0', url: server.url, options: { failByDrop: false } }],
+        cases: ['1.1.*', '2.1'],
+        'exclude-cases': ['1.1.8'],
+        'exclude-agent-cases': { 'Broken*': ['1.1.7'] },
+      }));
+      const r = await run(['-m', 'fuzzingclient', '-s', 'spec.json'], dir);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const index = JSON.parse(readFileSync(join(dir, 'out/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+      assert.deepEqual(Object.keys(index['Broken/1.0']!).sort(), ['1.1.1', '1.1.2', '1.1.3', '1.1.4', '1.1.5', '1.1.6', '2.1']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names the file and the field of a bad spec', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ servers: [{ agent: 'x', url: 'http://nope' }] }));
+    const r = await run(['--mode', 'fuzzingclient', '--spec', 'spec.json'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /spec\.json.*servers\[0\]\.url/);
+    writeFileSync(join(dir, 'broken.json'), '{ "servers": [');
+    const r2 = await run(['-m', 'fuzzingclient', '-s', 'broken.json'], dir);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /broken\.json: not valid JSON/);
+  });
+
+  it('stops on SIGINT, keeps what finished and writes the reports', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [bin, 'test-server', '--cases', '5.19,5.20,6.4.*,1.*', '--concurrency', '2'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 130, out);
+    const lines = readFileSync(join(dir, 'reports/servers/results.jsonl'), 'utf8').trim().split('\n');
+    assert.ok(lines.length > 0 && lines.length < 22, `${lines.length} results`);
+    assert.ok(existsSync(join(dir, 'reports/servers/index.html')));
+  });
+
+  it('rebuilds the reports from results.jsonl after kill -9', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [bin, 'test-server', '--cases', '5.19,5.20,6.4.*,1.*', '--concurrency', '2'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    const jsonl = join(dir, 'reports/servers/results.jsonl');
+    // Kill as soon as some, but not all, results are on disk.
+    for (let i = 0; i < 100 && !(existsSync(jsonl) && readFileSync(jsonl, 'utf8').length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.ok(!existsSync(join(dir, 'reports/servers/index.json')), 'no reports yet');
+    const n = readFileSync(join(dir, 'reports/servers/results.jsonl'), 'utf8').trim().split('\n').length;
+    const r = await run(['report', 'reports/servers'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const index = JSON.parse(readFileSync(join(dir, 'reports/servers/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.equal(Object.keys(Object.values(index)[0]!).length, n);
+  });
+
+  it('prints help with defaults and exits 0', () => {
+    const r = spawnSync(process.execPath, [bin, 'test-server', '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /--concurrency <n>[^]*?\(default: 32\)/);
+  });
+});
