@@ -155,26 +155,30 @@ export interface VerdictChange {
 
 export type CaseOutcome =
   | { status: 'pass' }
-  | { status: 'fail'; reason: string }
+  /** `brief` names the failing verdicts only; `reason` adds the judge's explanations. */
+  | { status: 'fail'; reason: string; brief: string }
   /** Fails the policy but is forgiven: listed in expectedFailures, or no worse than the baseline. */
-  | { status: 'known'; reason: string };
+  | { status: 'known'; reason: string; brief: string };
 
 /** The gate's decision for one result. */
 export function judgeCase(r: CaseResult, policy: Policy): CaseOutcome {
   const words = failingWords(r, policy);
   if (words.length === 0) return { status: 'pass' };
   const expected = policy.expectedFailures?.get(r.id);
-  if (expected !== undefined) return { status: 'known', reason: `expected failure: ${expected}` };
+  if (expected !== undefined) return { status: 'known', reason: `expected failure: ${expected}`, brief: `expected failure: ${expected}` };
   const before = policy.baseline ? getOwn(policy.baseline, r.agent) : undefined;
   const entry = before ? getOwn(before, r.id) : undefined;
   if (entry && compareVerdicts(r, entry) <= 0) {
-    return { status: 'known', reason: `no worse than the baseline (${entry.behavior} / ${entry.behaviorClose})` };
+    const same = `no worse than the baseline (${entry.behavior} / ${entry.behaviorClose})`;
+    return { status: 'known', reason: same, brief: same };
   }
   const why = [r.behavior !== Behavior.OK ? r.result : '', r.behaviorClose !== CloseBehavior.OK ? r.resultClose : '']
+    .map((s) => s.trim().replace(/\.$/, ''))
     .filter((s) => s !== '')
     .join('; ');
   const worse = entry ? `worse than the baseline (${entry.behavior} / ${entry.behaviorClose}); ` : '';
-  return { status: 'fail', reason: `${worse}${words.join(', ')}${why ? `: ${why}` : ''}` };
+  const brief = `${worse}${words.join(', ')}`;
+  return { status: 'fail', reason: `${brief}${why ? `: ${why}` : ''}`, brief };
 }
 
 export interface GateResult {
@@ -251,15 +255,15 @@ const closeColumns: Array<[string, string]> = [
   [CloseBehavior.FAILED, 'FAILED'],
 ];
 
-function table(rows: string[][]): string[] {
+/** Aligned columns: text columns (listed in `left`) padded on the right, counts on the left. */
+function table(rows: string[][], left: ReadonlySet<number>, indent = ''): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
+  const pad = (cell: string, i: number): string => {
+    const room = Math.max(0, (widths[i] ?? 0) - [...cell].length);
+    return left.has(i) ? cell + ' '.repeat(room) : ' '.repeat(room) + cell;
+  };
+  return rows.map((row) => `${indent}${row.map(pad).join('  ')}`.trimEnd());
 }
 
 /** Agent names and reasons come from the target: keep them on one line and free of terminal escapes. */
@@ -291,7 +295,7 @@ export function summaryText(run: RunResults, gate: GateResult): string {
   const wall = m.wallMs !== undefined ? `, ${(m.wallMs / 1000).toFixed(1)} s` : '';
   out.push(`wsconform ${m.version} (${m.mode}): ${run.results.length} results, ${agents.length} agent(s)${wall}`);
   out.push('');
-  const header = ['agent', ...behaviorColumns.map(([, h]) => h), '|', ...closeColumns.map(([, h]) => `close ${h}`)];
+  const header = ['agent', ...behaviorColumns.map(([, h]) => h), '| close:', ...closeColumns.map(([, h]) => h)];
   const rows = [header];
   for (const agent of agents) {
     const mine = run.results.filter((r) => r.agent === agent);
@@ -303,12 +307,13 @@ export function summaryText(run: RunResults, gate: GateResult): string {
       ...closeColumns.map(([w]) => count((r) => r.behaviorClose === w)),
     ]);
   }
-  out.push(...table(rows));
+  out.push(...table(rows, new Set([0, behaviorColumns.length + 1])));
 
   if (gate.failed.length > 0) {
     out.push('', `Failures (${gate.failed.length}):`);
     if (gate.failed.length <= LIST_LIMIT) {
-      for (const f of gate.failed) out.push(`  ${oneLine(f.agent, 24)}  ${f.id}  ${oneLine(f.reason, 100)}`);
+      const list = gate.failed.map((f) => [oneLine(f.agent, 24), f.id, oneLine(f.reason, 100)]);
+      out.push(...table(list, new Set([0, 1, 2]), '  '));
     } else {
       let lines = 0;
       let hidden = 0;

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CaseResult, RunResults } from '../runner/results.js';
 import { defaultPolicy, type Policy } from './gate.js';
-import { caseView, indexView } from './html-view.js';
+import { caseView } from './case-view.js';
+import { indexView } from './html-view.js';
 import { caseFileStem } from './names.js';
 
 /** Works from the sources (tsx) and from dist/reports/ (the build copies the templates). */

@@ -72,7 +72,7 @@ function testcase(r: CaseResult, policy: Policy): XmlElement {
   } else if (outcome.status === 'known') {
     el.children?.push({ name: 'system-out', children: [`${r.behavior}/${r.behaviorClose}: ${outcome.reason}`] });
   } else if (r.behavior === Behavior.UNIMPLEMENTED) {
-    el.children?.push({ name: 'skipped', attrs: { message: `UNIMPLEMENTED: ${detail}` } });
+    el.children?.push({ name: 'skipped', attrs: { message: `UNIMPLEMENTED: ${r.result}` } });
   }
   return el;
 }

@@ -41,12 +41,16 @@ export function pyString(s: string): string {
   return `${out}"`;
 }
 
-/** Python's repr() of a number: ints as digits, floats shortest round-trip in Python's layout. */
+/**
+ * Python's repr() of a number: integers as digits, other numbers as Python prints a float
+ * (shortest round-trip digits; exponent form below 1e-4 and from 1e16). JavaScript cannot tell
+ * 1.0 from 1, so integral values below 1e16 print as Python ints.
+ */
 export function pyNumber(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  if (Number.isInteger(n)) return BigInt(n).toString();
+  if (Number.isInteger(n) && Math.abs(n) < 1e16) return String(n);
   const [mantissa = '', expText = '0'] = n.toExponential().split('e');
   const exp = Number(expText);
   const negative = mantissa.startsWith('-');

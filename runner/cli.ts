@@ -117,7 +117,7 @@ const catalogueIndex = new Map(allCases.map((c, i) => [c.id, i + 1]));
 
 /** Writes the reports, evaluates the gate, prints the summary; returns the exit code. */
 function finishRun(run: RunResults, outdir: string, o: CommonOptions, policy: Policy, io: Io, interrupted: string | null): number {
-  const errors = writeReports(run, outdir, o.junit ? { junit: o.junit } : {});
+  const errors = writeReports(run, outdir, o.junit ? { junit: o.junit, policy } : { policy });
   for (const e of errors) io.err.write(`wsconform: could not write a report: ${e}\n`);
   const gate = evaluateGate(run, policy);
   io.out.write(summaryText(run, gate) + '\n');

@@ -11,6 +11,7 @@ import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, Writ
 import { applyMask, closePayload, encodeFrame, encodeHeader, Opcode } from './wire/frame.js';
 import { FrameDecoder, type DecodedFrame } from './wire/decoder.js';
 import { MessageReader, type MessageInflater, type Violation } from './wire/reader.js';
+import type { CorpusSlice } from './wire/deflate.js';
 import type { WireEntry } from './results.js';
 import { MAX_KEPT_PAYLOAD, type RecordedEvent, type Transcript } from './transcript.js';
 
@@ -43,7 +44,8 @@ export const defaultSessionOptions: SessionOptions = {
 
 /** A negotiated per-message compression, both ways. */
 export interface MessageCompressor {
-  deflate(payload: Buffer): Promise<Buffer>;
+  /** `source` says where the payload's bytes come from, when the case knows, so compressed pieces can be reused. */
+  deflate(payload: Buffer, source?: CorpusSlice): Promise<Buffer>;
   inflater: MessageInflater;
   description: string;
 }
@@ -238,7 +240,7 @@ export class Session {
     let data = msg.payload;
     let rsv = 0;
     if (rounds.deflate && this.compressor) {
-      data = await this.compressor.deflate(msg.payload);
+      data = await this.compressor.deflate(msg.payload, msg.source);
       rsv = 4;
       if (this.state !== 'OPEN') return;
     }

@@ -4,6 +4,7 @@
  */
 import { patternMatcher } from '../plan.js';
 import type { SessionOptions } from '../session.js';
+import { SpecError } from './spec-client.js';
 
 export interface FuzzingServerSpec {
   /** The listen URL as written (ws://host:port). */
@@ -39,6 +40,15 @@ export interface FuzzingServerProtocolOptions {
 export const DEFAULT_CLIENTS_OUTDIR = './reports/clients';
 const DEFAULT_URL = 'ws://127.0.0.1:9001';
 
+/** What wstest writes when no fuzzingserver.json exists (for ensureSpecFile). */
+export const DEFAULT_SERVER_SPEC = {
+  url: DEFAULT_URL,
+  outdir: DEFAULT_CLIENTS_OUTDIR,
+  cases: ['*'],
+  'exclude-cases': [],
+  'exclude-agent-cases': {},
+};
+
 /** autobahn options that exist but change nothing we do (or that we cannot honour). */
 const KNOWN_IGNORED = new Set([
   'debug', 'debugCodePaths', 'logOctets', 'logFrames', 'trackTimings', 'allowHixie76', 'utf8validateIncoming', 'applyMask',
@@ -47,15 +57,21 @@ const KNOWN_IGNORED = new Set([
   'flashSocketPolicy', 'allowedOrigins', 'allowedOriginsPatterns',
 ]);
 
-export function parseFuzzingServerSpec(json: string, fileName: string): FuzzingServerSpec {
+/**
+ * Checks a fuzzingserver.json, given as its text or already parsed (readJsonFile). Throws a
+ * SpecError naming the file and the field.
+ */
+export function parseFuzzingServerSpec(json: unknown, fileName: string): FuzzingServerSpec {
   const fail = (field: string, problem: string): never => {
-    throw new Error(`${fileName}: ${field === '' ? '' : `"${field}" `}${problem}`);
+    throw new SpecError(`${fileName}: ${field === '' ? '' : `"${field}" `}${problem}`);
   };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    return fail('', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  let raw: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      raw = JSON.parse(json);
+    } catch (e) {
+      return fail('', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   if (!isObject(raw)) return fail('', 'must hold a JSON object');
   const str = (field: string, fallback: string): string => {

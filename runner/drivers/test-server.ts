@@ -10,6 +10,8 @@ import { emptyTranscript } from '../transcript.js';
 import { estimateMs, memoryCost, schedule } from '../plan.js';
 import { dial } from './dial.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
+import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
+import { headerValues } from '../wire/handshake.js';
 import { randomBytes } from 'node:crypto';
 
 export interface ServerRunOptions {
@@ -48,7 +50,7 @@ export async function probeServer(url: string, timeoutMs: number): Promise<{ ser
 
 export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
   const t = emptyTranscript('client', Date.now());
-  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs });
+  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def) });
   t.httpRequest = r.request ?? '?';
   if (!r.ok) {
     t.handshakeError = `${r.stage === 'connect' ? 'connect' : 'handshake'}: ${r.error}`;
@@ -58,8 +60,16 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
     return t;
   }
   t.httpResponse = r.response.raw;
+  // RFC 7692 §5: a response that fits none of the offers fails the connection.
+  const deflate = negotiateAsClient(def, headerValues(r.response.headers, 'Sec-WebSocket-Extensions'));
+  if (!deflate.ok) {
+    r.socket.destroy();
+    t.handshakeError = `handshake: ${deflate.error}`;
+    t.endedAtMs = Date.now() - t.startedAt;
+    return t;
+  }
   t.openedAtMs = Date.now() - t.startedAt;
-  return new Session(r.socket, def, t, o.session).run(r.leftover);
+  return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
 }
 
 export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[] }> {

@@ -34,12 +34,21 @@ export interface DecoderOptions {
 }
 
 const HEADER_MAX = 14;
+const EMPTY = Buffer.alloc(0);
 
 export class FrameDecoder {
   private readonly maxPayload: number;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private header: Omit<DecodedFrame, 'payload'> | null = null;
+  /** Offset of the first unread byte in chunks[0]. */
+  private offset = 0;
+  private inFrame = false;
+  private fin = false;
+  private rsv = 0;
+  private opcode = 0;
+  private mask: Buffer | null = null;
+  private encoding: LengthEncoding = 7;
+  private nonMinimal = false;
   private headerSize = 0;
   private payloadLength = 0;
   private payload: Buffer | null = null;
@@ -69,27 +78,35 @@ export class FrameDecoder {
       this.buffered += data.length;
     }
     for (;;) {
-      if (this.header === null) {
-        if (!this.readHeader()) break;
-      }
-      if (this.header !== null) {
-        if (!this.fillPayload()) break;
-        const payload = this.payload ?? Buffer.alloc(0);
-        if (this.header.mask) applyMask(payload, this.header.mask);
-        out.push({ ...this.header, payload });
-        this.header = null;
-        this.headerSize = 0;
-        this.payload = null;
-        this.payloadFilled = 0;
-      }
+      if (!this.inFrame && !this.readHeader()) break;
+      if (!this.fillPayload()) break;
+      const payload = this.payload!;
+      if (this.mask) applyMask(payload, this.mask);
+      out.push({
+        fin: this.fin,
+        rsv: this.rsv,
+        opcode: this.opcode,
+        masked: this.mask !== null,
+        mask: this.mask,
+        payload,
+        lengthEncoding: this.encoding,
+        nonMinimalLength: this.nonMinimal,
+      });
+      this.inFrame = false;
+      this.headerSize = 0;
+      this.payload = null;
+      this.payloadFilled = 0;
     }
     return out;
   }
 
   private readHeader(): boolean {
     if (this.buffered < 2) return false;
-    const head = this.peek(Math.min(HEADER_MAX, this.buffered));
-    const b0 = head[0]!, b1 = head[1]!;
+    const first = this.chunks[0]!;
+    // Read straight from the first chunk when the whole header is there (the common case).
+    const head = first.length - this.offset >= HEADER_MAX ? first : this.peek(Math.min(HEADER_MAX, this.buffered));
+    const at = head === first ? this.offset : 0;
+    const b0 = head[at]!, b1 = head[at + 1]!;
     const masked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
     const extra = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
@@ -98,31 +115,27 @@ export class FrameDecoder {
     let length = len7;
     let encoding: LengthEncoding = 7;
     if (len7 === 126) {
-      length = head.readUInt16BE(2);
+      length = head.readUInt16BE(at + 2);
       encoding = 16;
     } else if (len7 === 127) {
-      const big = head.readBigUInt64BE(2);
+      const big = head.readBigUInt64BE(at + 2);
       if (big >> 63n) return this.fail('WS_ERR_LENGTH_MSB_SET', 1002, 'the most significant bit of a 64-bit payload length is set');
       // Number() may round above 2^53, but the limit is a Buffer size, well below that.
       length = Number(big);
       encoding = 64;
     }
     if (length > this.maxPayload) {
-      const declared = encoding === 64 ? head.readBigUInt64BE(2) : length;
+      const declared = encoding === 64 ? head.readBigUInt64BE(at + 2) : length;
       return this.fail('WS_ERR_FRAME_TOO_LARGE', 1009, `frame declares ${declared} payload bytes, over the limit of ${this.maxPayload}`);
     }
-    const nonMinimal = encoding === 16 ? length <= 125 : encoding === 64 ? length <= 0xffff : false;
-    const mask = masked ? Buffer.from(head.subarray(2 + extra, 2 + extra + 4)) : null;
+    this.nonMinimal = encoding === 16 ? length <= 125 : encoding === 64 ? length <= 0xffff : false;
+    this.mask = masked ? Buffer.from(head.subarray(at + 2 + extra, at + 2 + extra + 4)) : null;
+    this.fin = (b0 & 0x80) !== 0;
+    this.rsv = (b0 >> 4) & 0x7;
+    this.opcode = b0 & 0xf;
+    this.encoding = encoding;
     this.consume(size);
-    this.header = {
-      fin: (b0 & 0x80) !== 0,
-      rsv: (b0 >> 4) & 0x7,
-      opcode: b0 & 0xf,
-      masked,
-      mask,
-      lengthEncoding: encoding,
-      nonMinimalLength: nonMinimal,
-    };
+    this.inFrame = true;
     this.headerSize = size;
     this.payloadLength = length;
     this.payload = null;
@@ -138,14 +151,20 @@ export class FrameDecoder {
   private fillPayload(): boolean {
     const need = this.payloadLength - this.payloadFilled;
     if (need === 0) {
-      if (this.payload === null) this.payload = Buffer.alloc(0);
+      this.payload ??= EMPTY;
       return true;
     }
-    // Fast path: the whole payload sits in the first chunk. It is still copied: a slice would pin a
-    // possibly much bigger chunk, and unmasking writes in place into a chunk the wire log may share.
-    if (this.payload === null && this.chunks.length > 0 && this.chunks[0]!.length >= need) {
+    if (this.payload === null && this.chunks.length > 0 && this.chunks[0]!.length - this.offset >= need) {
       const first = this.chunks[0]!;
-      this.payload = Buffer.from(first.subarray(0, need));
+      // The whole payload sits in one chunk. A big unmasked payload is used in place; anything
+      // masked is copied, because unmasking writes and the caller may still hold its bytes, and
+      // small payloads are copied so that keeping a small message does not pin a big chunk.
+      if (need >= 4096 && this.mask === null) {
+        this.payload = first.subarray(this.offset, this.offset + need);
+      } else {
+        this.payload = Buffer.allocUnsafe(need);
+        first.copy(this.payload, 0, this.offset, this.offset + need);
+      }
       this.consume(need);
       this.payloadFilled = need;
       return true;
@@ -153,24 +172,21 @@ export class FrameDecoder {
     if (this.payload === null) this.payload = Buffer.allocUnsafe(this.payloadLength);
     while (this.payloadFilled < this.payloadLength && this.chunks.length > 0) {
       const chunk = this.chunks[0]!;
-      const take = Math.min(chunk.length, this.payloadLength - this.payloadFilled);
-      chunk.copy(this.payload, this.payloadFilled, 0, take);
+      const take = Math.min(chunk.length - this.offset, this.payloadLength - this.payloadFilled);
+      chunk.copy(this.payload, this.payloadFilled, this.offset, this.offset + take);
       this.payloadFilled += take;
       this.consume(take);
     }
     return this.payloadFilled === this.payloadLength;
   }
 
+  /** Copies the next `n` buffered bytes (n is small: a header) into one buffer. */
   private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n) return first;
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
-    for (let i = 0; filled < n && i < this.chunks.length; i++) {
+    for (let i = 0, off = this.offset; filled < n && i < this.chunks.length; i++, off = 0) {
       const c = this.chunks[i]!;
-      const take = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, take);
-      filled += take;
+      filled += c.copy(out, filled, off, Math.min(c.length, off + n - filled));
     }
     return out;
   }
@@ -179,12 +195,13 @@ export class FrameDecoder {
     this.buffered -= n;
     let drop = 0;
     while (n > 0) {
-      const first = this.chunks[drop]!;
-      if (first.length <= n) {
+      const left = this.chunks[drop]!.length - this.offset;
+      if (left <= n) {
         drop++;
-        n -= first.length;
+        n -= left;
+        this.offset = 0;
       } else {
-        this.chunks[drop] = first.subarray(n);
+        this.offset += n;
         n = 0;
       }
     }

@@ -275,50 +275,123 @@ export interface CodecOptions {
   /** zlib level for what the harness sends; any valid stream is conformant, so the fastest will do. */
   level?: number;
   memLevel?: number;
-  /** Compressed messages shared across connections (used only when sending without context takeover). */
-  cache?: DeflateCache | null;
+  /** Compressed pieces of corpora, shared across connections (used only when sending without context takeover). */
+  pieces?: PieceStore | null;
   description?: string;
 }
 
-/** A byte-bounded LRU of compressed messages, keyed by what the payload is (equal keys: equal bytes). */
-export class DeflateCache {
+/** Where a payload comes from: byte ranges, in order, of a named corpus that never changes (equal names, equal bytes). */
+export interface CorpusSlice {
+  corpus: string;
+  data: Buffer;
+  ranges: ReadonlyArray<readonly [from: number, to: number]>;
+}
+
+interface ZlibSettings {
+  level: number;
+  memLevel: number;
+  windowBits: number;
+}
+
+/** A raw deflate stream ended by a sync flush: non-final blocks, then the empty stored block (kept here). */
+function deflatePiece(data: Buffer, z: ZlibSettings, dictionary?: Buffer): Buffer {
+  const opts: zlib.ZlibOptions = { ...z, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  if (dictionary && dictionary.length > 0) opts.dictionary = dictionary;
+  return zlib.deflateRawSync(data, opts);
+}
+
+/** A byte-bounded LRU. */
+class Lru {
   private readonly map = new Map<string, Buffer>();
   private bytes = 0;
-  hits = 0;
-  misses = 0;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {}
 
   get(key: string): Buffer | undefined {
     const b = this.map.get(key);
-    if (b === undefined) {
-      this.misses++;
-      return undefined;
+    if (b !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, b);
     }
-    this.hits++;
-    this.map.delete(key);
-    this.map.set(key, b);
     return b;
   }
 
   set(key: string, value: Buffer): void {
-    if (value.length > this.maxBytes / 8 || this.map.has(key)) return;
+    if (this.map.has(key)) return;
     this.map.set(key, value);
-    this.bytes += value.length + 64;
+    this.bytes += value.length + 100;
     for (const [k, v] of this.map) {
       if (this.bytes <= this.maxBytes) break;
       this.map.delete(k);
-      this.bytes -= v.length + 64;
+      this.bytes -= v.length + 100;
     }
   }
+}
 
-  get size(): number {
-    return this.bytes;
+/**
+ * Compressed pieces of corpora, shared by every connection. Raw deflate streams that end with a
+ * sync flush concatenate into one valid stream of the concatenated plaintext (each is a run of
+ * non-final blocks ending on a byte boundary, and none refers back before its own start). So a
+ * slice of a corpus is assembled from fixed chunks compressed once and kept (the corpora are a few
+ * MB), plus its ragged ends compressed on demand and kept in a bounded LRU, since concurrent cases
+ * walk the same slices. The target still receives real LZ77 + Huffman data; what the harness saves
+ * is compressing the same bytes again for every case and every message.
+ */
+export class PieceStore {
+  private readonly chunks = new Map<string, Array<Buffer | undefined>>();
+  private readonly ends: Lru;
+  /** Pieces compressed, and pieces reused, since the start (for benchmarks). */
+  compressed = 0;
+  reused = 0;
+
+  constructor(
+    readonly chunkSize = 4096,
+    lruBytes = 16 * 1024 * 1024,
+  ) {
+    this.ends = new Lru(lruBytes);
+  }
+
+  /** The compressed slice, without the final 00 00 ff ff. */
+  assemble(slice: CorpusSlice, z: ZlibSettings): Buffer {
+    const variant = `${slice.corpus}/${z.windowBits}/${z.level}/${z.memLevel}`;
+    let chunks = this.chunks.get(variant);
+    if (!chunks) this.chunks.set(variant, (chunks = new Array<Buffer | undefined>(Math.ceil(slice.data.length / this.chunkSize))));
+    const size = this.chunkSize;
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (const [from, to] of slice.ranges) {
+      for (let at = from; at < to; ) {
+        const k = Math.floor(at / size);
+        const chunkEnd = Math.min((k + 1) * size, slice.data.length);
+        const end = Math.min(to, chunkEnd);
+        let piece: Buffer | undefined;
+        if (at === k * size && end === chunkEnd) {
+          piece = chunks[k];
+          if (piece) this.reused++;
+          else chunks[k] = piece = this.compress(slice.data.subarray(at, end), z);
+        } else {
+          const key = `${variant}/${at}/${end}`;
+          piece = this.ends.get(key);
+          if (piece) this.reused++;
+          else this.ends.set(key, (piece = this.compress(slice.data.subarray(at, end), z)));
+        }
+        parts.push(piece);
+        total += piece.length;
+        at = end;
+      }
+    }
+    return Buffer.concat(parts, total).subarray(0, total - TRAILER.length);
+  }
+
+  private compress(data: Buffer, z: ZlibSettings): Buffer {
+    this.compressed++;
+    // zlib's result is a view into a 16 KiB output chunk: keep an exact copy, not the chunk.
+    return Buffer.from(deflatePiece(data, z));
   }
 }
 
 /** Shared by every connection of the process: the fuzzing client sends the same data sets again and again. */
-export const sharedDeflateCache = new DeflateCache(48 * 1024 * 1024);
+export const sharedPieces = new PieceStore();
 
 /** zlib cannot deflate with an 8-bit raw window; 9 bits never reaches back more than 250 bytes, so it is safe for 8. */
 const deflateBits = (bits: number): number => Math.max(9, bits);
@@ -335,8 +408,8 @@ export class PerMessageDeflate {
   readonly description: string;
   readonly inflater: MessageInflater;
   private readonly o: CodecOptions;
-  private sent = Buffer.alloc(0);
-  private received = Buffer.alloc(0);
+  private sent: Buffer = Buffer.alloc(0);
+  private received: Buffer = Buffer.alloc(0);
 
   constructor(o: CodecOptions) {
     this.o = o;
@@ -344,28 +417,24 @@ export class PerMessageDeflate {
     this.inflater = { inflate: (data, maxSize) => this.inflateMessage(data, maxSize) };
   }
 
-  /** Compresses one whole message; `cacheKey` names its content when the caller knows it. */
-  deflate(payload: Buffer, cacheKey?: string): Promise<Buffer> {
-    return Promise.resolve(this.deflateSync(payload, cacheKey));
+  /** Compresses one whole message; `source` says where its bytes come from, when the caller knows. */
+  deflate(payload: Buffer, source?: CorpusSlice): Promise<Buffer> {
+    return Promise.resolve(this.deflateSync(payload, source));
   }
 
-  deflateSync(payload: Buffer, cacheKey?: string): Buffer {
+  deflateSync(payload: Buffer, source?: CorpusSlice): Buffer {
     const { send } = this.o;
-    const level = this.o.level ?? 1;
-    const memLevel = this.o.memLevel ?? 8;
-    const windowBits = deflateBits(send.windowBits);
-    const cache = send.noContextTakeover && cacheKey !== undefined ? this.o.cache ?? null : null;
-    const key = cache ? `${windowBits}/${level}/${memLevel}/${cacheKey}` : '';
-    const hit = cache?.get(key);
-    if (hit) return hit;
-    const opts: zlib.ZlibOptions = { level, memLevel, windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-    if (!send.noContextTakeover && this.sent.length > 0) opts.dictionary = this.sent;
-    const out = zlib.deflateRawSync(payload, opts);
+    const z: ZlibSettings = { level: this.o.level ?? 1, memLevel: this.o.memLevel ?? 8, windowBits: deflateBits(send.windowBits) };
+    if (send.noContextTakeover) {
+      const pieces = this.o.pieces;
+      if (pieces && source && payload.length > 0 && source.ranges.reduce((n, [a, b]) => n + b - a, 0) === payload.length) return pieces.assemble(source, z);
+      const out = deflatePiece(payload, z);
+      return out.subarray(0, out.length - TRAILER.length);
+    }
+    const out = deflatePiece(payload, z, this.sent);
+    this.sent = tail(this.sent, payload, 1 << send.windowBits);
     // A sync flush always ends with the empty stored block; the receiver adds it back.
-    const body = out.subarray(0, out.length - TRAILER.length);
-    if (!send.noContextTakeover) this.sent = tail(this.sent, payload, 1 << send.windowBits);
-    cache?.set(key, body);
-    return body;
+    return out.subarray(0, out.length - TRAILER.length);
   }
 
   /** Inflates a whole message, bounded: more than `maxSize` bytes of output is a too-large message, never an allocation. */
@@ -374,8 +443,6 @@ export class PerMessageDeflate {
     const opts: zlib.ZlibOptions = {
       finishFlush: zlib.constants.Z_SYNC_FLUSH,
       maxOutputLength: Math.max(1, Math.min(maxSize, 0x7fffffff)),
-      // Bigger chunks for bigger messages: fewer zlib calls, and one concatenation at the end anyway.
-      chunkSize: Math.min(256 * 1024, Math.max(16 * 1024, 2 ** Math.ceil(Math.log2(data.length * 4 + 1)))),
     };
     if (!receive.noContextTakeover && this.received.length > 0) opts.dictionary = this.received;
     let out: Buffer;
@@ -399,9 +466,9 @@ function direction(d: DeflateDirection): string {
 /**
  * The codec for one side of an agreement. A client that promised no context takeover in its offer
  * keeps the promise even when the server did not ask for it, which also makes what it sends
- * independent of history (and so cacheable).
+ * independent of history (and so assembled from shared pieces).
  */
-export function codecFor(role: 'client' | 'server', a: DeflateAgreement, o: Pick<CodecOptions, 'level' | 'memLevel' | 'cache'> = {}): PerMessageDeflate {
+export function codecFor(role: 'client' | 'server', a: DeflateAgreement, o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = {}): PerMessageDeflate {
   const p = a.params;
   const client: DeflateDirection = { noContextTakeover: p.clientNoContextTakeover === true || a.clientPromisedNoContext, windowBits: p.clientMaxWindowBits ?? 15 };
   const server: DeflateDirection = { noContextTakeover: p.serverNoContextTakeover === true, windowBits: p.serverMaxWindowBits ?? 15 };
@@ -428,7 +495,7 @@ export function clientOffers(def: DeflateCase): string[] {
  * Client role: after the handshake, the codec to use, `null` when the server declined the
  * extension, or an error when its response must fail the connection.
  */
-export function negotiateAsClient(def: DeflateCase, responseHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'cache'> = { cache: sharedDeflateCache }): Parsed<PerMessageDeflate | null> {
+export function negotiateAsClient(def: DeflateCase, responseHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces }): Parsed<PerMessageDeflate | null> {
   const r = acceptResponse(def.handshake?.deflate?.offers ?? [], responseHeaderValues);
   if (!r.ok) return r;
   return { ok: true, value: r.value === null ? null : codecFor('client', r.value, o) };
@@ -438,7 +505,7 @@ export function negotiateAsClient(def: DeflateCase, responseHeaderValues: readon
  * Server role: answers a client's offers (the values of its Sec-WebSocket-Extensions headers) by
  * the case's accept rule. `null`: accept nothing (a case without deflate, or no acceptable offer).
  */
-export function negotiateAsServer(def: DeflateCase, offersHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'cache'> = {}): { responseExtension: string; compressor: PerMessageDeflate } | null {
+export function negotiateAsServer(def: DeflateCase, offersHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces }): { responseExtension: string; compressor: PerMessageDeflate } | null {
   const rule = def.handshake?.deflate?.accept;
   if (rule === undefined) return null;
   const a = chooseOffer(rule, offersHeaderValues);

@@ -79,31 +79,26 @@ export function encodeHeader(spec: Omit<FrameSpec, 'payload'>, payloadLength: nu
   return header;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** XORs `data` in place with the 4-byte `mask`, as if `data` started at payload offset `offset`. */
 export function applyMask(data: Uint8Array, mask: Uint8Array, offset = 0): void {
-  const m0 = mask[0]!, m1 = mask[1]!, m2 = mask[2]!, m3 = mask[3]!;
   const len = data.length;
   let i = 0;
-  // Align the byte loop so the bulk can run over 32-bit words.
-  while (i < len && ((data.byteOffset + i) & 3) !== 0) {
-    data[i] = data[i]! ^ mask[(offset + i) & 3]!;
-    i++;
-  }
-  const words = (len - i) >>> 2;
-  if (words > 0) {
+  if (len >= 32 && LITTLE_ENDIAN) {
+    // Align, then XOR 32-bit words: the key rotated so that lane 0 lines up with byte (offset + i).
+    while (((data.byteOffset + i) & 3) !== 0) {
+      data[i] = data[i]! ^ mask[(offset + i) & 3]!;
+      i++;
+    }
     const r = (offset + i) & 3;
-    const k = [m0, m1, m2, m3];
-    // Key rotated so that word lane 0 lines up with payload byte (offset + i); little-endian lanes.
-    const b0 = k[r]!, b1 = k[(r + 1) & 3]!, b2 = k[(r + 2) & 3]!, b3 = k[(r + 3) & 3]!;
-    const key32 = new Uint32Array(new Uint8Array([b0, b1, b2, b3]).buffer)[0]!;
+    const key32 = (mask[r]! | (mask[(r + 1) & 3]! << 8) | (mask[(r + 2) & 3]! << 16) | (mask[(r + 3) & 3]! << 24)) >>> 0;
+    const words = (len - i) >>> 2;
     const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
     for (let w = 0; w < words; w++) view[w] = view[w]! ^ key32;
     i += words * 4;
   }
-  while (i < len) {
-    data[i] = data[i]! ^ mask[(offset + i) & 3]!;
-    i++;
-  }
+  for (; i < len; i++) data[i] = data[i]! ^ mask[(offset + i) & 3]!;
 }
 
 /** Encodes a whole frame into one buffer. The payload is copied, never modified. */

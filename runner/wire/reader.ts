@@ -7,7 +7,7 @@
 import { isControlOpcode, isKnownOpcode, Opcode } from './frame.js';
 import type { DecodedFrame } from './decoder.js';
 import { parseClosePayload } from './close.js';
-import { Utf8Validator } from './utf8.js';
+import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 export type ViolationCode =
   | 'WS_ERR_UNEXPECTED_RSV'
@@ -130,6 +130,14 @@ export class MessageReader {
 
   private data(f: DecodedFrame): ReaderEvent[] {
     if (f.opcode !== Opcode.continuation) {
+      // Fast path: a whole message in one uncompressed frame.
+      if (f.fin && f.rsv === 0) {
+        if (f.payload.length > this.opts.maxMessageSize) {
+          return this.fail({ code: 'WS_ERR_MESSAGE_TOO_LARGE', closeCode: 1009, message: `message exceeds the limit of ${this.opts.maxMessageSize} bytes` });
+        }
+        if (f.opcode === Opcode.text && !isValidUtf8(f.payload)) return this.fail({ code: 'WS_ERR_INVALID_UTF8', closeCode: 1007, message: 'text message is not valid UTF-8' });
+        return [{ type: 'message', binary: f.opcode === Opcode.binary, payload: f.payload, frames: 1, wireLength: f.payload.length, compressed: false }];
+      }
       this.msgOpcode = f.opcode;
       this.msgCompressed = f.rsv === 4;
       this.parts = [];

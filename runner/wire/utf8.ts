@@ -76,6 +76,7 @@ export class Utf8Validator {
 }
 
 export function isValidUtf8(bytes: Uint8Array): boolean {
+  if (isUtf8(bytes)) return true;
   const v = new Utf8Validator();
   return v.push(bytes).valid && v.end().valid;
 }

@@ -138,6 +138,7 @@ export function sampleRun(): RunResults {
           resultClose: behaviorClose === 'WRONG CODE' ? 'The peer closed with 1000; allowed: 1002.' : behaviorClose === 'OK' ? 'The connection was closed as expected.' : `Close verdict ${behaviorClose}.`,
           durationMs: section === '9' ? 1234 + i * 97 : 2 + (i % 7),
           reportTime: section === '9',
+          ...(section === '9' ? { expected: {}, received: [] } : {}),
           remoteCloseCode: behaviorClose === 'WRONG CODE' ? 1000 : behaviorClose === 'UNCLEAN' ? null : 1000,
           remoteCloseReason: id === '7.3.1' && a === 1 ? HOSTILE_REASON : null,
           violations: failed ? [{ code: 'WS_ERR_UNEXPECTED_RSV_1', message: 'RSV1 set but no extension negotiated' }] : [],

@@ -1,0 +1,86 @@
+/**
+ * The programmatic API: the same runs as the CLI, as functions that return results. Nothing is
+ * written unless `outdir` is given.
+ */
+import { allCases, type CaseDef } from '../cases/index.js';
+import { writeReports as writeAll, type ReportError, type ReportOptions } from '../reports/index.js';
+import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../reports/gate.js';
+import { appendResult, writeMeta } from '../reports/jsonl.js';
+import { selectCases, splitPatterns } from './plan.js';
+import type { CaseResult, RunResults } from './results.js';
+import { defaultSessionOptions } from './session.js';
+import { runAgainstServer } from './drivers/test-server.js';
+import { spawnEchoServer } from './targets/echo-server.js';
+import { version } from './version.js';
+import { catalogueVersion } from '../cases/index.js';
+
+export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from './results.js';
+export type { CaseDef } from '../cases/index.js';
+export { allCases, catalogueVersion } from '../cases/index.js';
+export { startEchoServer } from './targets/echo-server.js';
+
+export interface TestServerOptions {
+  /** ws:// or wss:// URL; without it the built-in ws echo server is started and tested. */
+  url?: string;
+  /** Case patterns as on the command line ("1.*", "6.4.*"); default: all. */
+  cases?: string | string[];
+  exclude?: string | string[];
+  agent?: string;
+  concurrency?: number;
+  /** Hard limit for one case, in seconds. */
+  timeout?: number;
+  failByDrop?: boolean;
+  maxMessageSize?: number;
+  /** Write results.jsonl, index.json and the reports here. */
+  outdir?: string;
+  onResult?: (r: CaseResult) => void;
+}
+
+export function selectedCases(o: { cases?: string | string[]; exclude?: string | string[] }): CaseDef[] {
+  return selectCases(allCases, { cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) });
+}
+
+/** Tests a WebSocket server (wsconform as the fuzzing client). Rejects if the server cannot be reached. */
+export async function testServer(o: TestServerOptions = {}): Promise<RunResults> {
+  const cases = selectedCases(o);
+  const index = new Map(allCases.map((c, i) => [c.id, i + 1]));
+  const startedAt = new Date();
+  const builtin = o.url === undefined ? await spawnEchoServer() : null;
+  const url = o.url ?? builtin!.url;
+  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-server', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, agents: [] };
+  if (o.outdir) writeMeta(o.outdir, meta);
+  try {
+    const { agent, results } = await runAgainstServer({
+      url,
+      ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+      cases,
+      caseIndex: (d) => index.get(d.id) ?? 0,
+      concurrency: o.concurrency ?? 32,
+      memoryBudget: 96 * 1024 * 1024,
+      session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+      openHandshakeTimeoutMs: 5000,
+      onResult: (r) => {
+        if (o.outdir) appendResult(o.outdir, r);
+        o.onResult?.(r);
+      },
+    });
+    meta.agents.push({ name: agent, url });
+    meta.finishedAt = new Date().toISOString();
+    meta.wallMs = Date.now() - startedAt.getTime();
+    const run = { meta, results };
+    if (o.outdir) writeAll(run, o.outdir);
+    return run;
+  } finally {
+    await builtin?.stop();
+  }
+}
+
+/** Writes index.json, per-case JSON, HTML and optionally JUnit; returns the writers' errors. */
+export function renderReports(run: RunResults, outdir: string, opts: ReportOptions = {}): ReportError[] {
+  return writeAll(run, outdir, opts);
+}
+
+/** The CI gate over a run: which cases fail the policy, and the exit code. */
+export function gate(run: RunResults, policy: PolicyOptions = {}): GateResult {
+  return evaluateGate(run, makePolicy(policy));
+}

@@ -1,0 +1,82 @@
+// `npm run bench`: the figures the issues ask for, printed as tables. Measures, never asserts.
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { FrameDecoder } from '../dist/runner/wire/decoder.js';
+import { MessageReader } from '../dist/runner/wire/reader.js';
+import { encodeFrame } from '../dist/runner/wire/frame.js';
+
+const require = createRequire(import.meta.url);
+const { Receiver } = require('ws');
+const only = process.argv[2];
+
+function table(title, rows) {
+  console.log(`\n${title}`);
+  const cols = Object.keys(rows[0]);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  console.log(cols.map((c, i) => c.padEnd(width[i])).join('  '));
+  for (const r of rows) console.log(cols.map((c, i) => String(r[c]).padEnd(width[i])).join('  '));
+}
+
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+
+// ---- codec: parse + unmask, the same buffers through both decoders -----------------------------
+function codecBench() {
+  const rows = [];
+  for (const [label, size, count] of [['125 B frames', 125, 40000], ['16 KiB frames', 16384, 2000], ['1 MiB frames', 1 << 20, 64]]) {
+    const frames = [];
+    for (let i = 0; i < count; i++) frames.push(encodeFrame({ opcode: 2, payload: randomBytes(size), mask: randomBytes(4) }));
+    const stream = Buffer.concat(frames);
+    // Deliver in 64 KiB chunks, as a socket would.
+    const chunks = [];
+    for (let at = 0; at < stream.length; at += 65536) chunks.push(stream.subarray(at, at + 65536));
+    const mb = stream.length / 1e6;
+    const time = (fn) => {
+      let best = Infinity;
+      for (let rep = 0; rep < 5; rep++) {
+        const copy = chunks.map((c) => Buffer.from(c));
+        const t0 = performance.now();
+        fn(copy);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    const ours = time((copy) => {
+      const d = new FrameDecoder({ maxPayload: 1 << 30 });
+      const r = new MessageReader({ expectMasked: true, maxMessageSize: 1 << 30 });
+      let n = 0;
+      for (const c of copy) for (const f of d.push(c)) n += r.push(f).length;
+      if (n !== count) throw new Error(`wsconform decoded ${n} of ${count}`);
+    });
+    const theirs = time((copy) => {
+      const r = new Receiver({ isServer: true, maxPayload: 1 << 30 });
+      let n = 0;
+      r.on('message', () => n++);
+      for (const c of copy) r.write(c);
+      if (n !== count) throw new Error(`ws decoded ${n} of ${count}`);
+    });
+    rows.push({ input: label, MB: mb.toFixed(1), 'wsconform MB/s': (mb / (ours / 1000)).toFixed(0), 'ws Receiver MB/s': (mb / (theirs / 1000)).toFixed(0), ratio: (theirs / ours).toFixed(2) });
+  }
+  table('Codec: parse + unmask (+ message assembly), masked binary frames in 64 KiB chunks (goal: ratio ≥ 1.0)', rows);
+}
+
+function scenario(cases, concurrency = 32, deflate = false) {
+  const out = execFileSync(process.execPath, [new URL('./bench-run.mjs', import.meta.url).pathname, cases, String(concurrency), String(deflate)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+function e2e() {
+  const rows = [];
+  const add = (name, goal, r) => rows.push({ scenario: name, cases: r.cases, 'wall s': (r.wallMs / 1000).toFixed(2), 'harness CPU s': (r.harnessCpuMs / 1000).toFixed(2), 'target CPU s': (r.targetCpuMs / 1000).toFixed(2), 'wall/target CPU': (r.wallMs / Math.max(1, r.targetCpuMs)).toFixed(2), 'peak RSS MB': r.peakRssMb, goal });
+  add('sections 1-10 vs ws echo', 'wall ≤ 3 s, RSS ≤ 200 MB', scenario('1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*'));
+  table('End to end against a local ws echo server (child process)', rows);
+  const scale = [1, 2, 4, 8, 32].map((c) => {
+    const r = scenario('1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*', c);
+    return { concurrency: c, 'wall s': (r.wallMs / 1000).toFixed(2), 'peak RSS MB': r.peakRssMb, verdicts: JSON.stringify(r.counts) };
+  });
+  table('Scaling: sections 1-10 at several concurrency levels (verdicts must not change)', scale);
+}
+
+if (!only || only === 'codec') codecBench();
+if (!only || only === 'e2e') e2e();

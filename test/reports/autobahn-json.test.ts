@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { autobahnWireRow, caseJson, indexJson, parseIndexJson, pyJson } from '../../reports/autobahn-json.js';
+import { pyNumber } from '../../reports/pyjson.js';
+import { makeMeta, makeResult } from './fixtures.js';
+
+describe('reports/autobahn-json', () => {
+  describe('pyJson (Python json.dumps, sort_keys=True, indent=3)', () => {
+    it('escapes like ensure_ascii, with lowercase hex and surrogate pairs', () => {
+      // Expected text produced by CPython 3.11: json.dumps(value, sort_keys=True, indent=3)
+      const value = { d: [1.5e-7, 0.0001, 1e-5, 123.456, 1.5e16 * 1.1, -0.5, 1e100, true, null], c: {}, b: [], a: 'é\u2028\u0000\u007f"\\ \t😀' };
+      const python = '{\n   "a": "\\u00e9\\u2028\\u0000\\u007f\\"\\\\ \\t\\ud83d\\ude00",\n   "b": [],\n   "c": {},\n   "d": [\n      1.5e-07,\n      0.0001,\n      1e-05,\n      123.456,\n      1.6500000000000002e+16,\n      -0.5,\n      1e+100,\n      true,\n      null\n   ]\n}';
+      assert.equal(pyJson(value), python);
+    });
+
+    it('sorts keys by code point, as Python does (not by UTF-16 unit)', () => {
+      const keys = Object.keys(JSON.parse(pyJson({ '\uffff': 1, '😀': 2, a: 3, '\ue000': 4 })) as object);
+      assert.deepEqual(keys, ['a', '\ue000', '\uffff', '😀']);
+    });
+
+    it('prints numbers as Python repr does', () => {
+      assert.deepEqual([0, 42, -7, 0.1, 2.5, 1e-4, 1e-5, NaN, Infinity].map(pyNumber), ['0', '42', '-7', '0.1', '2.5', '0.0001', '1e-05', 'NaN', 'Infinity']);
+    });
+  });
+
+  describe('indexJson', () => {
+    it('matches the golden index.json of a tiny run byte for byte', () => {
+      const run = {
+        meta: makeMeta(),
+        results: [
+          makeResult({ agent: 'ws', id: '2.1', durationMs: 12.4 }),
+          makeResult({ agent: 'ws', id: '10.1.1', behavior: 'FAILED', behaviorClose: 'UNCLEAN', durationMs: 10003, remoteCloseCode: null }),
+          makeResult({ agent: 'ws', id: '1.1.1', behavior: 'NON-STRICT', behaviorClose: 'WRONG CODE', durationMs: 2.6, remoteCloseCode: 1002 }),
+          makeResult({ agent: 'Autobahn Server/1.0', id: '1.1.1', durationMs: 1 }),
+        ],
+      };
+      // Generated with CPython: json.dumps(d, sort_keys=True, indent=3)
+      const golden = `{
+   "Autobahn Server/1.0": {
+      "1.1.1": {
+         "behavior": "OK",
+         "behaviorClose": "OK",
+         "duration": 1,
+         "remoteCloseCode": 1000,
+         "reportfile": "autobahn_server_1_0_case_1_1_1.json"
+      }
+   },
+   "ws": {
+      "1.1.1": {
+         "behavior": "NON-STRICT",
+         "behaviorClose": "WRONG CODE",
+         "duration": 3,
+         "remoteCloseCode": 1002,
+         "reportfile": "ws_case_1_1_1.json"
+      },
+      "10.1.1": {
+         "behavior": "FAILED",
+         "behaviorClose": "UNCLEAN",
+         "duration": 10003,
+         "remoteCloseCode": null,
+         "reportfile": "ws_case_10_1_1.json"
+      },
+      "2.1": {
+         "behavior": "OK",
+         "behaviorClose": "OK",
+         "duration": 12,
+         "remoteCloseCode": 1000,
+         "reportfile": "ws_case_2_1.json"
+      }
+   }
+}`;
+      assert.equal(pyJson(indexJson(run)), golden);
+    });
+
+    it('keeps an agent called "__proto__" as a plain key', () => {
+      const index = indexJson({ meta: makeMeta(), results: [makeResult({ agent: '__proto__' })] });
+      assert.deepEqual(Object.keys(index), ['__proto__']);
+      assert.equal(Object.getPrototypeOf(index), Object.prototype);
+      assert.match(pyJson(index), /^\{\n {3}"__proto__": \{/);
+    });
+
+    it('parseIndexJson reads it back and refuses other shapes', () => {
+      const index = indexJson({ meta: makeMeta(), results: [makeResult()] });
+      assert.deepEqual(parseIndexJson(JSON.parse(pyJson(index))), index);
+      assert.throws(() => parseIndexJson([]), { code: 'WSC_BAD_INDEX_JSON' });
+      assert.throws(() => parseIndexJson({ ws: { '1.1.1': { behavior: 1 } } }), { code: 'WSC_BAD_INDEX_JSON' });
+    });
+  });
+
+  describe('caseJson', () => {
+    it('has exactly Autobahn\'s field names plus "wsconform"', () => {
+      const fields = [
+        'id', 'case', 'agent', 'description', 'expectation', 'started', 'duration', 'reportTime', 'reportCompressionRatio',
+        'behavior', 'behaviorClose', 'result', 'resultClose', 'expected', 'expectedClose', 'received', 'wirelog', 'createWirelog',
+        'closedByMe', 'failedByMe', 'droppedByMe', 'wasClean', 'wasNotCleanReason', 'wasServerConnectionDropTimeout',
+        'wasOpenHandshakeTimeout', 'wasCloseHandshakeTimeout', 'localCloseCode', 'localCloseReason', 'remoteCloseCode',
+        'remoteCloseReason', 'isServer', 'createStats', 'rxOctetStats', 'txOctetStats', 'rxFrameStats', 'txFrameStats',
+        'httpRequest', 'httpResponse', 'trafficStats', 'wsconform',
+      ];
+      assert.deepEqual(Object.keys(caseJson(makeResult())).sort(), [...fields].sort());
+    });
+
+    it('maps our fields to Autobahn\'s meaning', () => {
+      const j = caseJson(makeResult({ caseIndex: 17, role: 'server', durationMs: 41.7, httpResponse: '', timedOutWaitingFor: 'a pong' }));
+      assert.equal(j.case, 17);
+      assert.equal(j.isServer, true);
+      assert.equal(j.duration, 42);
+      assert.equal(j.httpResponse, '?');
+      assert.equal(j.wsconform.timedOutWaitingFor, 'a pong');
+      assert.equal(j.wsconform.requirement?.level, 'MUST');
+      assert.equal(j.wsconform.wirelog.length, makeResult().wirelog.length);
+      assert.equal(caseJson(makeResult({ role: 'client' })).isServer, false);
+    });
+
+    it('converts wire entries to Autobahn rows, marking cut payloads with " ..."', () => {
+      assert.deepEqual(autobahnWireRow({ t: 1, kind: 'octets', dir: 'rx', length: 2, hex: '8800', truncated: false }), ['RO', [2, '8800']]);
+      assert.deepEqual(autobahnWireRow({ t: 1, kind: 'octets', dir: 'tx', length: 900, hex: 'ab', truncated: true }), ['TO', [900, 'ab ...'], false]);
+      assert.deepEqual(
+        autobahnWireRow({ t: 1, kind: 'frame', dir: 'rx', opcode: 1, fin: true, rsv: 0, masked: false, length: 5, hex: '48656c6c6f', text: 'Hello', truncated: false }),
+        ['RF', [5, 'Hello'], 1, true, 0, false, null],
+      );
+      assert.deepEqual(
+        autobahnWireRow({ t: 1, kind: 'frame', dir: 'tx', opcode: 2, fin: false, rsv: 4, masked: true, length: 70, hex: 'ff', text: '\ufffd', truncated: true }),
+        ['TF', [70, '\ufffd ...'], 2, false, 4, null, null, null, false],
+      );
+      assert.deepEqual(autobahnWireRow({ t: 1, kind: 'note', text: 'kill timer fired' }), ['NOTE', 'kill timer fired']);
+    });
+
+    it('serializes as Autobahn did: sorted keys, indent 3', () => {
+      const text = pyJson(caseJson(makeResult()));
+      assert.match(text, /^\{\n {3}"agent": "ws",\n {3}"behavior": "OK",/);
+      assert.match(text, /\n {3}"wsconform": \{[\s\S]*\n\}$/);
+    });
+  });
+});

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderCaseHtml, renderHtml, renderIndexHtml, TEMPLATE_DIR } from '../../reports/html.js';
+import { visible } from '../../reports/html-view.js';
+import type { CaseResult, RunResults } from '../../runner/results.js';
+import { HOSTILE_AGENT, HOSTILE_REASON, makeMeta, makeResult, sampleRun } from './fixtures.js';
+
+const ourScript = readFileSync(new URL('script.hbs', TEMPLATE_DIR), 'utf8');
+
+/** Every <script> element of a page, by its text. */
+function scripts(html: string): string[] {
+  return [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => m[1] as string);
+}
+
+function assertOnlyOurScript(html: string): void {
+  assert.equal((html.match(/<script/gi) ?? []).length, 1, 'exactly one <script');
+  assert.deepEqual(scripts(html), [ourScript]);
+  // And the Content-Security-Policy admits that script and nothing else.
+  const hash = createHash('sha256').update(ourScript).digest('base64');
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? '';
+  assert.match(csp.replace(/&#x3D;/g, '='), new RegExp(`script-src 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+}
+
+const weird = 'nul\u0000 bel\u0007 esc\u001b[31m c1\u0085 lone\ud800 rlo\u202eevil\u202c ok😀 \ufffd';
+
+function hostileRun(): RunResults {
+  const run = sampleRun();
+  run.meta.agents.push({ name: HOSTILE_AGENT, url: 'javascript:alert(1)//"><script>y</script>' });
+  run.meta.options = { '<b>key</b>': '<img src=x onerror=alert(1)>' };
+  run.results.push(
+    makeResult({
+      agent: HOSTILE_AGENT,
+      id: '7.3.1',
+      title: '<i>title</i>',
+      behavior: 'FAILED',
+      remoteCloseReason: HOSTILE_REASON,
+      localCloseReason: weird,
+      httpRequest: 'GET / HTTP/1.1\r\nX-Evil: <script>z</script>\r\n\r\n',
+      httpResponse: `HTTP/1.1 101 OK\r\nServer: ${weird}\r\n\r\n`,
+      violations: [{ code: '<code>', message: '<script>v</script>' }],
+      notes: ['<script>n</script>'],
+      received: [['message', '</li><script>m</script>', false]],
+      wirelog: [
+        { t: 1, kind: 'frame', dir: 'rx', opcode: 1, fin: true, rsv: 0, masked: false, length: 300, hex: 'ff', text: `<script>w</script>${weird}`, truncated: true },
+        { t: 2, kind: 'note', text: '<script>note</script>' },
+        { t: 3, kind: 'frame', dir: 'rx', opcode: 8, fin: true, rsv: 0, masked: false, length: 20, hex: `03e8${Buffer.from('<script>').toString('hex')}`, text: '', truncated: false },
+      ],
+    }),
+  );
+  return run;
+}
+
+describe('reports/html', () => {
+  it('templates never bypass escaping ({{{ }}} or {{& }})', () => {
+    for (const file of readdirSync(TEMPLATE_DIR)) {
+      const text = readFileSync(new URL(file, TEMPLATE_DIR), 'utf8');
+      assert.doesNotMatch(text, /\{\{\{|\{\{~?\s*&/, file);
+    }
+  });
+
+  it('visible() shows control, bidi and lone-surrogate characters as harmless text', () => {
+    assert.equal(visible(weird), 'nul␀ bel␇ esc␛[31m c1<U+0085> lone\ufffd rlo<U+202E>evil<U+202C> ok😀 \ufffd');
+    assert.equal(visible('line\nnext\ttab'), 'line\nnext\ttab');
+  });
+
+  describe('index.html', () => {
+    const run = hostileRun();
+    const html = renderIndexHtml(run);
+
+    it('contains no markup from the target, only our own script', () => {
+      assertOnlyOurScript(html);
+      assert.doesNotMatch(html, /<img|<b>key|<i>title|href="javascript/);
+      assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+      assert.ok(html.includes('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;'));
+    });
+
+    it('has the run metadata, the agents and a summary row per agent', () => {
+      assert.match(html, /<title>wsconform report: ws 8\.18\.3, uWebSockets \(broken build\), &lt;script&gt;/);
+      assert.match(html, /not available: no firefox binary on PATH/);
+      const summary = /<table class="plain summary">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+      assert.equal((summary.match(/<tr>\s*<td><b>/g) ?? []).length, 3);
+      assert.match(html, /data-toggle="only-failures"/);
+      assert.match(html, /class="legend"/);
+    });
+
+    it('groups rows by section in open <details>, one row per case and a cell per agent', () => {
+      assert.deepEqual([...html.matchAll(/<span class="s-id">([^<]*)<\/span>/g)].map((m) => m[1]), ['1', '2', '5', '6', '7', '9']);
+      assert.equal((html.match(/<details class="section[^"]*" id="m-s\d+" open>/g) ?? []).length, 6);
+      const ids = new Set(run.results.map((r) => r.id));
+      assert.equal((html.match(/<div class="mrow case/g) ?? []).length, ids.size);
+      assert.equal((html.match(/class="cell[ "]/g) ?? []).length, ids.size * 3);
+      assert.equal((html.match(/class="cell missing"/g) ?? []).length, ids.size - 1);
+      assert.match(html, /<a class="cell v-failed fail" href="uwebsockets__broken_build_case_7_3_1\.html"[^>]*><span class="l1"><span class="b">FAILED<\/span><span class="code">1000<\/span><\/span><span class="cv v-wrongcode">WRONG CODE<\/span>/);
+      assert.match(html, /<a class="cell v-ok" href="ws_8_18_3_case_9_1_1\.html"[^>]*>.*?<span class="x">\d+\.\d s<\/span>/);
+    });
+
+    it('marks rows and sections with failures for the filter', () => {
+      const fiveSection = /<details class="section([^"]*)" id="m-s3" open>/.exec(html)?.[1];
+      assert.equal(fiveSection, ' clean same');
+      assert.match(html, /<div class="mrow case fail[^"]*"><span class="c-id">1\.1\.3<\/span>/);
+    });
+
+    it('adds a browser matrix only when an agent has an engine and results', () => {
+      assert.doesNotMatch(html, /Browser matrix/);
+      const b = sampleRun();
+      b.meta.agents = [{ name: 'chromium', engine: 'chromium', version: '142' }, { name: 'firefox', engine: 'firefox' }];
+      b.results = b.results.map((r) => ({ ...r, agent: r.agent.startsWith('ws') ? 'chromium' : 'firefox' }));
+      const bhtml = renderIndexHtml(b);
+      assert.match(bhtml, /<h2[^>]*>Browser matrix<\/h2>/);
+      assert.match(bhtml, /<div class="matrix" id="matrix-b"/);
+      assert.match(bhtml, /<div class="mrow case fail differs[^"]*"><span class="c-id">1\.1\.3<\/span>/);
+      assert.match(bhtml, /<div class="mrow case"><span class="c-id">1\.1\.1<\/span>/);
+    });
+  });
+
+  describe('case page', () => {
+    const run = hostileRun();
+    const r = run.results.at(-1) as CaseResult;
+    const html = renderCaseHtml(r);
+
+    it('escapes every string from the target and keeps only our own script', () => {
+      assertOnlyOurScript(html);
+      assert.ok(html.includes('&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;'));
+      assert.ok(html.includes('&lt;script&gt;w&lt;/script&gt;'));
+      assert.ok(html.includes('X-Evil: &lt;script&gt;z&lt;/script&gt;'));
+      assert.ok(html.includes('code 1000, reason &quot;&lt;script&gt;&quot;'));
+    });
+
+    it('shows control and bidi characters as visible text, never raw', () => {
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(html, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+      assert.doesNotMatch(html, /[\ud800-\udbff](?![\udc00-\udfff])/);
+      assert.ok(html.includes('nul␀ bel␇ esc␛[31m c1&lt;U+0085&gt;'));
+    });
+
+    it('has the verdicts with their reasons, requirement, close codes, flags and events', () => {
+      const ok = renderCaseHtml(makeResult({ behaviorClose: 'WRONG CODE', resultClose: 'peer sent 1001', remoteCloseCode: 1001, remoteCloseReason: 'bye', wasNotCleanReason: 'peer dropped TCP', timedOutWaitingFor: 'a pong' }));
+      assert.match(ok, /<title>1\.1\.1 text message, 0 bytes — ws<\/title>/);
+      assert.match(ok, /<div class="verdict v-ok"><div class="label">behavior<\/div><div class="word">OK<\/div><p>Received what the case expected\.<\/p>/);
+      assert.match(ok, /<div class="verdict v-wrongcode">.*<div class="word">WRONG CODE<\/div><p>peer sent 1001<\/p>/);
+      assert.match(ok, /<span class="level">MUST<\/span>RFC 6455 §5\.2, §5\.6/);
+      assert.match(ok, /<td>sent by the peer<\/td><td class="mono">1001<\/td><td class="mono">bye<\/td>/);
+      assert.match(ok, /<span class="flag on">closedByMe: yes<\/span>/);
+      assert.match(ok, /Not clean: peer dropped TCP/);
+      assert.match(ok, /waiting for: a pong/);
+      assert.match(ok, /✓ matches what was received/);
+      assert.match(ok, /<a href="index\.html">← all results<\/a> · <a href="ws_case_1_1_1\.json">case JSON<\/a>/);
+    });
+
+    it('lays the wire log out as a table with a note row spanning it and a … on cut payloads', () => {
+      assert.match(html, /<tr class="note"><td class="t">2\.0<\/td><td class="text" colspan="9">&lt;script&gt;note&lt;\/script&gt;<\/td><\/tr>/);
+      assert.match(html, /<tr class="rx frame"><td class="t">1\.0<\/td><td class="dir">recv<\/td><td>frame<\/td><td class="op">TEXT<\/td><td>1<\/td><td class="mono">000<\/td><td>no<\/td><td class="n">300<\/td><td class="payload">[^<]*<span class="more"[^>]*>…<\/span><\/td><td class="hex">ff<span class="more"[^>]*>…<\/span><\/td><\/tr>/);
+      const plain = renderCaseHtml(makeResult());
+      assert.match(plain, /<tr class="tx octets"><td class="t">0\.4<\/td><td class="dir">sent<\/td><td>octets<\/td>/);
+      assert.match(plain, /<td class="op">CLOSE<\/td>.*?<span class="detail">code 1000<\/span>/);
+      assert.doesNotMatch(plain, /class="more"/);
+    });
+  });
+
+  describe('renderHtml', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wsconform-html-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('writes index.html and a page per result, and every link of the index resolves', () => {
+      const run = hostileRun();
+      const written = renderHtml(run, join(dir, 'out'));
+      assert.equal(written.length, run.results.length + 1);
+      const index = readFileSync(join(dir, 'out', 'index.html'), 'utf8');
+      const links = [...index.matchAll(/href="([^"#]+)"/g)].map((m) => m[1] as string);
+      assert.equal(links.length, run.results.length);
+      for (const link of links) assert.ok(existsSync(join(dir, 'out', link)), link);
+      assert.ok(existsSync(join(dir, 'out', 'script_alert_1___script_case_7_3_1.html')));
+    });
+
+    it('renders 517 cases for 4 agents in a few seconds', function () {
+      this.timeout(60_000);
+      const results: CaseResult[] = [];
+      const base = makeResult();
+      for (const agent of ['a', 'b', 'c', 'd']) {
+        for (let i = 0; i < 517; i++) results.push({ ...base, agent, id: `${1 + (i % 13)}.${1 + Math.floor(i / 13)}.${i}` });
+      }
+      const t0 = performance.now();
+      renderHtml({ meta: makeMeta(), results }, dir);
+      const ms = performance.now() - t0;
+      assert.equal(readdirSync(dir).length, 4 * 517 + 1);
+      assert.ok(ms < 20_000, `${ms} ms`);
+    });
+  });
+});
+
+describe('reports/html: long transcripts', () => {
+  it('keeps the head and tail of a long wire log and says how many entries were left out', () => {
+    const wirelog = Array.from({ length: 5000 }, (_, i) => ({ t: i, kind: 'note' as const, text: `entry ${i}` }));
+    const html = renderCaseHtml(makeResult({ wirelog, received: Array.from({ length: 1000 }, () => ['message', 'x', false] as ['message', string, boolean]) }));
+    assert.equal((html.match(/<tr class="note">/g) ?? []).length, 2001);
+    assert.match(html, /entry 1499<\/td>[\s\S]*… 3000 more entries, left out of this page[\s\S]*entry 4500<\/td>/);
+    assert.doesNotMatch(html, /entry 1500</);
+    assert.match(html, /5000 entries;/);
+    assert.match(html, /… 920 more events/);
+  });
+});
