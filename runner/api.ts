@@ -6,7 +6,7 @@ import { allCases, type CaseDef } from '../cases/index.js';
 import { writeReports as writeAll, type ReportError, type ReportOptions } from '../reports/index.js';
 import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../reports/gate.js';
 import { appendResult, writeMeta } from '../reports/jsonl.js';
-import { selectCases, splitPatterns } from './plan.js';
+import { casesForRole, selectCases, splitPatterns } from './plan.js';
 import type { CaseResult, RunResults } from './results.js';
 import { defaultSessionOptions } from './session.js';
 import { runAgainstServer } from './drivers/test-server.js';
@@ -42,7 +42,7 @@ export function selectedCases(o: { cases?: string | string[]; exclude?: string |
 
 /** Tests a WebSocket server (wsconform as the fuzzing client). Rejects if the server cannot be reached. */
 export async function testServer(o: TestServerOptions = {}): Promise<RunResults> {
-  const cases = selectedCases(o);
+  const cases = casesForRole(selectedCases(o), 'client');
   const index = new Map(allCases.map((c, i) => [c.id, i + 1]));
   const startedAt = new Date();
   const builtin = o.url === undefined ? await spawnEchoServer() : null;

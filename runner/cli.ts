@@ -9,7 +9,7 @@ import { parseIndexJson } from '../reports/autobahn-json.js';
 import { evaluateGate, makePolicy, summaryText, type Policy } from '../reports/gate.js';
 import { writeReports } from '../reports/index.js';
 import { readRun } from '../reports/jsonl.js';
-import { patternMatcher, selectCases, splitPatterns, unmatchedPatterns } from './plan.js';
+import { casesForRole, patternMatcher, selectCases, splitPatterns, unmatchedPatterns } from './plan.js';
 import type { RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
 import { defaultSessionOptions, type SessionOptions } from './session.js';
@@ -204,7 +204,7 @@ async function runFuzzingClientSpec(file: string | undefined, io: Io): Promise<n
   const specFile = file ?? 'fuzzingclient.json';
   if (file === undefined && ensureSpecFile(specFile, DEFAULT_CLIENT_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
   const spec = parseFuzzingClientSpec(readJsonFile(specFile), specFile);
-  const selection = selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io);
+  const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'client');
   const agentRules = Object.entries(spec.excludeAgentCases).map(([a, cs]) => ({ agent: patternMatcher(a, true), cases: cs.map((c) => patternMatcher(c, true)) }));
   const skip = (agent: string, id: string): boolean => agentRules.some((r) => r.agent(agent) && r.cases.some((m) => m(id)));
   const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024, failByDrop: spec.options.failByDrop ?? false };
@@ -251,7 +251,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
         }
       }
-      const selection = selectFrom(selectionOf(o), io);
+      const selection = casesForRole(selectFrom(selectionOf(o), io), 'client');
       const target: ServerTargetSpec = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;

@@ -31,6 +31,12 @@ export function selectCases(catalogue: readonly CaseDef[], sel: Selection): Case
   return catalogue.filter((c) => include.some((m) => m(c.id)) && !exclude.some((m) => m(c.id)));
 }
 
+/** The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing clients). */
+export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server'): CaseDef[] {
+  const skip = role === 'client' ? 'clients' : 'servers';
+  return cases.filter((c) => (c.applies ?? 'both') !== skip);
+}
+
 /** Patterns that select nothing, to warn about typos. */
 export function unmatchedPatterns(catalogue: readonly CaseDef[], patterns: string[]): string[] {
   return patterns.filter((p) => {
