@@ -4,12 +4,15 @@
  * configuration error or an unreachable target, 130/143 interrupted by SIGINT/SIGTERM.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { allCases, type CaseDef } from '../cases/index.js';
 import { parseIndexJson } from '../reports/autobahn-json.js';
 import { evaluateGate, makePolicy, summaryText, type Policy } from '../reports/gate.js';
 import { writeReports } from '../reports/index.js';
-import { readRun } from '../reports/jsonl.js';
-import { casesForRole, patternMatcher, selectCases, splitPatterns, unmatchedPatterns } from './plan.js';
+import { appendResult, readRun, RESULTS_FILE, writeMeta } from '../reports/jsonl.js';
+import { casesForRole, parseShard, patternMatcher, selectCases, shardCases, splitPatterns, unmatchedPatterns } from './plan.js';
+import { MergeRefused, mergeRuns, readParts } from './merge.js';
 import type { RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
 import { defaultSessionOptions, type SessionOptions } from './session.js';
@@ -58,6 +61,7 @@ interface CommonOptions {
   baseline?: string;
   expectFailures?: string;
   quiet?: boolean;
+  shard?: string;
 }
 
 function addRunOptions(cmd: Command, defaultOutdir: string): Command {
@@ -76,7 +80,18 @@ function addRunOptions(cmd: Command, defaultOutdir: string): Command {
     .option('--allow <verdicts>', 'comma-separated verdicts that pass; every other verdict fails the run')
     .option('--baseline <index.json>', "fail only on cases that got worse than in this earlier run's index.json")
     .option('--expect-failures <file>', 'JSON object of known failures: {"case id": "why"}; they do not fail the run')
+    .option('--shard <i/n>', 'run only shard i of n (1-based), split deterministically and balanced by cost; merge the outdirs with `wsconform merge`', shardOption)
     .option('--quiet', 'print only the summary');
+}
+
+function shardOption(v: string): string {
+  if (!parseShard(v)) throw new InvalidArgumentError('--shard must look like 2/4 (shard 2 of 4).');
+  return v;
+}
+
+function applyShard(cases: CaseDef[], shard: string | undefined): CaseDef[] {
+  const s = shard ? parseShard(shard) : null;
+  return s ? shardCases(cases, s.index, s.count) : cases;
 }
 
 function policyFrom(o: CommonOptions): Policy {
@@ -139,7 +154,7 @@ interface ServerTargetSpec {
 
 async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[], o: CommonOptions, mode: 'test-server' | 'fuzzingclient', io: Io, skip?: (agent: string, id: string) => boolean): Promise<number> {
   const policy = policyFrom(o);
-  const rec = new RunRecorder(o.outdir, mode, { cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, failByDrop: o.failByDrop ?? false }, {
+  const rec = new RunRecorder(o.outdir, mode, { cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}) }, {
     quiet: o.quiet ?? false,
     live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
     total: selection.length * targets.length,
@@ -251,7 +266,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
         }
       }
-      const selection = casesForRole(selectFrom(selectionOf(o), io), 'client');
+      const selection = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'client'), o.shard);
       const target: ServerTargetSpec = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;
@@ -277,6 +292,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         throw new UsageError((e as Error).message);
       }
       setExit(finishRun(run, outdir, o, policyFrom(o), io, null));
+    });
+
+  program
+    .command('merge')
+    .argument('<out>', 'directory for the merged results and reports')
+    .argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--strict', 'NON-STRICT counts as a failure')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail')
+    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
+    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
+    .option('--expect-failures <file>', 'JSON object of known failures')
+    .option('--quiet', 'print only the summary')
+    .description('merge shards and runs into one index.json, HTML report and JUnit file')
+    .action((out: string, dirs: string[], o: CommonOptions) => {
+      let merged: ReturnType<typeof mergeRuns>;
+      try {
+        merged = mergeRuns(readParts(dirs));
+      } catch (e) {
+        if (e instanceof MergeRefused) throw new UsageError(`merge refused: ${e.message}`);
+        throw new UsageError((e as Error).message);
+      }
+      for (const w of merged.warnings) io.err.write(`wsconform: warning: ${w}\n`);
+      mkdirSync(out, { recursive: true });
+      rmSync(join(out, RESULTS_FILE), { force: true });
+      for (const r of merged.run.results) appendResult(out, r);
+      writeMeta(out, merged.run.meta);
+      setExit(finishRun(merged.run, out, o, policyFrom(o), io, null));
     });
 
   program

@@ -63,6 +63,40 @@ export function estimateMs(def: CaseDef): number {
   return ms;
 }
 
+/** Parses "i/n" (1-based): shard i of n. */
+export function parseShard(v: string): { index: number; count: number } | null {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  if (!m) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) return null;
+  return { index, count };
+}
+
+/**
+ * Shard `index` of `count` (1-based): a deterministic split balanced by expected cost. Cases are
+ * dealt heaviest first to the least loaded shard (ties to the lowest shard), so every machine
+ * computes the same split and the shards take about the same time.
+ */
+export function shardCases<T extends CaseDef>(cases: readonly T[], index: number, count: number, cost: (c: T) => number = shardCost): T[] {
+  if (count <= 1) return [...cases];
+  const load = new Array<number>(count).fill(0);
+  const owner = new Map<string, number>();
+  const order = cases.map((c, i) => ({ c, i, w: cost(c) })).sort((a, b) => b.w - a.w || a.i - b.i);
+  for (const { c, w } of order) {
+    let best = 0;
+    for (let k = 1; k < count; k++) if (load[k]! < load[best]!) best = k;
+    load[best]! += w;
+    owner.set(c.id, best);
+  }
+  return cases.filter((c) => owner.get(c.id) === index - 1);
+}
+
+/** What a case costs a shard: its expected duration, with a floor for the connection itself. */
+export function shardCost(def: CaseDef): number {
+  return Math.max(estimateMs(def), 5);
+}
+
 /** Bytes a case holds in memory at its peak: the message being sent, its encoding and the echo. */
 export function memoryCost(def: CaseDef): number {
   return (def.cost ?? 0) * 3;

@@ -155,3 +155,39 @@ describe('wsconform CLI', function () {
     assert.match(r.stdout, /--concurrency <n>[^]*?\(default: 32\)/);
   });
 });
+
+describe('wsconform shards and merge', function () {
+  this.timeout(120_000);
+
+  it('gives the same verdicts from three merged shards as from one run', async () => {
+    const server = await startBrokenServer({ utf8AtEnd: true, noPong: true });
+    try {
+      const dir = tmp();
+      const sel = ['--cases', '1.*,2.*,4.*,6.4.*,7.*'];
+      const whole = await run(['test-server', server.url, ...sel, '--outdir', 'whole', '--agent', 'b'], dir);
+      assert.equal(whole.code, 1, whole.stderr);
+      for (const i of [1, 2, 3]) {
+        const r = await run(['test-server', server.url, ...sel, '--shard', `${i}/3`, '--outdir', `shard${i}`, '--agent', 'b'], dir);
+        assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      }
+      const merged = await run(['merge', 'merged', 'shard1', 'shard2', 'shard3'], dir);
+      assert.equal(merged.code, 1, merged.stderr);
+      const verdicts = (d: string): Record<string, string> => {
+        const index = JSON.parse(readFileSync(join(dir, d, 'index.json'), 'utf8')) as Record<string, Record<string, { behavior: string; behaviorClose: string }>>;
+        return Object.fromEntries(Object.entries(index.b!).map(([id, v]) => [id, `${v.behavior}/${v.behaviorClose}`]));
+      };
+      assert.deepEqual(verdicts('merged'), verdicts('whole'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to merge runs made with different options (exit 2)', async () => {
+    const dir = tmp();
+    assert.equal((await run(['test-server', '--cases', '1.1.1', '--outdir', 'a'], dir)).code, 0);
+    assert.equal((await run(['test-server', '--cases', '1.1.1', '--outdir', 'b', '--timeout', '5'], dir)).code, 0);
+    const r = await run(['merge', 'out', 'a', 'b'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /merge refused: .*different options/);
+  });
+});
