@@ -19,6 +19,9 @@ import { defaultSessionOptions, type SessionOptions } from './session.js';
 import { runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
 import { DEFAULT_CLIENT_SPEC, ensureSpecFile, parseFuzzingClientSpec, readJsonFile, SpecError } from './drivers/spec-client.js';
 import { spawnEchoServer } from './targets/echo-server.js';
+import { startFuzzingServer, type FuzzingServer } from './drivers/test-client.js';
+import { runClientCommand } from './drivers/client-command.js';
+import { agentCaseSkipper, applySpecOptions, DEFAULT_SERVER_SPEC, parseFuzzingServerSpec } from './drivers/spec-server.js';
 import { version } from './version.js';
 
 export const ExitCode = { pass: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
@@ -211,6 +214,120 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
   return finishRun(run, rec.outdir, o, policy, io, stopping);
 }
 
+interface ClientRunSpec {
+  host: string;
+  port: number;
+  command?: string;
+  agent: string;
+  skip?: (agent: string, id: string) => boolean;
+  session: SessionOptions;
+  maxConnections?: number;
+}
+
+/** Testing clients: serve Autobahn's URL protocol, run the client command if there is one, gate. */
+async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptions, mode: 'test-client' | 'fuzzingserver', io: Io): Promise<number> {
+  const policy = policyFrom(o);
+  const rec = new RunRecorder(o.outdir, mode, { cases: o.cases ?? [], exclude: o.exclude ?? [], timeout: o.timeout, failByDrop: c.session.failByDrop, maxMessageSize: c.session.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(c.command ? { command: c.command } : {}) }, {
+    quiet: o.quiet ?? false,
+    live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
+    total: selection.length,
+    out: io.out,
+  });
+  rec.start();
+  const log = (line: string): void => {
+    if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
+  };
+  const seen = new Set<string>();
+  let server: FuzzingServer;
+  try {
+    server = await startFuzzingServer({
+      host: c.host,
+      port: c.port,
+      cases: selection,
+      session: c.session,
+      openHandshakeTimeoutMs: 5000,
+      ...(c.skip ? { skip: c.skip } : {}),
+      ...(c.maxConnections ? { maxConnections: c.maxConnections } : {}),
+      onResult: (r) => {
+        if (!seen.has(r.agent)) {
+          seen.add(r.agent);
+          rec.addAgent({ name: r.agent });
+        }
+        rec.record(r);
+      },
+      onUpdateReports: () => {
+        // Reports as they stand now, like Autobahn's /updateReports; the final ones follow at the end.
+        const partial = { meta: rec.meta, results: server.results() };
+        for (const e of writeReports(partial, rec.outdir, { policy })) log(`could not write a report: ${e.message}`);
+      },
+      log,
+    });
+  } catch (e) {
+    throw new UsageError(`cannot listen on ${c.host}:${c.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!o.quiet) {
+    io.out.write(`Fuzzing server on ${server.url}: ${selection.length} cases (runCase?case=1..${selection.length}&agent=NAME, then updateReports?agent=NAME)\n`);
+  }
+  let stopping: string | null = null;
+  const off = onStopSignals((signal) => {
+    stopping = signal;
+    io.err.write(`\nwsconform: ${signal}: writing reports for the cases that finished\n`);
+  });
+  const deadline = o.deadline ? setTimeout(() => (stopping ??= `deadline of ${o.deadline} s reached`), o.deadline * 1000) : null;
+  const stopped = new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (stopping) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 100);
+    void server.allAgentsDone().then(() => {
+      clearInterval(poll);
+      resolve();
+    });
+  });
+  let commandNote: string | null = null;
+  try {
+    if (c.command) {
+      const outcome = await Promise.race([
+        runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: o.timeout * 1000, log }),
+        stopped.then(() => null),
+      ]);
+      if (outcome) {
+        const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
+        commandNote = `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
+        rec.meta.options = { ...rec.meta.options, clientCommand: { line: outcome.command, exitCode: outcome.code, signal: outcome.signal, endedBecause: outcome.endedBecause, stderrTail: tail } };
+      }
+    } else {
+      await stopped;
+    }
+  } finally {
+    off();
+    if (deadline) clearTimeout(deadline);
+    await server.close();
+    rec.endProgress();
+  }
+  const run = rec.finish(stopping);
+  if (run.results.length === 0) {
+    io.err.write(`wsconform: no client ran a case${commandNote ? ` (${commandNote})` : ''}\n`);
+    if (!stopping) return ExitCode.usage;
+  }
+  const exitCode = (rec.meta.options.clientCommand as { exitCode?: number | null } | undefined)?.exitCode;
+  if (commandNote && exitCode !== 0) io.err.write(`wsconform: ${commandNote}\n`);
+  return finishRun(run, rec.outdir, o, policy, io, stopping);
+}
+
+async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<number> {
+  const specFile = file ?? 'fuzzingserver.json';
+  if (file === undefined && ensureSpecFile(specFile, DEFAULT_SERVER_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
+  const spec = parseFuzzingServerSpec(readJsonFile(specFile), specFile);
+  for (const name of spec.ignoredOptions) io.err.write(`wsconform: note: option "${name}" in ${specFile} has no effect here\n`);
+  const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'server');
+  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024 };
+  const session = applySpecOptions(sessionFrom(o), spec.options);
+  return runClients(selection, { host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
+}
+
 function selectionOf(o: CommonOptions): { cases: string[]; exclude: string[] } {
   return { cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) };
 }
@@ -249,7 +366,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         return setExit(ExitCode.usage);
       }
       if (o.mode === 'fuzzingclient') return setExit(await runFuzzingClientSpec(o.spec, io));
-      throw new UsageError('-m fuzzingserver is not available yet in this version');
+      return setExit(await runFuzzingServerSpec(o.spec, io));
     });
 
   addRunOptions(
@@ -271,6 +388,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;
       setExit(await runServerTargets([target], selection, o, 'test-server', io));
+    });
+
+  addRunOptions(
+    program
+      .command('test-client')
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
+      .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}")')
+      .option('--agent <name>', 'agent name passed to --command as {agent}', 'client'),
+    './reports/clients',
+  )
+    .description("test a WebSocket client: wsconform is the fuzzing server and speaks Autobahn's client URL protocol")
+    .action(async (o: CommonOptions & { host: string; port: number; command?: string; agent: string }) => {
+      const selection = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
+      setExit(await runClients(selection, { host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...(o.command ? { command: o.command } : {}) }, o, 'test-client', io));
     });
 
   program
