@@ -69,12 +69,12 @@ interface CommonOptions {
 
 function addRunOptions(cmd: Command, defaultOutdir: string): Command {
   return cmd
-    .option('--cases <patterns>', 'cases to run: IDs or patterns with * (e.g. "1.*,6.4.*"); repeatable', collect)
-    .option('--exclude <patterns>', 'cases to leave out, same syntax; repeatable', collect)
+    .option('--cases <patterns>', 'cases to run: IDs or patterns with * (e.g. "1.*,6.4.*"); repeatable (default: all)', collect)
+    .option('--exclude <patterns>', 'cases to leave out, same syntax; repeatable (default: none)', collect)
     .option('--outdir <dir>', 'where results and reports go', defaultOutdir)
     .option('--concurrency <n>', 'cases run at once (verdicts do not depend on it)', intOption('--concurrency', 1, 1024), 32)
     .option('--timeout <seconds>', 'hard time limit for one case', secondsOption('--timeout'), 60)
-    .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run', secondsOption('--deadline'))
+    .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run (default: none)', secondsOption('--deadline'))
     .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
     .option('--max-message-size <bytes>', 'largest message or frame accepted from the target', intOption('--max-message-size', 1024), 64 * 1024 * 1024)
     .option('--junit <file>', 'also write a JUnit XML report to this file')
@@ -215,6 +215,7 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
 }
 
 interface ClientRunSpec {
+  openHandshakeTimeoutMs?: number;
   host: string;
   port: number;
   command?: string;
@@ -245,7 +246,7 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
       port: c.port,
       cases: selection,
       session: c.session,
-      openHandshakeTimeoutMs: 5000,
+      openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? 5000,
       ...(c.skip ? { skip: c.skip } : {}),
       ...(c.maxConnections ? { maxConnections: c.maxConnections } : {}),
       onResult: (r) => {
@@ -325,7 +326,8 @@ async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<n
   const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'server');
   const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024 };
   const session = applySpecOptions(sessionFrom(o), spec.options);
-  return runClients(selection, { host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
+  const handshakeMs = spec.options.openHandshakeTimeout !== undefined ? { openHandshakeTimeoutMs: Math.round(spec.options.openHandshakeTimeout * 1000) } : {};
+  return runClients(selection, { ...handshakeMs, host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
 }
 
 function selectionOf(o: CommonOptions): { cases: string[]; exclude: string[] } {
@@ -355,11 +357,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('WebSocket conformance tests: the Autobahn|Testsuite catalogue and more, against servers, clients and browsers.')
     .version(version, '-V, --version')
     .addOption(new Option('-m, --mode <mode>', "wstest compatibility: run a wstest spec file").choices(['fuzzingclient', 'fuzzingserver']))
-    .option('-s, --spec <file>', 'wstest spec file (fuzzingclient.json / fuzzingserver.json)')
-    .showHelpAfterError('(run wsconform --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
+    .option('-s, --spec <file>', 'wstest spec file (default: ./fuzzingclient.json or ./fuzzingserver.json, created if missing)')
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+      // One line, worded like our own usage errors: "wsconform: unknown option '--bogus' (see --help)".
+      outputError: (s, write) => write(`wsconform: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+    })
     .exitOverride()
     .action(async (o: { mode?: string; spec?: string }) => {
+      if (program.args[0] === 'help') {
+        const sub = program.commands.find((c) => c.name() === program.args[1]);
+        if (program.args.length === 1 || sub) return (sub ?? program).outputHelp();
+      }
+      if (program.args.length > 0) throw new UsageError(`unknown command ${JSON.stringify(program.args[0] === 'help' ? program.args[1] : program.args[0])} (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
       if (!o.mode) {
         if (o.spec) throw new UsageError('--spec needs --mode fuzzingclient or --mode fuzzingserver');
         program.outputHelp();
@@ -395,7 +406,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('test-client')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
-      .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}")')
+      .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)')
       .option('--agent <name>', 'agent name passed to --command as {agent}', 'client'),
     './reports/clients',
   )
@@ -410,7 +421,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<outdir>', 'a run directory holding results.jsonl')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
     .option('--allow <verdicts>', 'comma-separated verdicts that pass')
     .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
     .option('--expect-failures <file>', 'JSON object of known failures')
@@ -432,7 +443,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
     .option('--allow <verdicts>', 'comma-separated verdicts that pass')
     .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
     .option('--expect-failures <file>', 'JSON object of known failures')
@@ -457,13 +468,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('list')
     .description('list the cases of the catalogue (with --cases/--exclude: the selection)')
-    .option('--cases <patterns>', 'patterns to select', collect)
-    .option('--exclude <patterns>', 'patterns to leave out', collect)
+    .option('--cases <patterns>', 'patterns to select (default: all)', collect)
+    .option('--exclude <patterns>', 'patterns to leave out (default: none)', collect)
     .action((o: { cases?: string[]; exclude?: string[] }) => {
       for (const c of selectFrom({ cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) }, io)) io.out.write(`${c.id.padEnd(10)} ${c.title}\n`);
       setExit(ExitCode.pass);
     });
 
+  // Only the top level takes stray words, to name an unknown command itself; set after the
+  // subcommands so that they keep refusing excess arguments.
+  program.allowExcessArguments(true);
   return program;
 }
 

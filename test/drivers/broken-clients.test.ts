@@ -1,0 +1,131 @@
+/**
+ * Clients that break one rule each, written here; each must get its own non-OK verdict from the
+ * fuzzing server, as Autobahn would judge it, while the cases it does not break stay OK.
+ */
+import assert from 'node:assert/strict';
+import { allCases } from '../../cases/index.js';
+import { defaultSessionOptions } from '../../runner/session.js';
+import { echoClient, rawSession, type EchoBehaviour } from '../fixtures/raw-client.js';
+import { runCase } from '../fixtures/ws-autobahn-client.mjs';
+import { casesById, startTestServer, waitFor, type TestServer } from './fuzzing-server-helpers.js';
+
+/** Runs every selected case (N = 1..count) with a raw client behaving as `b`, all at once. */
+async function runRaw(ts: TestServer, count: number, b: EchoBehaviour): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => rawSession(ts.server.port, `/runCase?case=${i + 1}&agent=broken`, echoClient(b))));
+  await waitFor(() => ts.server.results().length === count, 3000);
+}
+
+const verdicts = (ts: TestServer): Record<string, string> => Object.fromEntries(ts.server.results().map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`]));
+
+describe('fuzzing server: broken clients get their verdicts', function () {
+  this.timeout(10_000);
+
+  it('no UTF-8 check (ws with skipUTF8Validation echoes invalid text): the invalid-text cases FAIL, valid text stays OK', async () => {
+    // Cases where the client must fail the connection because of invalid UTF-8, minus the slow 6.4.x.
+    const invalid = allCases.filter((c) => c.expect.close.closedByWrongEndpointIsFatal && !c.id.startsWith('6.4.')).slice(0, 6);
+    const ids = ['6.2.1', '6.5.1', ...invalid.map((c) => c.id)];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await Promise.all(ids.map((_, i) => runCase(ts.server.url, i + 1, 'no-utf8', { skipUTF8Validation: true })));
+      await waitFor(() => ts.server.results().length === ids.length, 3000);
+      const v = verdicts(ts);
+      assert.equal(v['6.2.1'], 'OK/OK');
+      assert.equal(v['6.5.1'], 'OK/OK');
+      for (const c of invalid) {
+        const r = await ts.byId(c.id);
+        assert.equal(r.behavior, 'FAILED', `${c.id}: ${r.result}`);
+        assert.equal(r.behaviorClose, 'FAILED', `${c.id}: the harness, not the client, had to close`);
+        assert.ok(r.violations.some((x) => x.code === 'WS_ERR_INVALID_UTF8'), `${c.id}: the echo itself is invalid text`);
+      }
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('no masking: every case with a frame from the client FAILS with WS_ERR_UNMASKED_FRAME', async () => {
+    const ids = ['1.1.1', '1.2.2', '2.2'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await runRaw(ts, ids.length, { mask: false });
+      for (const id of ids) {
+        const r = await ts.byId(id);
+        assert.equal(r.behavior, 'FAILED', `${id}: ${r.result}`);
+        assert.equal(r.violations[0]?.code, 'WS_ERR_UNMASKED_FRAME', id);
+        assert.equal(r.localCloseCode, 1002, `${id}: the harness fails the connection with 1002`);
+      }
+      // Autobahn keeps no message from a client it has failed, and still reads the (unmasked) close reply.
+      const echo = await ts.byId('1.1.1');
+      assert.deepEqual(echo.received, []);
+      assert.equal(`${echo.behavior}/${echo.behaviorClose}`, 'FAILED/WRONG CODE', echo.resultClose);
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('wrong close code (answers 1000 with 1001): 7.7.1 and 7.3.3 get WRONG CODE and FAIL', async () => {
+    const ids = ['7.7.1', '7.3.3', '7.7.2'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await runRaw(ts, ids.length, { onClose: { code: 1001 } });
+      const v = verdicts(ts);
+      assert.equal(v['7.7.1'], 'FAILED/WRONG CODE');
+      assert.equal(v['7.3.3'], 'FAILED/WRONG CODE');
+      // 7.7.2 closes with 1001 itself, so answering 1001 is allowed there.
+      assert.equal(v['7.7.2'], 'OK/OK');
+      assert.equal((await ts.byId('7.7.1')).remoteCloseCode, 1001);
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('no pong (ws with autoPong off): 2.x FAILS when the close timer ends the case', async () => {
+    const ids = ['2.2', '2.3'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await Promise.all(ids.map((_, i) => runCase(ts.server.url, i + 1, 'no-pong', { autoPong: false })));
+      await waitFor(() => ts.server.results().length === 2, 3000);
+      for (const id of ids) {
+        const r = await ts.byId(id);
+        assert.equal(r.behavior, 'FAILED', r.result);
+        assert.deepEqual(r.received, []);
+        assert.equal(r.behaviorClose, 'OK', 'the close itself was fine');
+      }
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('drops TCP instead of answering the close: UNCLEAN, although the echo was right', async () => {
+    const ids = ['1.1.1', '1.2.1'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await runRaw(ts, ids.length, { onClose: 'drop' });
+      for (const id of ids) {
+        const r = await ts.byId(id);
+        assert.equal(`${r.behavior}/${r.behaviorClose}`, 'OK/UNCLEAN', r.resultClose);
+        assert.equal(r.wasClean, false);
+      }
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('stalls mid-case (reads, never answers): FAILED at the case time limit, in bounded time', async () => {
+    // 1.1.6's kill timer is 10 s and 9.1.1 waits 100 s for its echo; the case limit cuts both short.
+    const ids = ['1.1.6', '9.1.1'];
+    const ts = await startTestServer(casesById(ids), { session: { ...defaultSessionOptions, caseTimeoutMs: 400 } });
+    try {
+      const t0 = Date.now();
+      await runRaw(ts, ids.length, { stall: true });
+      assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+      for (const id of ids) {
+        const r = await ts.byId(id);
+        assert.equal(r.behavior, 'FAILED', r.result);
+        assert.ok(r.timedOutWaitingFor, `${id}: names what it was waiting for`);
+        assert.match(r.result, /time limit/);
+      }
+    } finally {
+      await ts.server.close();
+    }
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * The fuzzing server against real clients over 127.0.0.1: the `ws` client (in-process and through
+ * --command) and undici's WHATWG WebSocket, compared with their published Autobahn results; then the
+ * URL protocol itself (case count and info, status waits, agents, reruns, exclusions, stopping).
+ */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { allCases } from '../../cases/index.js';
+import { runClientCommand } from '../../runner/drivers/client-command.js';
+import { caseInfoDescription } from '../../runner/drivers/test-client.js';
+import { Opcode } from '../../runner/wire/frame.js';
+import { echoClient, rawSession } from '../fixtures/raw-client.js';
+import { fetchMessages, getCaseCount, runAutobahnClient, runCase, updateReports } from '../fixtures/ws-autobahn-client.mjs';
+import { runAutobahnClient as runUndiciClient } from '../fixtures/undici-autobahn-client.mjs';
+import { casesById, mismatches, publishedVerdict, sleep, startTestServer, waitFor } from './fuzzing-server-helpers.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every group of sections 1-7 and 10 that judges something different, with the verdict-bending ones. */
+const representative = [
+  '1.1.1', '1.1.6', '1.2.8', '2.1', '2.5', '2.10', '3.1', '3.2', '3.7', '4.1.1', '4.2.5', '5.1', '5.6', '5.15', '5.19', '5.20',
+  '6.1.1', '6.2.3', '6.3.1', '6.4.1', '6.4.2', '6.4.3', '6.4.4', '6.5.1', '6.8.1', '6.12.8', '6.22.1', '6.23.7',
+  '7.1.1', '7.1.6', '7.3.2', '7.3.6', '7.5.1', '7.7.1', '7.7.13', '7.9.1', '7.13.1', '7.13.2', '10.1.1',
+];
+
+describe('fuzzing server: real clients', function () {
+  this.timeout(30_000);
+
+  it('judges the ws client as its published report: OK, 6.4.x NON-STRICT, 7.1.6/7.13.x INFORMATIONAL', async () => {
+    const { server } = await startTestServer(casesById(representative));
+    try {
+      assert.equal(await runAutobahnClient({ url: server.url, agent: 'ws', concurrency: 4 }), representative.length);
+      const results = server.results();
+      assert.deepEqual(results.map((r) => r.id), representative);
+      assert.deepEqual(mismatches(results, publishedVerdict), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('judges undici\'s WebSocket as its published report: OK but NON-STRICT 6.4.1-6.4.4, INFORMATIONAL 7.1.6, 7.13.1, 7.13.2', async () => {
+    const { server } = await startTestServer(casesById(representative));
+    try {
+      await runUndiciClient({ url: server.url, agent: 'undici', concurrency: 4 });
+      await server.allAgentsDone();
+      assert.equal(server.results().length, representative.length);
+      assert.deepEqual(mismatches(server.results(), publishedVerdict), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs a client given as a command, substitutes {url} and {agent}, and keeps its stderr tail', async () => {
+    const ids = ['1.1.2', '1.2.3', '2.4', '5.3', '6.2.1', '7.7.4', '10.1.1'];
+    const { server } = await startTestServer(casesById(ids));
+    try {
+      const out = await runClientCommand(server, 'node test/fixtures/ws-autobahn-client.mjs {url} {agent}', { agent: 'ws via command', timeoutMs: 20_000, cwd: root });
+      assert.equal(out.code, 0, out.stderrTail);
+      assert.equal(out.endedBecause, 'exited');
+      assert.match(out.command, /ws:\/\/127\.0\.0\.1:\d+ 'ws via command'$/);
+      assert.match(out.stderrTail, /ran 7 cases as ws via command/);
+      assert.deepEqual(server.agents(), ['ws via command']);
+      assert.deepEqual(mismatches(server.results(), publishedVerdict), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs all 301 cases of sections 1-7, 9 and 10 against the ws client', async function () {
+    // About 5 s on an idle machine; the limit leaves room for a loaded CI runner.
+    this.timeout(60_000);
+    const selected = allCases.filter((c) => /^(?:[1-7]|9|10)\./.test(c.id));
+    assert.equal(selected.length, 301);
+    const { server } = await startTestServer(selected);
+    try {
+      await runAutobahnClient({ url: server.url, agent: 'ws', concurrency: 8 });
+      assert.equal(server.results().length, 301);
+      assert.deepEqual(mismatches(server.results(), publishedVerdict), []);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('fuzzing server: the URL protocol', function () {
+  this.timeout(10_000);
+
+  it('answers getCaseCount and getCaseInfo (description cut at the first "<", whitespace collapsed)', async () => {
+    const cases = casesById(['1.1.1', '6.4.1']);
+    const { server } = await startTestServer(cases);
+    try {
+      assert.equal(await getCaseCount(server.url), 2);
+      const [info] = await fetchMessages(server.url, '/getCaseInfo?case=2');
+      assert.deepEqual(JSON.parse(String(info)), { id: '6.4.1', description: caseInfoDescription(cases[1]!) });
+      assert.equal(caseInfoDescription({ ...cases[0]!, description: ' Send  a\n text <b>frame</b>' }), 'Send a text');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('records a case for the agent of the URL, with N, the raw handshake, Autobahn\'s timing and masked client frames', async () => {
+    const { server, byId } = await startTestServer(casesById(['1.1.1', '1.1.2']));
+    try {
+      const before = Date.now();
+      assert.equal(await runCase(server.url, 2, 'my agent/1.0'), 1000);
+      const r = await byId('1.1.2', 'my agent/1.0');
+      assert.equal(r.caseIndex, 2);
+      assert.equal(r.role, 'server');
+      assert.match(r.httpRequest, /^GET \/runCase\?case=2&agent=my%20agent%2F1\.0 HTTP\/1\.1\r\n[^]*\r\n\r\n$/);
+      assert.match(r.httpResponse, /^HTTP\/1\.1 101 Switching Protocols\r\n[^]*Sec-WebSocket-Accept: [^]*\r\n\r\n$/);
+      assert.ok(Date.parse(r.started) >= before - 5 && Date.parse(r.started) <= Date.now());
+      assert.ok(r.durationMs >= 0 && r.durationMs < 1000, `duration ${r.durationMs}`);
+      const frames = r.wirelog.filter((e) => e.kind === 'frame');
+      assert.ok(frames.some((e) => e.dir === 'tx' && e.opcode === Opcode.text && !e.masked), 'the server sends unmasked frames');
+      assert.ok(frames.some((e) => e.dir === 'rx' && e.opcode === Opcode.text && e.masked), 'the client\'s echo is masked');
+      assert.deepEqual([r.behavior, r.behaviorClose], ['OK', 'OK']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs a case named by casetuple', async () => {
+    const { server, byId } = await startTestServer(casesById(['1.1.1', '2.1', '7.3.3']));
+    try {
+      await fetchMessages(server.url, '/runCase?casetuple=7.3.3&agent=t');
+      assert.equal((await byId('7.3.3')).caseIndex, 3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('getCaseStatus waits until the case has a result, then sends its behavior', async () => {
+    const { server } = await startTestServer(casesById(['1.1.1', '2.2']));
+    try {
+      let answered = false;
+      const status = fetchMessages(server.url, '/getCaseStatus?case=2&agent=late').then((m) => {
+        answered = true;
+        return m;
+      });
+      await sleep(150);
+      assert.equal(answered, false, 'no result yet, so no answer yet');
+      await runCase(server.url, 2, 'late', { autoPong: false });
+      assert.deepEqual((await status).map((m) => JSON.parse(String(m))), [{ behavior: 'FAILED' }]);
+      // Once known, the answer is immediate.
+      assert.deepEqual(await fetchMessages(server.url, '/getCaseStatus?case=2&agent=late'), ['{"behavior":"FAILED"}']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the latest run of an (agent, case) pair and reports every run', async () => {
+    const { server, seen, byId } = await startTestServer(casesById(['1.1.1']));
+    try {
+      await rawSession(server.port, '/runCase?case=1&agent=a', echoClient({ onClose: 'drop' }));
+      assert.equal((await byId('1.1.1')).behaviorClose, 'UNCLEAN');
+      await runCase(server.url, 1, 'a');
+      await waitFor(() => seen.length === 2, 2000);
+      assert.equal(server.results().length, 1);
+      assert.equal((await byId('1.1.1')).behaviorClose, 'OK');
+      assert.deepEqual(seen.map((r) => r.behaviorClose), ['UNCLEAN', 'OK']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes an excluded case at once and stores nothing for it (exclude-agent-cases)', async () => {
+    const { server, logs } = await startTestServer(casesById(['1.1.1', '1.1.2']), { skip: (agent, id) => agent === 'picky' && id === '1.1.2' });
+    try {
+      assert.equal(await runCase(server.url, 2, 'picky'), 1005);
+      await runCase(server.url, 1, 'picky');
+      await runCase(server.url, 2, 'other');
+      await waitFor(() => server.results().length === 2, 2000);
+      assert.deepEqual(server.results().map((r) => `${r.agent}:${r.id}`), ['picky:1.1.1', 'other:1.1.2']);
+      assert.ok(logs.some((l) => /1\.1\.2 is excluded for agent "picky"/.test(l)), logs.join('\n'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('calls onUpdateReports per agent, and allAgentsDone only once every agent that ran a case has updated', async () => {
+    const updated: string[] = [];
+    const { server } = await startTestServer(casesById(['1.1.1']), {
+      onUpdateReports: async (agent) => {
+        await sleep(20);
+        updated.push(agent);
+      },
+    });
+    try {
+      let done = false;
+      void server.allAgentsDone().then(() => (done = true));
+      await runCase(server.url, 1, 'A');
+      await runCase(server.url, 1, 'B');
+      await updateReports(server.url, 'A');
+      // The update connection closes only after onUpdateReports settled.
+      assert.deepEqual(updated, ['A']);
+      await sleep(50);
+      assert.equal(done, false, 'B has not updated yet');
+      await updateReports(server.url, 'B');
+      await server.allAgentsDone();
+      assert.deepEqual(updated, ['A', 'B']);
+      assert.deepEqual(server.agents(), ['A', 'B']);
+      assert.equal(server.stopReason(), null);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports a stop request: updateReports with shutdownOnComplete, and stopServer', async () => {
+    for (const [path, reason] of [['/updateReports?agent=x&shutdownOnComplete=yes', 'shutdownOnComplete'], ['/stopServer', 'stopServer']] as const) {
+      const { server } = await startTestServer(casesById(['1.1.1']));
+      try {
+        await fetchMessages(server.url, path);
+        await server.allAgentsDone();
+        assert.equal(server.stopReason(), reason);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('leaves no result for a case cut short by close()', async () => {
+    const { server, seen } = await startTestServer(casesById(['1.1.1']));
+    const stalled = rawSession(server.port, '/runCase?case=1&agent=s', echoClient({ stall: true }));
+    await sleep(100);
+    await server.close();
+    await stalled;
+    assert.equal(seen.length, 0);
+    assert.deepEqual(server.results(), []);
+  });
+});
