@@ -124,7 +124,9 @@ describe('wsconform CLI', function () {
     const child = spawn(process.execPath, [bin, 'test-server', '--cases', '5.19,5.20,6.4.*,1.*', '--concurrency', '2'], { cwd: dir, env: { ...process.env, CI: 'true' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until the run has started (the built-in server is announced), then let some cases finish.
+    for (let i = 0; i < 200 && !out.includes('built-in echo server'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1200));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     assert.equal(code, 130, out);
@@ -189,5 +191,40 @@ describe('wsconform shards and merge', function () {
     const r = await run(['merge', 'out', 'a', 'b'], dir);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /merge refused: .*different options/);
+  });
+});
+
+describe('wsconform test-client', function () {
+  this.timeout(60_000);
+  const client = fileURLToPath(new URL('../fixtures/ws-autobahn-client.mjs', import.meta.url));
+
+  it('runs the client command against the fuzzing server and gates its verdicts', async () => {
+    const dir = tmp();
+    const r = await run(['test-client', '--port', '0', '--cases', '1.1.*,2.*,7.7.*', '--command', `node ${client} {url} {agent}`, '--agent', 'ws-client'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const index = JSON.parse(readFileSync(join(dir, 'reports/clients/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.equal(Object.keys(index['ws-client']!).length, 8 + 11 + 13);
+  });
+
+  it('exits 2 when the client command never runs a case, and shows its stderr', async () => {
+    const r = await run(['test-client', '--port', '0', '--cases', '1.1.1', '--command', 'node -e "console.error(\'boom: no such client\'); process.exit(3)"'], tmp());
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /no client ran a case[^]*boom: no such client/);
+  });
+
+  it('reads a wstest fuzzingserver.json', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'fuzzingserver.json'), JSON.stringify({ url: 'ws://127.0.0.1:0', outdir: './clients', cases: ['2.*'], 'exclude-cases': ['2.11'], webport: 8080 }));
+    const child = spawn(process.execPath, [bin, '-m', 'fuzzingserver', '-s', 'fuzzingserver.json'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    for (let i = 0; i < 100 && !/ws:\/\/127\.0\.0\.1:\d+/.test(out); i++) await new Promise((res) => setTimeout(res, 50));
+    const url = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const c = spawn(process.execPath, [client, url, 'spec-agent']);
+    await new Promise((res) => c.on('close', res));
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    assert.equal(code, 0, out);
+    const index = JSON.parse(readFileSync(join(dir, 'clients/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.equal(Object.keys(index['spec-agent']!).length, 10);
   });
 });
