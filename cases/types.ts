@@ -4,6 +4,8 @@
  * pure judge compares the transcript with the expectation.
  */
 import type { FrameSpec } from '../runner/wire/frame.js';
+import type { CorpusSlice, DeflateAcceptRule, DeflateNegotiation, DeflateOffer } from '../runner/wire/deflate.js';
+import type { BrowserApiCheck } from './browser-api-types.js';
 
 export type RequirementLevel = 'MUST' | 'SHOULD' | 'MAY' | 'INFO';
 
@@ -41,12 +43,16 @@ export type Step =
   /** If the connection is still open after `ms`, send a close frame without a status code. */
   | { do: 'closeAfter'; ms: number }
   /** Bulk echo rounds (Autobahn 9.x, 12.x, 13.x): see EchoRounds. */
-  | { do: 'echo'; rounds: EchoRounds };
+  | { do: 'echo'; rounds: EchoRounds }
+  /** Writes these exact octets in one write (fuzz sequences and their reproducers); logged as octets, not frames. */
+  | { do: 'write'; bytes: Uint8Array };
 
 /** A message the harness sends in bulk cases; `i` is the round number from 0. */
 export interface BulkMessage {
   binary: boolean;
   payload: Buffer;
+  /** Where the payload's bytes come from in a fixed corpus, so that compressed pieces can be reused across cases. */
+  source?: CorpusSlice;
 }
 
 export interface EchoRounds {
@@ -80,6 +86,11 @@ export interface CloseExpectation {
   requireClean: boolean;
   /** If the wrong endpoint closed, `behavior` is FAILED too (the peer never noticed the problem). */
   closedByWrongEndpointIsFatal?: boolean;
+  /**
+   * Close codes that are not WRONG CODE but make `behavior` NON-STRICT: the RFC prefers `codes`
+   * and these are a tolerated second choice (1002 instead of 1007 for a bad close reason).
+   */
+  tolerated?: number[];
 }
 
 export type Expectation =
@@ -88,6 +99,11 @@ export type Expectation =
       /** Event lists by verdict; the first list equal to what was received gives `behavior`. */
       outcomes: { OK: PeerEvent[]; 'NON-STRICT'?: PeerEvent[] };
       close: CloseExpectation;
+      /**
+       * How the connection must end after the NON-STRICT outcome, when that differs from `close`
+       * (the peer may fail the connection, or accept the frame and leave the close to the harness).
+       */
+      nonStrictClose?: CloseExpectation;
       /** A WRONG CODE close verdict also fails `behavior` (Autobahn 7.x). */
       wrongCodeFails?: boolean;
       /** Both verdicts are INFORMATIONAL whatever happens (Autobahn 7.1.6, 7.13.x). */
@@ -95,7 +111,36 @@ export type Expectation =
       /** The harness's own frame counts that must hold (10.1.1's self-check), opcode -> count. */
       sentFrames?: Record<number, number>;
     }
-  | { kind: 'echo'; close: CloseExpectation };
+  | { kind: 'echo'; close: CloseExpectation }
+  /**
+   * The target must refuse the opening handshake (RFC 6455 §4.2.2): the bends are in
+   * `handshake.request`. `close` only feeds the reports: no WebSocket is meant to exist.
+   */
+  | { kind: 'handshake'; refuse: HandshakeRefusal; close: CloseExpectation }
+  /** A generated fuzz sequence (runner/fuzz): what a conformant peer does with its octets. */
+  | { kind: 'fuzz'; model: FuzzModel; close: CloseExpectation };
+
+/** How a refusal is graded (`kind: 'handshake'`). A 101 is always FAILED. */
+export interface HandshakeRefusal {
+  /** Statuses graded OK; any other answer without a 101 (another status, TCP closed without a response) is NON-STRICT. */
+  statuses: number[];
+  /** Header tokens the refusal must carry, e.g. ['Sec-WebSocket-Version', '13'] (§4.4): FAILED without them. */
+  headers?: Array<[name: string, token: string]>;
+}
+
+/** What the reference model says a conformant peer does with a fuzz sequence (runner/fuzz/model.ts). */
+export interface FuzzModel {
+  /** Messages the peer echoes, in order: all of them if it accepts the sequence, else those before the latest point where it may fail. */
+  messages: Array<{ binary: boolean; payload: Buffer }>;
+  /** Pong payloads, in order, on the same terms; when the peer must not fail, the last answers the final ping. */
+  pongs: Buffer[];
+  /** The sequence breaks a MUST: the peer must fail the connection. */
+  mustFail: boolean;
+  /** The peer may fail the connection (a violation, or a tolerated oddity such as a non-minimal length). */
+  mayFail: boolean;
+  /** A fragmented message is still open at the end (so no other sequence may follow on the connection). */
+  openAtEnd: boolean;
+}
 
 export interface Requirement {
   /** "RFC 6455 §5.5", "WHATWG WebSockets §close()" … */
@@ -103,26 +148,64 @@ export interface Requirement {
   level: RequirementLevel;
 }
 
-/** Which targets a case applies to: the harness testing a server, a client, or both. */
-export type Applicability = 'both' | 'servers' | 'clients';
+/**
+ * Which targets a case applies to: the harness testing a server, a client, or both; 'browsers':
+ * only a browser's WebSocket API (the browser-API cases, which test-server and test-client skip).
+ */
+export type Applicability = 'both' | 'servers' | 'clients' | 'browsers';
 
-/** Opening handshake variations a case needs (permessage-deflate offers and responses). */
+/** Opening handshake variations a case needs (permessage-deflate offers and responses, bent requests and responses). */
 export interface HandshakeSpec {
   deflate?: DeflateParams;
+  /** How the harness, as a client, bends its request (handshake.* against servers). */
+  request?: HandshakeRequestBend;
+  /** How the harness, as a server, bends its response (handshake.* against clients). */
+  response?: HandshakeResponseBend;
+}
+
+/** A bent opening request (RFC 6455 §4.1): everything else is a correct request with a fresh key. */
+export interface HandshakeRequestBend {
+  /** Replace (same name, any case), add, or remove (null value) request headers. */
+  headers?: Array<[name: string, value: string | null]>;
+  method?: string;
+  httpVersion?: string;
+  /** Request target; by default the URL's path and query. */
+  path?: string;
+  /** Subprotocols and extensions offered. */
+  protocols?: string[];
+  extensions?: string[];
+  /** Write the request in pieces of this many octets, each its own write. */
+  writeChop?: number;
+  /** A frame written together with the end of the request, before any response arrives. */
+  pipelinedFrame?: CaseFrame;
+}
+
+/** A bent opening response (RFC 6455 §4.2.2) from the harness as a server. */
+export interface HandshakeResponseBend {
+  /** Status line after "HTTP/1.1 ", e.g. "403 Forbidden"; default "101 Switching Protocols". */
+  status?: string;
+  /** Replace, add, or remove (null) response headers; applied after the fields below. */
+  headers?: Array<[name: string, value: string | null]>;
+  /** Compute Sec-WebSocket-Accept from another key than the client's. */
+  wrongAccept?: boolean;
+  /** A subprotocol / extensions to select, whether offered or not. */
+  protocol?: string;
+  extensions?: string[];
+  /** Write the response in pieces of this many octets, each its own write. */
+  writeChop?: number;
+  /** A frame written in the same write as the end of the response. */
+  pipelinedFrame?: CaseFrame;
 }
 
 /** permessage-deflate parameters for the 12.x/13.x families (RFC 7692 §7.1). */
-export interface DeflateParams {
-  /** Offers the harness makes as a client, in order. */
+export interface DeflateParams extends DeflateNegotiation {
+  /** Offers the harness makes as a client, in order (each element's parameters, as sent). */
   offers: DeflateOffer[];
   /** How the harness, as a server, picks from a client's offers. */
-  accept: 'first' | 'no-context-takeover' | 'max-window-bits-9' | 'max-window-bits-15' | 'both-9' | 'both-15' | 'fallback';
+  accept: DeflateAcceptRule;
 }
 
-export interface DeflateOffer {
-  serverNoContextTakeover?: boolean;
-  serverMaxWindowBits?: number;
-}
+export type { DeflateAcceptRule, DeflateOffer } from '../runner/wire/deflate.js';
 
 export interface CaseDef {
   id: string;
@@ -141,4 +224,6 @@ export interface CaseDef {
   cost?: number;
   /** Autobahn reports the case duration (9.x, 12.x, 13.x). */
   reportTime?: boolean;
+  /** A browser-API case (applies: 'browsers'): what the page does and must observe; see browser-api-types.ts. */
+  browserApi?: BrowserApiCheck;
 }

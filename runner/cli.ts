@@ -16,13 +16,15 @@ import { MergeRefused, mergeRuns, readParts } from './merge.js';
 import type { RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
 import { defaultSessionOptions, type SessionOptions } from './session.js';
-import { runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
+import { probeServer, runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
 import { DEFAULT_CLIENT_SPEC, ensureSpecFile, parseFuzzingClientSpec, readJsonFile, SpecError } from './drivers/spec-client.js';
 import { spawnEchoServer } from './targets/echo-server.js';
 import { startFuzzingServer, type FuzzingServer } from './drivers/test-client.js';
 import { runClientCommand } from './drivers/client-command.js';
 import { agentCaseSkipper, applySpecOptions, DEFAULT_SERVER_SPEC, parseFuzzingServerSpec } from './drivers/spec-server.js';
+import { ENGINES, isEngineName, runBrowsers, type EngineName } from './browser/index.js';
 import { version } from './version.js';
+import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from './fuzz/index.js';
 
 export const ExitCode = { pass: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
 
@@ -155,12 +157,12 @@ interface ServerTargetSpec {
   failByDrop?: boolean;
 }
 
-async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[], o: CommonOptions, mode: 'test-server' | 'fuzzingclient', io: Io, skip?: (agent: string, id: string) => boolean): Promise<number> {
+async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[], o: CommonOptions, mode: 'test-server' | 'fuzzingclient', io: Io, skip?: (agent: string, id: string) => boolean, fuzz: CaseDef[] = []): Promise<number> {
   const policy = policyFrom(o);
   const rec = new RunRecorder(o.outdir, mode, { cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}) }, {
     quiet: o.quiet ?? false,
     live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
-    total: selection.length * targets.length,
+    total: (selection.length + fuzz.length) * targets.length,
     out: io.out,
   });
   rec.start();
@@ -193,6 +195,11 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
           onResult: (r) => rec.record(r),
           shouldStop: () => stopping !== null,
         });
+        if (fuzz.length > 0 && !stopping) {
+          // Generated sequences, several per connection; failures are shrunk into reproducer files.
+          const f = await fuzzServer({ url: url!, agent, defs: fuzz, outdir: rec.outdir, concurrency: o.concurrency, session: sessionFrom(o, target.failByDrop), openHandshakeTimeoutMs: 5000, onResult: (r) => rec.record(r), shouldStop: () => stopping !== null, log: (line) => io.err.write(`wsconform: ${line}\n`) });
+          if (f.reproducers.length > 0 && !o.quiet) io.out.write(`Fuzz reproducers (replay with: wsconform replay FILE URL):\n${f.reproducers.map((r) => `  ${r}\n`).join('')}`);
+        }
         rec.addAgent({ name: agent, url: url! });
       } catch (e) {
         if (!(e instanceof UnreachableTargetError)) throw e;
@@ -318,6 +325,70 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
   return finishRun(run, rec.outdir, o, policy, io, stopping);
 }
 
+interface BrowserOptions extends CommonOptions {
+  executablePath?: string;
+  headed?: boolean;
+}
+
+/** Testing browsers: each engine's page plays the selected cases; an engine that cannot run is reported, not fatal. */
+async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Promise<number> {
+  if (engine !== 'all' && !isEngineName(engine)) throw new UsageError(`unknown engine ${JSON.stringify(engine)}: use ${ENGINES.join(', ')} or all`);
+  if (engine === 'all' && o.executablePath !== undefined) throw new UsageError('--executable-path needs one engine (chromium, firefox or webkit), not all');
+  const engines: EngineName[] = engine === 'all' ? [...ENGINES] : [engine as EngineName];
+  const selected = applyShard(selectFrom(selectionOf(o), io), o.shard);
+  const cases = casesForRole(selected, 'server');
+  const apiCases = selected.filter((c) => c.applies === 'browsers');
+  const policy = policyFrom(o);
+  const perEngine = cases.length + apiCases.length;
+  const rec = new RunRecorder(o.outdir, 'test-browser', { engines, cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(o.executablePath ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}) }, {
+    quiet: o.quiet ?? false,
+    live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
+    total: perEngine * engines.length,
+    out: io.out,
+  });
+  rec.start();
+  let stopping: string | null = null;
+  const off = onStopSignals((signal) => {
+    stopping = signal;
+    io.err.write(`\nwsconform: ${signal}: stopping the browsers, then writing reports\n`);
+  });
+  const deadline = o.deadline ? setTimeout(() => (stopping ??= `deadline of ${o.deadline} s reached`), o.deadline * 1000) : null;
+  let unavailable = 0;
+  try {
+    await runBrowsers({
+      engines,
+      cases,
+      apiCases,
+      session: sessionFrom(o),
+      concurrency: o.concurrency,
+      ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
+      ...(o.headed ? { headed: true } : {}),
+      onAgent: (a) => {
+        rec.addAgent({ name: a.name, engine: a.engine, version: a.version, url: a.description });
+        if (!o.quiet) io.out.write(`${a.name}: ${a.description}\n`);
+      },
+      onUnavailable: (name, why) => {
+        unavailable++;
+        rec.endProgress();
+        io.err.write(`wsconform: ${name}: not available: ${why}\n`);
+        rec.addAgent({ name, engine: name, unavailable: why });
+        rec.setTotal(perEngine * (engines.length - unavailable));
+      },
+      onResult: (r) => rec.record(r),
+      log: (line) => {
+        if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
+      },
+      shouldStop: () => stopping !== null,
+    });
+  } finally {
+    off();
+    if (deadline) clearTimeout(deadline);
+    rec.endProgress();
+  }
+  const code = finishRun(rec.finish(stopping), rec.outdir, o, policy, io, stopping);
+  return unavailable === engines.length ? ExitCode.usage : code;
+}
+
 async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<number> {
   const specFile = file ?? 'fuzzingserver.json';
   if (file === undefined && ensureSpecFile(specFile, DEFAULT_SERVER_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
@@ -381,11 +452,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   addRunOptions(
-    program.command('test-server').argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested').option('--agent <name>', "name for the report (default: the server's Server header)"),
+    program
+      .command('test-server')
+      .argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested')
+      .option('--agent <name>', "name for the report (default: the server's Server header)")
+      .option('--fuzz <n>', 'also run n generated fuzz sequences (fuzz.<seed>.1 …); failures are shrunk into reproducer files in the outdir (default: none)', intOption('--fuzz', 1, 10_000_000))
+      .option('--seed <s>', 'seed for --fuzz: the same seed gives the same sequences (default: from the clock, printed)', intOption('--seed', 0, 0xffffffff)),
     './reports/servers',
   )
     .description('test a WebSocket server: wsconform is the fuzzing client')
-    .action(async (url: string | undefined, o: CommonOptions & { agent?: string }) => {
+    .action(async (url: string | undefined, o: CommonOptions & { agent?: string; fuzz?: number; seed?: number }) => {
+      if (o.seed !== undefined && o.fuzz === undefined) throw new UsageError('--seed needs --fuzz');
       if (url !== undefined) {
         try {
           const u = new URL(url);
@@ -394,11 +471,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
         }
       }
-      const selection = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'client'), o.shard);
+      const seed = o.seed ?? Date.now() >>> 0;
+      const fuzz = o.fuzz ? selectCases(fuzzCases(seed, o.fuzz), selectionOf(o)) : [];
+      if (fuzz.length > 0 && !o.quiet) io.out.write(`Fuzzing with ${fuzz.length} sequence(s), seed ${seed} (the same --seed gives the same sequences)\n`);
+      // --cases 'fuzz.*' selects only fuzz sequences: no catalogue case then.
+      const catalogue = fuzz.length > 0 && selectCases(allCases, selectionOf(o)).length === 0 ? [] : applyShard(casesForRole(selectFrom(selectionOf(o), io), 'client'), o.shard);
       const target: ServerTargetSpec = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;
-      setExit(await runServerTargets([target], selection, o, 'test-server', io));
+      setExit(await runServerTargets([target], catalogue, o, 'test-server', io, undefined, fuzz));
     });
 
   addRunOptions(
@@ -414,6 +495,38 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (o: CommonOptions & { host: string; port: number; command?: string; agent: string }) => {
       const selection = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
       setExit(await runClients(selection, { host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...(o.command ? { command: o.command } : {}) }, o, 'test-client', io));
+    });
+
+  addRunOptions(
+    program
+      .command('test-browser')
+      .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
+      .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
+      .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)'),
+    './reports/browsers',
+  )
+    .description("test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page")
+    .action(async (engine: string, o: BrowserOptions) => {
+      setExit(await runBrowserTargets(engine, o, io));
+    });
+
+  program
+    .command('replay')
+    .argument('<file>', 'a reproducer written by test-server --fuzz (fuzz-<seed>-<n>.repro.json)')
+    .argument('<url>', 'ws:// or wss:// URL of the server to replay it against')
+    .description('replay a fuzz reproducer and print the verdict (exit 0: passed, 1: failed, 2: bad file or unreachable server)')
+    .action(async (file: string, url: string) => {
+      if (!/^wss?:\/\//.test(url)) throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
+      try {
+        readReproducer(file);
+        await probeServer(url, 5000);
+        const r = await replay(file, url, { session: defaultSessionOptions, openHandshakeTimeoutMs: 5000 });
+        io.out.write(r.lines.join('\n') + '\n');
+        setExit(r.exitCode === 0 ? ExitCode.pass : ExitCode.failed);
+      } catch (e) {
+        if (e instanceof ReproducerError || e instanceof UnreachableTargetError) throw new UsageError(e.message);
+        throw e;
+      }
     });
 
   program

@@ -31,10 +31,13 @@ export function selectCases(catalogue: readonly CaseDef[], sel: Selection): Case
   return catalogue.filter((c) => include.some((m) => m(c.id)) && !exclude.some((m) => m(c.id)));
 }
 
-/** The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing clients). */
+/**
+ * The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing
+ * clients). Browser-API cases ('browsers') run only in a browser's page, never over a role.
+ */
 export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server'): CaseDef[] {
   const skip = role === 'client' ? 'clients' : 'servers';
-  return cases.filter((c) => (c.applies ?? 'both') !== skip);
+  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers');
 }
 
 /** Patterns that select nothing, to warn about typos. */

@@ -14,6 +14,7 @@ import { MessageReader, type MessageInflater, type Violation } from './wire/read
 import type { CorpusSlice } from './wire/deflate.js';
 import type { WireEntry } from './results.js';
 import { MAX_KEPT_PAYLOAD, type RecordedEvent, type Transcript } from './transcript.js';
+import { fuzzAnswered } from './fuzz/oracle.js';
 
 export interface SessionOptions {
   /** Autobahn's failByDrop: fail the connection by dropping TCP instead of a close handshake. */
@@ -153,6 +154,11 @@ export class Session {
           break;
         case 'echo':
           await this.startEcho(step.rounds);
+          break;
+        case 'write':
+          this.currentStep = 'the peer to react to the octets sent';
+          this.write(Buffer.from(step.bytes.buffer, step.bytes.byteOffset, step.bytes.byteLength), false);
+          await tick();
           break;
       }
     }
@@ -383,7 +389,18 @@ export class Session {
   /** Autobahn closes as soon as what arrived equals every expected outcome, when it is meant to close. */
   private finishWhenDone(): void {
     const exp = this.def.expect;
-    if (exp.kind !== 'events' || exp.informational || !exp.close.closedByMe) return;
+    if (exp.kind === 'fuzz') {
+      if (fuzzAnswered(exp.model, this.t.received)) this.sendCloseFrame(1000, null, false);
+      return;
+    }
+    if (exp.kind !== 'events' || exp.informational) return;
+    // The peer took the tolerated path (it accepted what it could have refused): close as that path says.
+    const tolerated = exp.outcomes['NON-STRICT'];
+    if (exp.nonStrictClose?.closedByMe && tolerated && eventsEqual(this.t.received, tolerated)) {
+      this.sendCloseFrame(exp.nonStrictClose.codes[0] ?? 1000, null, false);
+      return;
+    }
+    if (!exp.close.closedByMe) return;
     const lists = Object.values(exp.outcomes).filter((l): l is PeerEvent[] => l !== undefined);
     if (lists.every((l) => eventsEqual(this.t.received, l))) this.sendCloseFrame(exp.close.codes[0] ?? 1000, null, false);
   }

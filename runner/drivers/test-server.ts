@@ -9,6 +9,7 @@ import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
 import { estimateMs, memoryCost, schedule } from '../plan.js';
 import { dial } from './dial.js';
+import { runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
 import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
 import { headerValues } from '../wire/handshake.js';
@@ -49,6 +50,8 @@ export async function probeServer(url: string, timeoutMs: number): Promise<{ ser
 }
 
 export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
+  // handshake.*: a bent opening request, sent and read over a raw socket.
+  if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
   const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def) });
   t.httpRequest = r.request ?? '?';

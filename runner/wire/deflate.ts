@@ -191,8 +191,8 @@ export interface DeflateAgreement {
   /** The response element as the server sent it (or will send it). */
   response: string;
   params: DeflateResponse;
-  /** The client said it will not use context takeover even if the server does not ask (§7.1.1.2). */
-  clientPromisedNoContext: boolean;
+  /** The offer the response accepts: what the client promised there binds it too (§7.1.1.2, §7.1.2.2). */
+  offer: DeflateOffer;
 }
 
 /**
@@ -215,7 +215,7 @@ export function acceptResponse(offers: readonly DeflateOffer[], headerValues: re
   for (const offer of offers) {
     const why = responseFits(offer, r);
     if (why === null) {
-      return { ok: true, value: { response: formatDeflate(r, 'response'), params: r, clientPromisedNoContext: offer.clientNoContextTakeover === true } };
+      return { ok: true, value: { response: formatDeflate(r, 'response'), params: r, offer } };
     }
     problems.push(why);
   }
@@ -245,7 +245,7 @@ export function chooseOffer(rule: DeflateAcceptRule, headerValues: readonly stri
       if (offer.serverMaxWindowBits !== undefined) r.serverMaxWindowBits = offer.serverMaxWindowBits;
       if (noContext) r.clientNoContextTakeover = true;
       if (bits !== null) r.clientMaxWindowBits = offer.clientMaxWindowBits === true || offer.clientMaxWindowBits === undefined ? bits : Math.min(bits, offer.clientMaxWindowBits);
-      return { response: formatDeflate(r, 'response'), params: r, clientPromisedNoContext: offer.clientNoContextTakeover === true };
+      return { response: formatDeflate(r, 'response'), params: r, offer };
     }
     return null;
   };
@@ -332,10 +332,11 @@ class Lru {
  * Compressed pieces of corpora, shared by every connection. Raw deflate streams that end with a
  * sync flush concatenate into one valid stream of the concatenated plaintext (each is a run of
  * non-final blocks ending on a byte boundary, and none refers back before its own start). So a
- * slice of a corpus is assembled from fixed chunks compressed once and kept (the corpora are a few
- * MB), plus its ragged ends compressed on demand and kept in a bounded LRU, since concurrent cases
- * walk the same slices. The target still receives real LZ77 + Huffman data; what the harness saves
- * is compressing the same bytes again for every case and every message.
+ * slice of a corpus is assembled from fixed chunks compressed once, at a good level, and kept (the
+ * corpora are a few MB), plus its ragged ends compressed on demand at the codec's fast level and
+ * kept in a bounded LRU, since concurrent cases walk the same slices. The target still receives
+ * real LZ77 + Huffman data; what the harness saves is compressing the same bytes again for every
+ * case and every message.
  */
 export class PieceStore {
   private readonly chunks = new Map<string, Array<Buffer | undefined>>();
@@ -345,8 +346,10 @@ export class PieceStore {
   reused = 0;
 
   constructor(
-    readonly chunkSize = 4096,
+    readonly chunkSize = 16 * 1024,
     lruBytes = 16 * 1024 * 1024,
+    /** zlib's default, as Autobahn uses: whole chunks are compressed once, so the level costs little. */
+    readonly chunkLevel = 6,
   ) {
     this.ends = new Lru(lruBytes);
   }
@@ -354,8 +357,10 @@ export class PieceStore {
   /** The compressed slice, without the final 00 00 ff ff. */
   assemble(slice: CorpusSlice, z: ZlibSettings): Buffer {
     const variant = `${slice.corpus}/${z.windowBits}/${z.level}/${z.memLevel}`;
-    let chunks = this.chunks.get(variant);
-    if (!chunks) this.chunks.set(variant, (chunks = new Array<Buffer | undefined>(Math.ceil(slice.data.length / this.chunkSize))));
+    const chunkZ = { ...z, level: this.chunkLevel };
+    const chunkVariant = `${slice.corpus}/${z.windowBits}/${this.chunkLevel}/${z.memLevel}`;
+    let chunks = this.chunks.get(chunkVariant);
+    if (!chunks) this.chunks.set(chunkVariant, (chunks = new Array<Buffer | undefined>(Math.ceil(slice.data.length / this.chunkSize))));
     const size = this.chunkSize;
     const parts: Buffer[] = [];
     let total = 0;
@@ -368,7 +373,7 @@ export class PieceStore {
         if (at === k * size && end === chunkEnd) {
           piece = chunks[k];
           if (piece) this.reused++;
-          else chunks[k] = piece = this.compress(slice.data.subarray(at, end), z);
+          else chunks[k] = piece = this.compress(slice.data.subarray(at, end), chunkZ);
         } else {
           const key = `${variant}/${at}/${end}`;
           piece = this.ends.get(key);
@@ -410,6 +415,7 @@ export class PerMessageDeflate {
   private readonly o: CodecOptions;
   private sent: Buffer = Buffer.alloc(0);
   private received: Buffer = Buffer.alloc(0);
+  private lastInflated = 0;
 
   constructor(o: CodecOptions) {
     this.o = o;
@@ -443,6 +449,9 @@ export class PerMessageDeflate {
     const opts: zlib.ZlibOptions = {
       finishFlush: zlib.constants.Z_SYNC_FLUSH,
       maxOutputLength: Math.max(1, Math.min(maxSize, 0x7fffffff)),
+      // Peers tend to send messages of one size: an output chunk one byte larger than the last
+      // message takes the next one whole, without zlib's chunk list and final concatenation.
+      chunkSize: Math.min(Math.max(this.lastInflated + 1, 16 * 1024), 1 << 20),
     };
     if (!receive.noContextTakeover && this.received.length > 0) opts.dictionary = this.received;
     let out: Buffer;
@@ -455,6 +464,7 @@ export class PerMessageDeflate {
     }
     if (out.length > maxSize) return { ok: false, tooLarge: true, message: `the message inflates to more than ${maxSize} bytes` };
     if (!receive.noContextTakeover) this.received = tail(this.received, out, 1 << receive.windowBits);
+    this.lastInflated = out.length;
     return { ok: true, payload: out };
   }
 }
@@ -464,18 +474,19 @@ function direction(d: DeflateDirection): string {
 }
 
 /**
- * The codec for one side of an agreement. A client that promised no context takeover in its offer
- * keeps the promise even when the server did not ask for it, which also makes what it sends
- * independent of history (and so assembled from shared pieces).
+ * The codec for one side of an agreement. The server's direction is what the response says. The
+ * client's direction is bound by the response, and a client also keeps to what its own offer
+ * hinted (no context takeover, a smaller window: §7.1.1.2, §7.1.2.2), which makes what the harness
+ * sends as a client independent of history (and so assembled from shared pieces). A server holds
+ * the client only to the response: hints do not bind the peer, and a kept window costs nothing.
  */
 export function codecFor(role: 'client' | 'server', a: DeflateAgreement, o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = {}): PerMessageDeflate {
   const p = a.params;
-  const client: DeflateDirection = { noContextTakeover: p.clientNoContextTakeover === true || a.clientPromisedNoContext, windowBits: p.clientMaxWindowBits ?? 15 };
   const server: DeflateDirection = { noContextTakeover: p.serverNoContextTakeover === true, windowBits: p.serverMaxWindowBits ?? 15 };
-  // As a server, hold the client to what was agreed, not to its hint: a kept window costs nothing.
-  const fromClient: DeflateDirection = { noContextTakeover: p.clientNoContextTakeover === true, windowBits: client.windowBits };
-  const send = role === 'client' ? client : server;
-  const receive = role === 'client' ? server : fromClient;
+  const client: DeflateDirection = { noContextTakeover: p.clientNoContextTakeover === true, windowBits: p.clientMaxWindowBits ?? 15 };
+  const hinted = typeof a.offer.clientMaxWindowBits === 'number' ? a.offer.clientMaxWindowBits : 15;
+  const send = role === 'server' ? server : { noContextTakeover: client.noContextTakeover || a.offer.clientNoContextTakeover === true, windowBits: Math.min(client.windowBits, hinted) };
+  const receive = role === 'server' ? client : server;
   return new PerMessageDeflate({ ...o, send, receive, description: `${a.response} (harness sends ${direction(send)}; peer sends ${direction(receive)})` });
 }
 

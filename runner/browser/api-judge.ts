@@ -1,0 +1,174 @@
+/**
+ * Verdicts for the browser: a pure judge for the browser-API cases (what the page observed and
+ * what crossed the wire, against the case's expectation), and the result a case gets when the
+ * browser never finished it. Autobahn's two axes are kept: `behavior` judges what the page saw,
+ * `behaviorClose` what the server received (close frames, messages, connections).
+ */
+import type { ApiCloseFrameExpectation, ApiWireExpectation, BrowserApiCheck } from '../../cases/browser-api-types.js';
+import type { CaseDef } from '../../cases/types.js';
+import type { Verdict } from '../judge.js';
+import { Behavior, CloseBehavior, type CaseResult } from '../results.js';
+import type { ApiWireRecord } from './api-server.js';
+
+/** The part of the wire record the judge reads. */
+export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'>;
+
+const arrow = (lines: readonly string[]): string => (lines.length === 0 ? '(nothing)' : lines.join(' → '));
+
+function describeClose(f: { code: number | null; reason: string; problem?: string }): string {
+  if (f.code === null) return f.problem === 'one-byte-payload' ? 'a close frame with a 1-byte body' : 'a close frame without a status code';
+  return `close frame ${f.code}${f.reason ? ` ${JSON.stringify(f.reason.length > 40 ? `${f.reason.slice(0, 40)}…` : f.reason)}` : ''}`;
+}
+
+function describeExpectedClose(e: ApiCloseFrameExpectation): string {
+  if (e === 'any') return 'a close frame';
+  if (e === 'none') return 'no close frame';
+  if ('oneOf' in e) return `a close frame ${e.oneOf.map((c) => (c === null ? 'without a status code' : String(c))).join(' or ')}${e.orNone ? ', or none' : ''}`;
+  return e.code === null ? 'a close frame without a status code' : `close frame ${e.code}${e.reason !== undefined && e.reason !== '' ? ` ${JSON.stringify(e.reason.length > 40 ? `${e.reason.slice(0, 40)}…` : e.reason)}` : ''}`;
+}
+
+/** What the page observed against what it must observe. */
+export function judgePage(expected: readonly string[], observed: readonly string[]): Pick<Verdict, 'behavior' | 'result'> {
+  if (expected.length === observed.length && expected.every((line, i) => observed[i] === line)) {
+    return { behavior: Behavior.OK, result: `The page observed what the standard requires: ${arrow(observed)}.` };
+  }
+  let i = 0;
+  while (i < expected.length && observed[i] === expected[i]) i++;
+  const at = i < expected.length ? `expected "${expected[i]}"` : 'expected nothing more';
+  const got = i < observed.length ? `saw "${observed[i]}"` : 'saw nothing more';
+  return { behavior: Behavior.FAILED, result: `At step ${i + 1} the page ${got}, ${at}. Expected: ${arrow(expected)}. Observed: ${arrow(observed)}.` };
+}
+
+/** What the server received against what must cross the wire. */
+export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<Verdict, 'behaviorClose' | 'resultClose'> {
+  const fail = (behaviorClose: CloseBehavior, resultClose: string): Pick<Verdict, 'behaviorClose' | 'resultClose'> => ({ behaviorClose, resultClose });
+  if (w.messagesAfterClose > 0) return fail(CloseBehavior.FAILED, `The browser sent ${w.messagesAfterClose} message(s) after its close frame (RFC 6455 §5.5.1 forbids it).`);
+  if (!e) return fail(CloseBehavior.OK, 'Nothing is required on the wire for this case.');
+  if (e.connections !== undefined && w.connections !== e.connections) {
+    return fail(CloseBehavior.FAILED, `The browser made ${w.connections} opening request(s); expected ${e.connections}.`);
+  }
+  for (const [name, value] of Object.entries(e.requestHeaders ?? {})) {
+    const got = w.requestHeaders[name];
+    if (got?.trim() !== value) return fail(CloseBehavior.FAILED, `The opening request had ${name}: ${got === undefined ? '(absent)' : JSON.stringify(got)}; expected ${JSON.stringify(value)}.`);
+  }
+  if (e.messages && (e.messages.length !== w.messages.length || e.messages.some((m, i) => w.messages[i] !== m))) {
+    return fail(CloseBehavior.FAILED, `Before its close frame the server received ${arrow(w.messages)}; expected ${arrow(e.messages)}.`);
+  }
+  if (e.maxCloseFrames !== undefined && w.closeFrames.length > e.maxCloseFrames) {
+    return fail(CloseBehavior.FAILED, `The browser sent ${w.closeFrames.length} close frames; at most ${e.maxCloseFrames} expected.`);
+  }
+  const first = w.closeFrames[0];
+  const c = e.close;
+  if (c !== undefined) {
+    const want = describeExpectedClose(c);
+    if (c === 'none') {
+      if (first) return fail(CloseBehavior.FAILED, `The browser sent ${describeClose(first)}; expected ${want}.`);
+    } else if (!first) {
+      if (!(typeof c === 'object' && 'oneOf' in c && c.orNone)) return fail(CloseBehavior.UNCLEAN, `The browser sent no close frame; expected ${want}.`);
+    } else if (typeof c === 'object' && 'oneOf' in c) {
+      if (!c.oneOf.includes(first.code)) return fail(CloseBehavior.WRONG_CODE, `The browser sent ${describeClose(first)}; expected ${want}.`);
+    } else if (typeof c === 'object') {
+      if (first.code !== c.code) return fail(CloseBehavior.WRONG_CODE, `The browser sent ${describeClose(first)}; expected ${want}.`);
+      if (c.reason !== undefined && first.reason !== c.reason) return fail(CloseBehavior.FAILED, `The browser sent ${describeClose(first)}; expected ${want}.`);
+    }
+  }
+  const saw = first ? describeClose(first) : 'no close frame';
+  return fail(CloseBehavior.OK, `The wire shows what the standard requires (${w.connections} connection(s); messages: ${arrow(w.messages)}; ${saw}).`);
+}
+
+export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wire: ApiWire): Verdict {
+  return { ...judgePage(check.expectPage, observed), ...judgeWire(check.expectWire, wire) };
+}
+
+/** The fields every browser-produced result shares, with nothing recorded yet. */
+function bareResult(def: CaseDef, agent: string, caseIndex: number, startedAt: number, durationMs: number): CaseResult {
+  const r: CaseResult = {
+    id: def.id,
+    agent,
+    caseIndex,
+    role: 'server',
+    title: def.title,
+    description: def.description,
+    expectation: def.expectation,
+    behavior: Behavior.FAILED,
+    behaviorClose: CloseBehavior.FAILED,
+    result: '',
+    resultClose: '',
+    started: new Date(startedAt).toISOString(),
+    durationMs: Math.round(durationMs),
+    reportTime: false,
+    reportCompressionRatio: false,
+    expected: {},
+    expectedClose: { closedByMe: false, closeCode: [], requireClean: false },
+    received: [],
+    closedByMe: false,
+    failedByMe: false,
+    droppedByMe: false,
+    wasClean: false,
+    wasNotCleanReason: null,
+    wasServerConnectionDropTimeout: false,
+    wasOpenHandshakeTimeout: false,
+    wasCloseHandshakeTimeout: false,
+    localCloseCode: null,
+    localCloseReason: null,
+    remoteCloseCode: null,
+    remoteCloseReason: null,
+    httpRequest: '',
+    httpResponse: '',
+    rxOctetStats: {},
+    txOctetStats: {},
+    rxFrameStats: {},
+    txFrameStats: {},
+    trafficStats: null,
+    wirelog: [],
+    violations: [],
+  };
+  if (def.requirement) r.requirement = def.requirement;
+  return r;
+}
+
+/** The stored result of a browser-API case. */
+export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, observed: readonly string[], wire: ApiWireRecord, startedAt: number, endedAt: number): CaseResult {
+  const check = def.browserApi!;
+  const v = judgeApi(check, observed, wire);
+  const r = bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt);
+  const first = wire.closeFrames[0];
+  const expectedCodes = (c: ApiCloseFrameExpectation | undefined): number[] => {
+    if (c === undefined || c === 'any' || c === 'none') return [];
+    if ('oneOf' in c) return c.oneOf.filter((x): x is number => x !== null);
+    return c.code === null ? [] : [c.code];
+  };
+  const closeWant = check.expectWire?.close;
+  return {
+    ...r,
+    ...v,
+    expectedClose: { closedByMe: (check.server.actions ?? []).some((a) => a.do === 'close'), closeCode: expectedCodes(closeWant), requireClean: false },
+    closedByMe: wire.firstCloseBy === 'server',
+    wasClean: first !== undefined && wire.serverClose !== null,
+    wasNotCleanReason: first === undefined ? 'the browser sent no close frame' : wire.serverClose === null ? 'the server sent no close frame' : null,
+    localCloseCode: wire.serverClose?.code ?? null,
+    localCloseReason: wire.serverClose ? wire.serverClose.reason : null,
+    remoteCloseCode: first?.code ?? null,
+    remoteCloseReason: first ? first.reason : null,
+    httpRequest: wire.httpRequest,
+    httpResponse: wire.httpResponse,
+    wirelog: wire.wirelog,
+    notes: [
+      `expected on the page: ${arrow(check.expectPage)}`,
+      `observed on the page: ${arrow(observed)}`,
+      `server received: ${wire.connections} opening request(s); messages: ${arrow(wire.messages)}; close frames: ${wire.closeFrames.length === 0 ? 'none' : wire.closeFrames.map(describeClose).join(', ')}${wire.messagesAfterClose > 0 ? `; ${wire.messagesAfterClose} message(s) after the close frame` : ''}`,
+    ],
+  };
+}
+
+/** The result of a case the browser never finished (page hung or crashed, browser exited). */
+export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number): CaseResult {
+  const r = bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt);
+  return {
+    ...r,
+    result: `No verdict from the browser: ${why}.`,
+    resultClose: 'The case never finished, so the connection was not judged.',
+    timedOutWaitingFor: 'the browser to finish the case',
+    notes: [`timeout: ${why}`],
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * Runs the selected cases in one browser engine. The page is the client: it plays Autobahn's URL
+ * protocol against a fuzzing server (one per attempt) and the browser-API cases against their own
+ * servers, and reports each case's start and end. A job is one page load running a batch of cases.
+ *
+ * When the page crashes, the browser exits or a case stops making progress, the attempt is
+ * aborted: the browser is killed and started again. Cases that were running then are rerun one at
+ * a time, so that concurrency never decides a verdict; a case that breaks the browser on its own
+ * gets a timeout verdict. Cases that had not started yet simply run in the next attempt.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CaseDef } from '../../cases/types.js';
+import { startFuzzingServer, type FuzzingServer } from '../drivers/test-client.js';
+import { estimateMs } from '../plan.js';
+import type { CaseResult } from '../results.js';
+import type { SessionOptions } from '../session.js';
+import { apiCaseResult, timeoutResult } from './api-judge.js';
+import { startApiServers, type ApiServers } from './api-server.js';
+import type { DisplayProvider } from './display.js';
+import { briefError, EngineUnavailable, launchEngine, type EngineHandle, type EngineName } from './engines.js';
+import type { PageEvent, PageServer } from './page-server.js';
+
+export interface BrowserAgent {
+  name: string;
+  engine: EngineName;
+  version: string;
+  description: string;
+}
+
+export interface BrowserRunOptions {
+  engine: EngineName;
+  executablePath?: string;
+  headed?: boolean;
+  display: DisplayProvider;
+  pages: PageServer;
+  /** Cases played over Autobahn's URL protocol (already chosen for a client target), in catalogue order: runCase N is index + 1. */
+  cases: readonly CaseDef[];
+  /** Browser-API cases (api.*). */
+  apiCases: readonly CaseDef[];
+  /** The `case` number stored for a browser-API result; by default they follow the URL-protocol cases. */
+  apiCaseIndex?: (def: CaseDef, i: number) => number;
+  session: SessionOptions;
+  /** Cases the page runs at once (each on its own socket). */
+  concurrency: number;
+  /** A case that has not ended this long after it started (or a page silent this long) aborts the attempt. */
+  caseTimeoutMs: number;
+  /** Browser restarts allowed before the remaining cases get timeout verdicts; default 10. */
+  maxRestarts?: number;
+  onAgent?: (a: BrowserAgent) => void;
+  onResult: (r: CaseResult) => void;
+  log?: (line: string) => void;
+  shouldStop?: () => boolean;
+  /**
+   * Faults for wsconform's own tests, by case ID, when that case starts: the page's script hangs,
+   * the page crashes (Chromium; elsewhere the browser is killed), or the browser is killed.
+   */
+  faults?: { hangAt?: string; crashAt?: string; exitAt?: string };
+}
+
+export interface BrowserRunOutcome {
+  engine: EngineName;
+  /** `<engine>-<version>`, null when the engine could not run. */
+  agent: string | null;
+  version?: string;
+  description?: string;
+  unavailable?: string;
+  restarts: number;
+  /** Cases that got a timeout verdict. */
+  timeouts: string[];
+  launchMs: number;
+  wallMs: number;
+}
+
+interface Item {
+  key: string;
+  def: CaseDef;
+  caseIndex: number;
+  /** runCase's N, for URL-protocol cases. */
+  n?: number;
+  /** The case leaves the page, so it runs in a job of its own. */
+  navigates: boolean;
+}
+
+interface JobOutcome {
+  completed: Set<string>;
+  started: Map<string, number>;
+  aborted: string | null;
+}
+
+/** How long a browser-API case's connections may take to close after the page reported its end. */
+const API_SETTLE_MS = 2000;
+/** Quiet time after a case's last action, so that late events still count. */
+const API_AFTER_MS = 50;
+/**
+ * Browser-API cases the page runs at once. Chromium delays new WebSockets exponentially in the
+ * number of pending ones once some have failed (and many of these cases fail handshakes on
+ * purpose), so more at once would only make the page's waits slower, never faster.
+ */
+const API_CONCURRENCY = 6;
+
+export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcome> {
+  const t0 = Date.now();
+  const log = (line: string): void => o.log?.(line);
+  const items: Item[] = [
+    ...o.cases.map((def, i) => ({ key: `ab:${i + 1}`, def, caseIndex: i + 1, n: i + 1, navigates: false })),
+    ...o.apiCases.map((def, i) => ({
+      key: `api:${def.id}`,
+      def,
+      caseIndex: o.apiCaseIndex ? o.apiCaseIndex(def, i) : o.cases.length + i + 1,
+      navigates: (def.browserApi?.page ?? []).some((a) => a.do === 'navigate'),
+    })),
+  ];
+  const keyOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : items.find((i) => i.def.id === id)?.key);
+  const faults = { hangAt: keyOf(o.faults?.hangAt), crashAt: keyOf(o.faults?.crashAt), exitAt: keyOf(o.faults?.exitAt) };
+  const launch = (): Promise<EngineHandle> =>
+    launchEngine(o.engine, { display: o.display, ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}), log });
+
+  let handle: EngineHandle | null;
+  try {
+    handle = await launch();
+  } catch (e) {
+    const why = e instanceof EngineUnavailable ? e.why : briefError(e);
+    return { engine: o.engine, agent: null, unavailable: why, restarts: 0, timeouts: [], launchMs: Date.now() - t0, wallMs: Date.now() - t0 };
+  }
+  const launchMs = Date.now() - t0;
+  const version = handle.version;
+  const description = handle.description;
+  const agent = `${o.engine}-${version}`;
+  o.onAgent?.({ name: agent, engine: o.engine, version, description });
+
+  const timeouts: string[] = [];
+  const giveTimeout = (item: Item, why: string, startedAt: number): void => {
+    timeouts.push(item.def.id);
+    o.onResult(timeoutResult(item.def, agent, item.caseIndex, why, startedAt, Date.now()));
+  };
+  let pending = items;
+  const isolate: Item[] = [];
+  let restarts = 0;
+  const maxRestarts = o.maxRestarts ?? 10;
+  try {
+    while ((pending.length > 0 || isolate.length > 0) && !o.shouldStop?.()) {
+      if (!handle) {
+        try {
+          handle = await launch();
+        } catch (e) {
+          const why = `the browser could not be started again: ${e instanceof EngineUnavailable ? e.why : briefError(e)}`;
+          log(`${agent}: ${why}`);
+          for (const item of [...isolate, ...pending]) giveTimeout(item, why, Date.now());
+          pending = [];
+          break;
+        }
+      }
+      const single = isolate.length > 0;
+      const plain = pending.filter((i) => !i.navigates);
+      const batch = single ? [isolate.shift()!] : plain.length > 0 ? plain : [pending[0]!];
+      const out = await runJob(handle, batch, agent, batch.length === 1 ? 1 : o.concurrency, o, faults);
+      pending = pending.filter((i) => !out.completed.has(i.key));
+      if (!out.aborted) continue;
+      if (o.shouldStop?.()) break;
+      restarts++;
+      log(`${agent}: ${out.aborted}; restarting the browser`);
+      await handle.kill();
+      handle = null;
+      for (const item of batch) {
+        const startedAt = out.started.get(item.key);
+        if (out.completed.has(item.key) || startedAt === undefined) continue;
+        pending = pending.filter((i) => i !== item);
+        // A case alone in its job broke the browser by itself; others get a run of their own first.
+        if (batch.length === 1) giveTimeout(item, `${out.aborted}; the browser was restarted for the remaining cases`, startedAt);
+        else isolate.push(item);
+      }
+      if (restarts > maxRestarts && (pending.length > 0 || isolate.length > 0)) {
+        const why = `not run: the browser was restarted ${restarts} times, the limit`;
+        log(`${agent}: ${why}`);
+        for (const item of [...isolate, ...pending]) giveTimeout(item, why, Date.now());
+        pending = [];
+        isolate.length = 0;
+      }
+    }
+  } finally {
+    await handle?.close();
+  }
+  return { engine: o.engine, agent, version, description, restarts, timeouts, launchMs, wallMs: Date.now() - t0 };
+}
+
+type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined };
+
+async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency: number, o: BrowserRunOptions, faults: Faults): Promise<JobOutcome> {
+  const started = new Map<string, number>();
+  const completed = new Set<string>();
+  let aborted: string | null = null;
+  let lastProgress = Date.now();
+  let wake = (): void => undefined;
+  const progress = (): void => {
+    lastProgress = Date.now();
+    wake();
+  };
+  const abort = (why: string): void => {
+    aborted ??= why;
+    wake();
+  };
+  const byKey = new Map(batch.map((i) => [i.key, i]));
+  const urlProtocolItems = batch.filter((i) => i.n !== undefined);
+  const apiItems = batch.filter((i) => i.n === undefined);
+  const byN = new Map(urlProtocolItems.map((i) => [i.n!, i]));
+  const complete = (item: Item, r: CaseResult): void => {
+    if (aborted || completed.has(item.key)) return;
+    completed.add(item.key);
+    o.onResult(r);
+    progress();
+  };
+  // A URL-protocol case counts once the server has its result and the page has seen its end: a
+  // result that arrives while the page is hung (the server's timers fired) says nothing about the
+  // browser, and the case runs again.
+  const serverResults = new Map<string, CaseResult>();
+  const pageDone = new Set<string>();
+  const completeUrlCase = (item: Item): void => {
+    const r = serverResults.get(item.key);
+    if (r && pageDone.has(item.key)) complete(item, r);
+  };
+
+  let fuzz: FuzzingServer | null = null;
+  let api: ApiServers | null = null;
+  const token = randomBytes(12).toString('hex');
+  try {
+    if (urlProtocolItems.length > 0) {
+      fuzz = await startFuzzingServer({
+        host: '127.0.0.1',
+        port: 0,
+        cases: o.cases,
+        session: o.session,
+        openHandshakeTimeoutMs: 5000,
+        onResult: (r) => {
+          const item = byN.get(r.caseIndex);
+          if (!item || r.agent !== agent) return;
+          serverResults.set(item.key, r);
+          completeUrlCase(item);
+        },
+        log: (line) => {
+          if (/harness error/.test(line)) o.log?.(`fuzzing server: ${line}`);
+        },
+      });
+    }
+    if (apiItems.length > 0) api = await startApiServers(apiItems.map((i) => i.def));
+    const apiServers = api;
+    const finishApi = async (item: Item, log: string[]): Promise<void> => {
+      await apiServers!.settled(item.def.id, API_SETTLE_MS);
+      complete(item, apiCaseResult(item.def, agent, item.caseIndex, log, apiServers!.record(item.def.id), started.get(item.key) ?? Date.now(), Date.now()));
+    };
+    const onEvent = (e: PageEvent): void => {
+      if (aborted) return;
+      switch (e.type) {
+        case 'start':
+          started.set(e.key, Date.now());
+          if (faults.exitAt === e.key) void h.kill();
+          if (faults.crashAt === e.key) void (h.crashPage ? h.crashPage() : h.kill());
+          progress();
+          break;
+        case 'done': {
+          const item = byKey.get(e.key);
+          if (item && item.n === undefined) void finishApi(item, e.log ?? []);
+          if (item && item.n !== undefined) {
+            pageDone.add(item.key);
+            completeUrlCase(item);
+          }
+          progress();
+          break;
+        }
+        case 'finished':
+          progress();
+          break;
+        case 'page-error':
+          o.log?.(`${agent}: page error: ${e.message}`);
+          break;
+      }
+    };
+    const job = {
+      agent,
+      concurrency,
+      apiConcurrency: Math.min(concurrency, API_CONCURRENCY),
+      // Long cases first, so that their waits and transfers overlap the many short ones.
+      autobahn: fuzz ? { url: fuzz.url, cases: [...urlProtocolItems].sort((a, b) => estimateMs(b.def) - estimateMs(a.def)).map((i) => i.n!) } : null,
+      api: apiServers
+        ? apiItems.map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: i.def.browserApi!.page, settleMs: API_AFTER_MS }))
+        : null,
+      faults: faults.hangAt ? { hangAt: faults.hangAt } : {},
+    };
+    const url = o.pages.addJob(token, job, onEvent);
+    void h.gone.then((why) => abort(why));
+    try {
+      await h.goto(url);
+    } catch (e) {
+      abort(`the page did not load: ${briefError(e)}`);
+    }
+    lastProgress = Date.now();
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => wake(), 250);
+      wake = (): void => {
+        const now = Date.now();
+        if (!aborted && o.shouldStop?.()) aborted = 'the run was stopped';
+        if (!aborted) {
+          for (const [key, t] of started) {
+            if (!completed.has(key) && now - t > o.caseTimeoutMs) aborted ??= `case ${byKey.get(key)?.def.id ?? key} did not end within ${o.caseTimeoutMs / 1000} s`;
+          }
+          if (now - lastProgress > o.caseTimeoutMs) aborted ??= `the page made no progress for ${o.caseTimeoutMs / 1000} s`;
+        }
+        if (aborted || batch.every((i) => completed.has(i.key))) {
+          clearInterval(timer);
+          wake = () => undefined;
+          resolve();
+        }
+      };
+      wake();
+    });
+  } finally {
+    o.pages.removeJob(token);
+    // Cases cut short by closing leave no result (the fuzzing server drops them).
+    await fuzz?.close();
+    await api?.close();
+  }
+  return { completed, started, aborted };
+}

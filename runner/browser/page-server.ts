@@ -1,0 +1,118 @@
+/**
+ * The small HTTP server the browser loads its page from (127.0.0.1 only). It serves the page and
+ * its script, hands each page its job, and receives the page's events. The page's WebSockets go
+ * to other ports (the fuzzing server, the browser-API servers); only this channel is HTTP.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the page reports (see page/client.js). */
+export type PageEvent =
+  | { type: 'start'; key: string }
+  | { type: 'done'; key: string; log?: string[] }
+  | { type: 'finished' }
+  | { type: 'page-error'; message: string };
+
+export interface PageServer {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** Registers a job; the page at the returned URL fetches it and reports to `onEvent`. */
+  addJob(token: string, job: unknown, onEvent: (e: PageEvent) => void): string;
+  removeJob(token: string): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+function pageFile(name: string): Buffer {
+  return readFileSync(new URL(`./page/${name}`, import.meta.url));
+}
+
+function isPageEvent(v: unknown): v is PageEvent {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  switch (e.type) {
+    case 'start':
+      return typeof e.key === 'string';
+    case 'done':
+      return typeof e.key === 'string' && (e.log === undefined || (Array.isArray(e.log) && e.log.every((l) => typeof l === 'string')));
+    case 'finished':
+      return true;
+    case 'page-error':
+      return typeof e.message === 'string';
+    default:
+      return false;
+  }
+}
+
+export async function startPageServer(host = '127.0.0.1'): Promise<PageServer> {
+  const files = new Map<string, { type: string; body: Buffer }>([
+    ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
+    ['/blank', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><title>wsconform: blank</title>') }],
+  ]);
+  const index = pageFile('index.html');
+  const jobs = new Map<string, { job: unknown; onEvent: (e: PageEvent) => void }>();
+
+  const server = http.createServer((req, res) => {
+    const send = (status: number, type: string, body: Buffer | string): void => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const parts = path.split('/');
+    const file = files.get(path);
+    if (req.method === 'GET' && file) return send(200, file.type, file.body);
+    if (req.method === 'GET' && parts[1] === 'run' && parts.length === 3) return send(200, 'text/html; charset=utf-8', index);
+    const entry = parts[1] === 'job' ? jobs.get(parts[2] ?? '') : undefined;
+    if (req.method === 'GET' && entry && parts.length === 3) return send(200, 'application/json', JSON.stringify(entry.job));
+    if (req.method === 'POST' && parts[1] === 'job' && parts[3] === 'event' && parts.length === 4) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > MAX_BODY) req.destroy();
+        else chunks.push(d);
+      });
+      req.on('end', () => {
+        res.writeHead(204, { 'cache-control': 'no-store' });
+        res.end();
+        // A job that was removed (an aborted attempt) gets no more events.
+        const current = jobs.get(parts[2] ?? '');
+        if (!current) return;
+        let event: unknown;
+        try {
+          event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          return;
+        }
+        if (isPageEvent(event)) current.onEvent(event);
+      });
+      return;
+    }
+    send(404, 'text/plain; charset=utf-8', 'not found\n');
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://${host}:${port}`;
+  return {
+    origin,
+    addJob(token, job, onEvent) {
+      jobs.set(token, { job, onEvent });
+      return `${origin}/run/${token}`;
+    },
+    removeJob(token) {
+      jobs.delete(token);
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

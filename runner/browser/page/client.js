@@ -1,0 +1,252 @@
+// wsconform's page: the browser's own WebSocket is the client under test. Plain browser JavaScript,
+// no build step. The harness serves this page at /run/<token>; the script fetches its job from
+// /job/<token> and reports every step back with POST /job/<token>/event:
+//   {type:'start', key}        a case is about to start
+//   {type:'done', key, log?}   a case ended (browser-API cases carry what the page observed)
+//   {type:'finished'}          every case of the job ended
+//   {type:'page-error', message}
+// Autobahn cases follow Autobahn's client URL protocol against the fuzzing server: getCaseCount,
+// runCase?case=N&agent=A echoing every message exactly as received, then updateReports.
+'use strict';
+
+(function () {
+  const token = location.pathname.split('/')[2] || '';
+  const post = (event) =>
+    fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event), keepalive: true }).then(
+      () => undefined,
+      () => undefined,
+    );
+
+  window.addEventListener('error', (e) => void post({ type: 'page-error', message: String(e.message) }));
+  window.addEventListener('unhandledrejection', (e) => void post({ type: 'page-error', message: String(e.reason && e.reason.message ? e.reason.message : e.reason) }));
+
+  /** Runs `task` for every item, `concurrency` at a time. */
+  async function pool(items, concurrency, task) {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await task(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  }
+
+  /** A deliberate fault for the harness's own tests: the page's main thread stops for good. */
+  async function maybeHang(job, key) {
+    if (job.faults && job.faults.hangAt === key) {
+      // eslint-disable-next-line no-constant-condition
+      for (;;) {
+        /* hang */
+      }
+    }
+  }
+
+  // ---- Autobahn's client URL protocol ---------------------------------------------------------
+
+  /** Opens a control URL and resolves with the text messages received before the close. */
+  function control(url) {
+    return new Promise((resolve) => {
+      const messages = [];
+      let ws;
+      try {
+        ws = new WebSocket(url);
+      } catch (e) {
+        resolve(messages);
+        return;
+      }
+      ws.onmessage = (e) => messages.push(e.data);
+      ws.onclose = () => resolve(messages);
+    });
+  }
+
+  /** Runs case N, echoing every message as received: text stays text, binary stays binary. */
+  function runCase(base, n, agent) {
+    return new Promise((resolve) => {
+      let ws;
+      try {
+        ws = new WebSocket(`${base}/runCase?case=${n}&agent=${encodeURIComponent(agent)}`);
+      } catch (e) {
+        resolve();
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
+      ws.onmessage = (e) => {
+        try {
+          ws.send(e.data);
+        } catch (err) {
+          /* the socket is closing: nothing to echo */
+        }
+      };
+      ws.onclose = () => resolve();
+    });
+  }
+
+  async function runAutobahn(job) {
+    const a = job.autobahn;
+    const [count] = await control(`${a.url}/getCaseCount`);
+    if (Number(count) < Math.max(0, ...a.cases)) void post({ type: 'page-error', message: `getCaseCount says ${count}, the job has case ${Math.max(...a.cases)}` });
+    await pool(a.cases, job.concurrency, async (n) => {
+      const key = `ab:${n}`;
+      await post({ type: 'start', key });
+      await maybeHang(job, key);
+      await runCase(a.url, n, job.agent);
+      void post({ type: 'done', key });
+    });
+    await control(`${a.url}/updateReports?agent=${encodeURIComponent(job.agent)}`);
+  }
+
+  // ---- browser-API cases ------------------------------------------------------------------------
+
+  /** A string as the expectations write it: JSON, or `"x"×123` for a long run of one character. */
+  function str(s) {
+    if (s.length > 20) {
+      let same = true;
+      for (let i = 1; i < s.length && same; i++) same = s.charCodeAt(i) === s.charCodeAt(0);
+      if (same) return `${JSON.stringify(s[0])}×${s.length}`;
+    }
+    return JSON.stringify(s);
+  }
+
+  const arg = (v) => (typeof v === 'string' ? str(v) : String(v));
+  const text = (v) => (typeof v === 'string' ? v : v.repeat.repeat(v.times));
+
+  function describeEvent(e) {
+    switch (e.type) {
+      case 'message':
+        if (typeof e.data === 'string') return `message text ${str(e.data)}`;
+        if (e.data instanceof ArrayBuffer) return `message binary ArrayBuffer(${e.data.byteLength})`;
+        if (typeof Blob !== 'undefined' && e.data instanceof Blob) return `message binary Blob(${e.data.size})`;
+        return `message binary ${Object.prototype.toString.call(e.data)}`;
+      case 'close':
+        return `close ${e.code} ${str(e.reason)} ${e.wasClean ? 'clean' : 'not clean'}`;
+      default:
+        return e.type;
+    }
+  }
+
+  const errorName = (e) => (e && e.name ? e.name : String(e));
+
+  async function runApiCase(job, c) {
+    const log = [];
+    const seen = { open: 0, message: 0, error: 0, close: 0 };
+    const waiters = [];
+    let ws = null;
+    let frozen = false;
+    const onEvent = (e) => {
+      if (frozen) return;
+      log.push(describeEvent(e));
+      seen[e.type] = (seen[e.type] || 0) + 1;
+      for (const w of waiters.splice(0)) w();
+    };
+    const waitFor = (event, timeoutMs) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (seen[event] > 0) return resolve(true);
+          // The socket is finished: the event can no longer come.
+          if (seen.close > 0 || ws === null) return resolve(false);
+          waiters.push(check);
+        };
+        setTimeout(() => resolve(null), timeoutMs);
+        check();
+      });
+
+    for (const a of c.page) {
+      switch (a.do) {
+        case 'connect': {
+          let url = c.url;
+          if (a.url === 'fragment') url += '#x';
+          if (a.url === 'http-scheme') url = url.replace(/^ws:/, 'http:');
+          if (a.url === 'ftp-scheme') url = url.replace(/^ws:/, 'ftp:');
+          try {
+            ws = a.protocols === undefined ? new WebSocket(url) : new WebSocket(url, a.protocols);
+            for (const type of ['open', 'message', 'error', 'close']) ws.addEventListener(type, onEvent);
+          } catch (e) {
+            log.push(`new WebSocket → ${errorName(e)}`);
+          }
+          break;
+        }
+        case 'wait': {
+          const ms = a.timeoutMs || 3000;
+          const got = await waitFor(a.event, ms);
+          if (got === null) log.push(`(no ${a.event} event within ${ms} ms)`);
+          else if (got === false) log.push(`(no ${a.event} event)`);
+          break;
+        }
+        case 'close': {
+          const args = [];
+          if (a.code !== undefined) args.push(a.code);
+          if (a.reason !== undefined) args.push(text(a.reason));
+          try {
+            ws.close(...args);
+            log.push(`close(${args.map(arg).join(', ')}) → ok`);
+          } catch (e) {
+            log.push(`close(${args.map(arg).join(', ')}) → ${errorName(e)}`);
+          }
+          break;
+        }
+        case 'send': {
+          const data = a.bytes !== undefined ? new Uint8Array(a.bytes).map((_, i) => i & 0xff) : text(a.text);
+          const shown = a.bytes !== undefined ? `Uint8Array(${a.bytes})` : str(data);
+          try {
+            ws.send(data);
+            log.push(`send(${shown}) → ok`);
+          } catch (e) {
+            log.push(`send(${shown}) → ${errorName(e)}`);
+          }
+          break;
+        }
+        case 'read': {
+          let v = ws[a.attr];
+          if (a.attr === 'url') v = String(v).split(c.host).join('<server>');
+          log.push(`${a.attr} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+          break;
+        }
+        case 'set':
+          try {
+            ws.binaryType = a.binaryType;
+            log.push(`binaryType ← ${JSON.stringify(a.binaryType)}`);
+          } catch (e) {
+            log.push(`binaryType ← ${JSON.stringify(a.binaryType)} → ${errorName(e)}`);
+          }
+          break;
+        case 'sleep':
+          await new Promise((r) => setTimeout(r, a.ms));
+          break;
+        case 'navigate':
+          log.push('navigate');
+          frozen = true;
+          await post({ type: 'done', key: c.key, log });
+          location.href = '/blank';
+          // The document goes away; nothing after this runs.
+          await new Promise(() => undefined);
+          break;
+        default:
+          log.push(`(unknown action ${JSON.stringify(a.do)})`);
+      }
+    }
+    // Late events (an unexpected message or error) still belong to the case.
+    await new Promise((r) => setTimeout(r, c.settleMs));
+    frozen = true;
+    if (ws !== null && ws.readyState < 2) ws.close();
+    return log;
+  }
+
+  async function runApi(job) {
+    await pool(job.api, job.apiConcurrency, async (c) => {
+      await post({ type: 'start', key: c.key });
+      await maybeHang(job, c.key);
+      let log;
+      try {
+        log = await runApiCase(job, c);
+      } catch (e) {
+        log = [`(page error: ${errorName(e)}: ${e && e.message})`];
+      }
+      void post({ type: 'done', key: c.key, log });
+    });
+  }
+
+  (async () => {
+    const job = await (await fetch(`/job/${token}`, { cache: 'no-store' })).json();
+    if (job.autobahn) await runAutobahn(job);
+    if (job.api) await runApi(job);
+    await post({ type: 'finished' });
+  })().catch((e) => void post({ type: 'page-error', message: `${errorName(e)}: ${e && e.message}` }));
+})();

@@ -1,0 +1,120 @@
+/**
+ * Chromium and Firefox (and Playwright's own WebKit, when it was downloaded) through playwright-core.
+ * The browser is started with launchServer, so that its process can be killed when the page hangs,
+ * and driven through connect. Stock Firefox has no Juggler: it is driven over WebDriver BiDi (the
+ * `moz-firefox` channel), which needs playwright-core 1.64 (1.65 sends a command Firefox ESR 153
+ * does not know). Playwright's own downloaded browsers are used only when present.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, firefox, webkit, type Browser, type BrowserServer, type BrowserType, type LaunchOptions as PwLaunchOptions, type Page } from 'playwright-core';
+import { briefError, EngineUnavailable, withTimeout, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
+import { findExecutable, isExecutable, knownPaths } from './executables.js';
+
+const LAUNCH_TIMEOUT_MS = 60_000;
+const GOTO_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+const types: Record<EngineName, BrowserType> = { chromium, firefox, webkit };
+
+/** Playwright's own downloaded browser for `engine`, when it is on this machine. */
+export function playwrightOwnBrowser(engine: EngineName): string | null {
+  try {
+    const p = types[engine].executablePath();
+    return p && existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Plan {
+  options: PwLaunchOptions;
+  description: string;
+}
+
+function plan(engine: EngineName, o: LaunchOptions): Plan {
+  const own = playwrightOwnBrowser(engine);
+  if (o.executablePath !== undefined) {
+    if (!isExecutable(o.executablePath)) throw new EngineUnavailable(engine, `--executable-path ${o.executablePath} is not an executable file`);
+  }
+  if (engine === 'chromium') {
+    const path = o.executablePath ?? findExecutable(knownPaths.chromium) ?? own;
+    if (!path) throw new EngineUnavailable(engine, `no Chromium found (looked for ${knownPaths.chromium.join(', ')} and Playwright's own download); install one (Debian: apt-get install chromium) or pass --executable-path`);
+    return { options: { executablePath: path }, description: `${path} via Playwright (CDP)` };
+  }
+  if (engine === 'firefox') {
+    const stock = o.executablePath ?? findExecutable(knownPaths.firefox);
+    // Playwright's own Firefox speaks Juggler; a stock Firefox only WebDriver BiDi.
+    if (stock && stock !== own) return { options: { executablePath: stock, channel: 'moz-firefox' }, description: `${stock} via Playwright (WebDriver BiDi)` };
+    if (own) return { options: { executablePath: own }, description: `${own} via Playwright (Juggler)` };
+    throw new EngineUnavailable(engine, `no Firefox found (looked for ${knownPaths.firefox.join(', ')} and Playwright's own download); install one (Debian: apt-get install firefox-esr) or pass --executable-path`);
+  }
+  const path = o.executablePath ?? own;
+  if (!path) throw new EngineUnavailable(engine, "Playwright's own WebKit is not downloaded here");
+  return { options: { executablePath: path }, description: `${path} via Playwright` };
+}
+
+export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
+  const p = plan(engine, o);
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (o.headed) {
+    try {
+      env.DISPLAY = await o.display.get();
+    } catch (e) {
+      throw new EngineUnavailable(engine, `--headed needs a display: ${briefError(e)}`);
+    }
+  }
+  let server: BrowserServer;
+  try {
+    server = await types[engine].launchServer({ ...p.options, headless: !o.headed, env, timeout: LAUNCH_TIMEOUT_MS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+  } catch (e) {
+    throw new EngineUnavailable(engine, `${p.options.executablePath} did not start: ${briefError(e)}`);
+  }
+  let browser: Browser;
+  let page: Page;
+  try {
+    browser = await types[engine].connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT_MS });
+    const context = await browser.newContext();
+    page = await context.newPage();
+  } catch (e) {
+    await server.kill().catch(() => undefined);
+    throw new EngineUnavailable(engine, `${p.options.executablePath} started but could not open a page: ${briefError(e)}`);
+  }
+  const gone = new Promise<string>((resolve) => {
+    page.once('crash', () => resolve('the page crashed'));
+    page.once('close', () => resolve('the page was closed'));
+    browser.once('disconnected', () => resolve('the browser went away'));
+    server.once('close', () => resolve('the browser process exited'));
+  });
+  let ended = false;
+  return {
+    engine,
+    version: browser.version(),
+    description: p.description,
+    gone,
+    async goto(url) {
+      await page.goto(url, { waitUntil: 'load', timeout: GOTO_TIMEOUT_MS });
+    },
+    async kill() {
+      ended = true;
+      await server.kill().catch(() => undefined);
+    },
+    ...(engine === 'chromium'
+      ? {
+          async crashPage() {
+            const cdp = await page.context().newCDPSession(page);
+            await cdp.send('Page.crash').catch(() => undefined);
+          },
+        }
+      : {}),
+    async close() {
+      if (ended) return;
+      ended = true;
+      try {
+        await withTimeout(browser.close(), CLOSE_TIMEOUT_MS, 'closing the browser');
+        await withTimeout(server.close(), CLOSE_TIMEOUT_MS, 'stopping the browser');
+      } catch {
+        await server.kill().catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Test peers for permessage-deflate, on raw sockets so that they can break any rule: an echo server
+ * with configurable flaws, and a one-case fuzzing server that lets a real client (ws) meet the
+ * harness in the server role.
+ */
+import net from 'node:net';
+import zlib from 'node:zlib';
+import type { CaseDef } from '../../cases/types.js';
+import { Session, defaultSessionOptions, type SessionOptions } from '../../runner/session.js';
+import { emptyTranscript, type Transcript } from '../../runner/transcript.js';
+import { FrameDecoder } from '../../runner/wire/decoder.js';
+import { negotiateAsServer, PerMessageDeflate } from '../../runner/wire/deflate.js';
+import { closePayload, encodeFrame, Opcode } from '../../runner/wire/frame.js';
+import { buildServerResponse, headerValues, parseClientRequest, parseHttpHead } from '../../runner/wire/handshake.js';
+
+export interface DeflateFlaws {
+  /** The Sec-WebSocket-Extensions value to answer with; null: none. Default: plain "permessage-deflate". */
+  response?: string | null;
+  /** Send each echo in two frames, both with RSV1 (only the first may have it). */
+  rsv1OnContinuation?: boolean;
+  /** Compress with one long-lived context, whatever was agreed. */
+  keepContext?: boolean;
+  /** Compress echoes (RSV1) even when no extension was agreed. */
+  compressAlways?: boolean;
+  /** Answer the first message with a compressed payload that inflates to this many zero bytes. */
+  bombBytes?: number;
+}
+
+export interface Peer {
+  url: string;
+  close(): Promise<void>;
+}
+
+function listen(onSocket: (s: net.Socket) => void): Promise<Peer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    onSocket(socket);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      resolve({
+        url: `ws://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Reads the client's opening handshake, then hands over the head and the bytes after it. */
+function onHandshake(socket: net.Socket, then: (head: NonNullable<ReturnType<typeof parseClientRequest>>, extensions: string[], rest: Buffer) => void): void {
+  let buf = Buffer.alloc(0);
+  const onData = (d: Buffer): void => {
+    buf = Buffer.concat([buf, d]);
+    const parsed = parseHttpHead(buf);
+    if (parsed.state === 'incomplete') return;
+    socket.removeListener('data', onData);
+    if (parsed.state === 'error') return void socket.destroy();
+    socket.pause();
+    then(parseClientRequest(parsed.head), headerValues(parsed.head.headers, 'Sec-WebSocket-Extensions'), parsed.rest);
+  };
+  socket.on('data', onData);
+}
+
+const TRAILER = Buffer.from([0, 0, 0xff, 0xff]);
+
+function bomb(bytes: number): Buffer {
+  // Sync-flushed raw deflate streams concatenate, so copies of one compressed MiB make any size.
+  const mib = zlib.deflateRawSync(Buffer.alloc(1 << 20), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const out = Buffer.concat(Array.from({ length: Math.ceil(bytes / (1 << 20)) }, () => mib));
+  return out.subarray(0, out.length - TRAILER.length);
+}
+
+/** An echo server that negotiates permessage-deflate its own (possibly wrong) way. */
+export function startDeflatePeer(flaws: DeflateFlaws): Promise<Peer> {
+  return listen((socket) =>
+    onHandshake(socket, (req, _offers, rest) => {
+      const response = flaws.response === undefined ? 'permessage-deflate' : flaws.response;
+      socket.write(buildServerResponse({ key: req.key ?? '', extensions: response === null ? [] : [response] }));
+      const agreed = response !== null;
+      const codec = new PerMessageDeflate({ send: { noContextTakeover: !flaws.keepContext, windowBits: 15 }, receive: { noContextTakeover: false, windowBits: 15 } });
+      const decoder = new FrameDecoder({ maxPayload: 1 << 26 });
+      let parts: Buffer[] = [];
+      let opcode = 0;
+      let compressed = false;
+      let bombed = false;
+      const send = (op: number, payload: Buffer, o: { fin?: boolean; rsv?: number } = {}): void => {
+        if (!socket.destroyed) socket.write(encodeFrame({ opcode: op, payload, mask: null, ...o }));
+      };
+      const echo = (op: number, message: Buffer): void => {
+        if (flaws.bombBytes && !bombed) {
+          bombed = true;
+          return send(op, bomb(flaws.bombBytes), { rsv: 4 });
+        }
+        if (!agreed && !flaws.compressAlways) return send(op, message);
+        const data = codec.deflateSync(message);
+        if (!flaws.rsv1OnContinuation) return send(op, data, { rsv: 4 });
+        const half = Math.max(1, data.length >> 1);
+        send(op, data.subarray(0, half), { rsv: 4, fin: false });
+        send(Opcode.continuation, data.subarray(half), { rsv: 4 });
+      };
+      const onData = (d: Buffer): void => {
+        for (const f of decoder.push(d)) {
+          if (f.opcode === Opcode.close) {
+            send(Opcode.close, f.payload.length >= 2 ? closePayload(f.payload.readUInt16BE(0)) : Buffer.alloc(0));
+            socket.end();
+            return;
+          }
+          if (f.opcode === Opcode.ping) send(Opcode.pong, f.payload);
+          if (f.opcode >= 0x8) continue;
+          if (f.opcode !== Opcode.continuation) {
+            opcode = f.opcode;
+            compressed = (f.rsv & 4) !== 0;
+            parts = [];
+          }
+          parts.push(f.payload);
+          if (!f.fin) continue;
+          let message: Buffer = Buffer.concat(parts);
+          if (compressed) {
+            const r = codec.inflater.inflate(message, 1 << 26);
+            if (!r.ok) return void socket.destroy();
+            message = r.payload;
+          }
+          echo(opcode, message);
+        }
+      };
+      socket.on('data', onData);
+      socket.resume();
+      if (rest.length > 0) onData(rest);
+    }),
+  );
+}
+
+/**
+ * A fuzzing server for one case: answers the client's offers with `negotiateAsServer`, then plays
+ * the case with a Session in the server role. `transcript` resolves when the connection is over.
+ */
+export async function serveCase(def: CaseDef, session: Partial<SessionOptions> = {}): Promise<Peer & { transcript: Promise<Transcript>; response: Promise<string | null> }> {
+  let settle!: (t: Transcript) => void;
+  let answered!: (r: string | null) => void;
+  const transcript = new Promise<Transcript>((resolve) => (settle = resolve));
+  const response = new Promise<string | null>((resolve) => (answered = resolve));
+  const peer = await listen((socket) => {
+    const t = emptyTranscript('server', Date.now());
+    onHandshake(socket, (req, offers, rest) => {
+      const deflate = negotiateAsServer(def, offers);
+      answered(deflate?.responseExtension ?? null);
+      socket.write(buildServerResponse({ key: req.key ?? '', extensions: deflate ? [deflate.responseExtension] : [] }));
+      t.openedAtMs = Date.now() - t.startedAt;
+      void new Session(socket, def, t, { ...defaultSessionOptions, ...session }, deflate?.compressor ?? null).run(rest).then(settle);
+    });
+  });
+  return { ...peer, transcript, response };
+}

@@ -1,0 +1,376 @@
+/**
+ * permessage-deflate without sockets: the header grammar, offers and responses in both roles, and
+ * the codec, checked against zlib and against ws's own permessage-deflate in both takeover modes.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import {
+  acceptResponse,
+  chooseOffer,
+  codecFor,
+  deflateParams,
+  formatDeflate,
+  negotiateAsClient,
+  negotiateAsServer,
+  parseExtensionList,
+  PerMessageDeflate,
+  PieceStore,
+  type DeflateAcceptRule,
+  type DeflateDirection,
+  type DeflateOffer,
+} from '../../runner/wire/deflate.js';
+import { seededRandom } from '../support/bytes.js';
+
+const D = 'permessage-deflate; client_no_context_takeover; client_max_window_bits';
+const defaultOffer: DeflateOffer = { clientNoContextTakeover: true, clientMaxWindowBits: true };
+
+describe('Sec-WebSocket-Extensions grammar (RFC 6455 §9.1)', () => {
+  const ok: Array<[string | string[], Array<[string, Array<[string, string | null]>]>]> = [
+    ['permessage-deflate', [['permessage-deflate', []]]],
+    ['Permessage-Deflate', [['permessage-deflate', []]]],
+    ['permessage-deflate; client_max_window_bits', [['permessage-deflate', [['client_max_window_bits', null]]]]],
+    ['permessage-deflate;server_max_window_bits=10 ; client_no_context_takeover', [['permessage-deflate', [['server_max_window_bits', '10'], ['client_no_context_takeover', null]]]]],
+    ['permessage-deflate; server_max_window_bits="10"', [['permessage-deflate', [['server_max_window_bits', '10']]]]],
+    ['permessage-deflate; x="a\\b"', [['permessage-deflate', [['x', 'ab']]]]],
+    ['foo, permessage-deflate; a, permessage-deflate', [['foo', []], ['permessage-deflate', [['a', null]]], ['permessage-deflate', []]]],
+    [['foo; bar=1', 'permessage-deflate'], [['foo', [['bar', '1']]], ['permessage-deflate', []]]],
+    [' , ,permessage-deflate,', [['permessage-deflate', []]]],
+    ['', []],
+  ];
+  for (const [input, want] of ok) {
+    it(`parses ${JSON.stringify(input)}`, () => {
+      const r = parseExtensionList(input);
+      assert.ok(r.ok, r.ok ? '' : r.error);
+      assert.deepEqual(r.value.map((e) => [e.name, e.params.map((p) => [p.name, p.value])]), want);
+    });
+  }
+  for (const bad of ['permessage-deflate;', '; foo', 'permessage-deflate foo', 'permessage-deflate; a=', 'permessage-deflate; a="10', 'permessage-deflate; a="1 0"', 'permessage-deflate; a=@', '"quoted"']) {
+    it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(parseExtensionList(bad).ok, false));
+  }
+});
+
+describe('permessage-deflate parameters (RFC 7692 §7.1)', () => {
+  const params = (text: string, as: 'offer' | 'response'): ReturnType<typeof deflateParams> => {
+    const list = parseExtensionList(text);
+    assert.ok(list.ok);
+    return deflateParams(list.value[0]!, as);
+  };
+  const ok: Array<[string, 'offer' | 'response', DeflateOffer]> = [
+    ['permessage-deflate', 'offer', {}],
+    [D, 'offer', { clientNoContextTakeover: true, clientMaxWindowBits: true }],
+    ['permessage-deflate; server_no_context_takeover; server_max_window_bits=9', 'offer', { serverNoContextTakeover: true, serverMaxWindowBits: 9 }],
+    ['permessage-deflate; client_max_window_bits=15; server_max_window_bits=8', 'response', { clientMaxWindowBits: 15, serverMaxWindowBits: 8 }],
+    ['permessage-deflate; client_max_window_bits="12"', 'offer', { clientMaxWindowBits: 12 }],
+  ];
+  for (const [text, as, want] of ok) it(`reads ${JSON.stringify(text)} as ${as === 'offer' ? 'an offer' : 'a response'}`, () => assert.deepEqual(params(text, as), { ok: true, value: want }));
+
+  const bad: Array<[string, 'offer' | 'response']> = [
+    ['permessage-deflate; server_no_context_takeover; server_no_context_takeover', 'offer'],
+    ['permessage-deflate; server_max_window_bits=9; server_max_window_bits=10', 'response'],
+    ['permessage-deflate; server_max_window_bits', 'offer'],
+    ['permessage-deflate; server_max_window_bits=7', 'offer'],
+    ['permessage-deflate; server_max_window_bits=16', 'response'],
+    ['permessage-deflate; server_max_window_bits=09', 'response'],
+    ['permessage-deflate; client_max_window_bits=abc', 'offer'],
+    ['permessage-deflate; client_max_window_bits', 'response'],
+    ['permessage-deflate; client_no_context_takeover=1', 'offer'],
+    ['permessage-deflate; server_no_context_takeover=true', 'response'],
+    ['permessage-deflate; foo', 'offer'],
+    ['permessage-deflate; Server_No_Context_Takeover', 'response'],
+  ];
+  for (const [text, as] of bad) it(`rejects ${JSON.stringify(text)} as ${as === 'offer' ? 'an offer' : 'a response'}`, () => assert.equal(params(text, as).ok, false));
+
+  it('writes offers client parameters first and responses server parameters first, as Autobahn', () => {
+    const p: DeflateOffer = { serverNoContextTakeover: true, serverMaxWindowBits: 9, clientNoContextTakeover: true, clientMaxWindowBits: true };
+    assert.equal(formatDeflate(p, 'offer'), `${D}; server_no_context_takeover; server_max_window_bits=9`);
+    assert.equal(formatDeflate({ ...p, clientMaxWindowBits: 10 }, 'response'), 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=10');
+    assert.equal(formatDeflate({}, 'offer'), 'permessage-deflate');
+  });
+});
+
+describe('the client checks the server’s response against its offers', () => {
+  const with13 = (server: DeflateOffer): DeflateOffer => ({ ...defaultOffer, ...server });
+  const offers13_7 = [with13({ serverNoContextTakeover: true, serverMaxWindowBits: 9 }), with13({ serverNoContextTakeover: true }), defaultOffer];
+  const rows: Array<{ offers: DeflateOffer[]; response: string[]; result: 'none' | 'invalid' | string }> = [
+    { offers: [defaultOffer], response: [], result: 'none' },
+    { offers: [defaultOffer], response: ['x-other'], result: 'none' },
+    { offers: [defaultOffer], response: ['permessage-deflate'], result: 'permessage-deflate' },
+    // What ws answers: the offer's client_no_context_takeover echoed.
+    { offers: [defaultOffer], response: ['permessage-deflate; client_no_context_takeover'], result: 'permessage-deflate; client_no_context_takeover' },
+    // A server may always add server_no_context_takeover, and a smaller server window (§7.1.1.1, §7.1.2.1).
+    { offers: [defaultOffer], response: ['permessage-deflate; server_no_context_takeover; server_max_window_bits=10'], result: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10' },
+    { offers: [defaultOffer], response: ['permessage-deflate; client_max_window_bits=9'], result: 'permessage-deflate; client_max_window_bits=9' },
+    { offers: [defaultOffer], response: ['permessage-deflate; client_max_window_bits'], result: 'invalid' },
+    { offers: [defaultOffer], response: ['permessage-deflate; foo=1'], result: 'invalid' },
+    { offers: [defaultOffer], response: ['permessage-deflate; client_no_context_takeover; client_no_context_takeover'], result: 'invalid' },
+    { offers: [defaultOffer], response: ['permessage-deflate, permessage-deflate'], result: 'invalid' },
+    { offers: [defaultOffer], response: ['permessage-deflate; server_max_window_bits=20'], result: 'invalid' },
+    { offers: [defaultOffer], response: ['permessage-deflate;'], result: 'invalid' },
+    // client_max_window_bits only when offered (§7.1.2.2).
+    { offers: [{}], response: ['permessage-deflate; client_max_window_bits=10'], result: 'invalid' },
+    // What the offer asked of the server must be kept (§7.1.1.1, §7.1.2.1).
+    { offers: [with13({ serverNoContextTakeover: true })], response: ['permessage-deflate'], result: 'invalid' },
+    { offers: [with13({ serverMaxWindowBits: 9 })], response: ['permessage-deflate; server_max_window_bits=9'], result: 'permessage-deflate; server_max_window_bits=9' },
+    { offers: [with13({ serverMaxWindowBits: 9 })], response: ['permessage-deflate; server_max_window_bits=8'], result: 'permessage-deflate; server_max_window_bits=8' },
+    { offers: [with13({ serverMaxWindowBits: 9 })], response: ['permessage-deflate; server_max_window_bits=15'], result: 'invalid' },
+    { offers: [with13({ serverMaxWindowBits: 9 })], response: ['permessage-deflate'], result: 'invalid' },
+    // Several offers: any one the response fits.
+    { offers: offers13_7, response: ['permessage-deflate; server_no_context_takeover; server_max_window_bits=9'], result: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9' },
+    { offers: offers13_7, response: ['permessage-deflate; server_no_context_takeover'], result: 'permessage-deflate; server_no_context_takeover' },
+    { offers: offers13_7, response: ['permessage-deflate'], result: 'permessage-deflate' },
+    { offers: offers13_7.slice(0, 2), response: ['permessage-deflate'], result: 'invalid' },
+    { offers: [], response: ['permessage-deflate'], result: 'invalid' },
+  ];
+  for (const row of rows) {
+    it(`${row.result === 'invalid' ? 'fails on' : row.result === 'none' ? 'sees no deflate in' : 'accepts'} ${JSON.stringify(row.response)} for ${row.offers.map((o) => formatDeflate(o, 'offer')).join(', ') || 'no offer'}`, () => {
+      const r = acceptResponse(row.offers, row.response);
+      if (row.result === 'invalid') assert.equal(r.ok, false);
+      else if (row.result === 'none') assert.deepEqual(r, { ok: true, value: null });
+      else {
+        assert.ok(r.ok && r.value, JSON.stringify(r));
+        assert.equal(r.value.response, row.result);
+      }
+    });
+  }
+
+  it('keeps its promise of no context takeover, and honours the windows agreed', () => {
+    const r = negotiateAsClient({ handshake: { deflate: { offers: [with13({ serverMaxWindowBits: 9 })], accept: 'first' } } }, ['permessage-deflate; server_max_window_bits=9; client_max_window_bits=10']);
+    assert.ok(r.ok && r.value);
+    assert.match(r.value.description, /harness sends without context takeover, window 10 bits; peer sends with context takeover, window 9 bits/);
+    const none = negotiateAsClient({}, []);
+    assert.deepEqual(none, { ok: true, value: null });
+  });
+
+  it('binds a client to its own hints, but a server only to the response', () => {
+    const a = acceptResponse([{ clientMaxWindowBits: 10, clientNoContextTakeover: true }], ['permessage-deflate']);
+    assert.ok(a.ok && a.value);
+    assert.match(codecFor('client', a.value).description, /harness sends without context takeover, window 10 bits; peer sends with context takeover, window 15 bits/);
+    assert.match(codecFor('server', a.value).description, /harness sends with context takeover, window 15 bits; peer sends with context takeover, window 15 bits/);
+  });
+});
+
+describe('the server picks an offer by Autobahn’s accept rules', () => {
+  const offers13_7 = [`${D}; server_no_context_takeover; server_max_window_bits=9`, `${D}; server_no_context_takeover`, D];
+  const rows: Array<[DeflateAcceptRule, string[], string | null]> = [
+    ['first', [D], 'permessage-deflate'],
+    ['first', [`${D}; server_no_context_takeover`], 'permessage-deflate; server_no_context_takeover'],
+    ['first', ['permessage-deflate; client_max_window_bits'], 'permessage-deflate'],
+    ['first', ['x-webkit-deflate-frame'], null],
+    ['first', [], null],
+    ['first', ['permessage-deflate; foo'], null],
+    ['first', ['permessage-deflate; foo, permessage-deflate; server_max_window_bits=10'], 'permessage-deflate; server_max_window_bits=10'],
+    ['first', ['permessage-deflate; a="1 2"'], null],
+    // Every offer allows client_no_context_takeover in the response (§7.1.1.2).
+    ['no-context-takeover', [`${D}; server_no_context_takeover`], 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ['no-context-takeover', ['permessage-deflate'], 'permessage-deflate; client_no_context_takeover'],
+    // client_max_window_bits only for an offer that carries it (§7.1.2.2), never above its value.
+    ['max-window-bits-9', [`${D}; server_max_window_bits=9`], 'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9'],
+    ['max-window-bits-9', ['permessage-deflate'], null],
+    ['max-window-bits-15', [`${D}; server_max_window_bits=15`], 'permessage-deflate; server_max_window_bits=15; client_max_window_bits=15'],
+    ['max-window-bits-15', ['permessage-deflate; client_max_window_bits=10'], 'permessage-deflate; client_max_window_bits=10'],
+    ['max-window-bits-15', ['permessage-deflate, permessage-deflate; client_max_window_bits'], 'permessage-deflate; client_max_window_bits=15'],
+    ['both-9', [`${D}; server_no_context_takeover; server_max_window_bits=9`], 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
+    ['both-15', [`${D}; server_no_context_takeover; server_max_window_bits=15`], 'permessage-deflate; server_no_context_takeover; server_max_window_bits=15; client_no_context_takeover; client_max_window_bits=15'],
+    ['both-9', ['permessage-deflate; server_no_context_takeover'], null],
+    ['fallback', offers13_7, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
+    ['fallback', ['permessage-deflate; server_no_context_takeover', 'permessage-deflate'], 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
+    ['fallback', ['x-other'], null],
+  ];
+  for (const [rule, header, want] of rows) {
+    it(`${rule}: ${JSON.stringify(header)} → ${want ?? 'nothing'}`, () => {
+      assert.equal(chooseOffer(rule, header)?.response ?? null, want);
+      const served = negotiateAsServer({ handshake: { deflate: { offers: [], accept: rule } } }, header);
+      assert.equal(served?.responseExtension ?? null, want);
+    });
+  }
+
+  it('accepts nothing for a case without deflate', () => {
+    assert.equal(negotiateAsServer({}, [D]), null);
+  });
+
+  it('answers a response the client’s own check accepts', () => {
+    const offer = { serverNoContextTakeover: true, serverMaxWindowBits: 9, clientNoContextTakeover: true, clientMaxWindowBits: true as const };
+    for (const rule of ['first', 'no-context-takeover', 'max-window-bits-9', 'max-window-bits-15', 'both-9', 'both-15', 'fallback'] as const) {
+      const a = chooseOffer(rule, [formatDeflate(offer, 'offer')]);
+      assert.ok(a);
+      assert.equal(acceptResponse([offer], [a.response]).ok, true, rule);
+    }
+  });
+});
+
+// ---- the codec --------------------------------------------------------------------------------
+
+const random = seededRandom(7692);
+const words = ['alpha ', 'beta ', 'gamma ', 'delta ', '{"key": ', '"value"}, ', 'λ ', '\n'];
+const textOf = (n: number): Buffer => {
+  let s = '';
+  while (s.length < n) s += words[random.int(words.length)];
+  return Buffer.from(s.slice(0, n));
+};
+const messages = [textOf(40), textOf(3000), textOf(3000), textOf(70_000), textOf(10), Buffer.alloc(0), textOf(20_000), random.bytes(5000), textOf(40)];
+const dir = (noContextTakeover: boolean, windowBits = 15): DeflateDirection => ({ noContextTakeover, windowBits });
+const pair = (send: DeflateDirection): [PerMessageDeflate, PerMessageDeflate] => [new PerMessageDeflate({ send, receive: dir(true) }), new PerMessageDeflate({ send: dir(true), receive: send })];
+const inflateOk = (c: PerMessageDeflate, data: Buffer, max = 1 << 26): Buffer => {
+  const r = c.inflater.inflate(data, max);
+  assert.ok(r.ok, r.ok ? '' : r.message);
+  return r.payload;
+};
+const TRAILER = Buffer.from([0, 0, 0xff, 0xff]);
+
+describe('compressed messages (RFC 7692 §7.2)', () => {
+  for (const [name, send] of [['with context takeover', dir(false)], ['without context takeover', dir(true)], ['with a 9-bit window', dir(false, 9)], ['with an 8-bit window', dir(false, 8)]] as const) {
+    it(`round-trip ${name}`, () => {
+      const [a, b] = pair(send);
+      for (const m of messages) assert.deepEqual(inflateOk(b, a.deflateSync(m)), m);
+    });
+  }
+
+  it('remove the trailing 00 00 ff ff and compress an empty message to a single 00 byte', () => {
+    const c = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    assert.deepEqual(c.deflateSync(Buffer.alloc(0)), Buffer.from([0]));
+    const m = textOf(1000);
+    const out = c.deflateSync(m);
+    assert.notDeepEqual(out.subarray(-4), TRAILER);
+    assert.deepEqual(zlib.inflateRawSync(Buffer.concat([out, TRAILER]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }), m);
+  });
+
+  it('really compress what the harness sends', () => {
+    const c = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    const m = textOf(50_000);
+    assert.ok(c.deflateSync(m).length < m.length / 3);
+  });
+
+  it('reuse the context when taken over: a repeated message costs a few bytes', () => {
+    const c = new PerMessageDeflate({ send: dir(false), receive: dir(true) });
+    // Random bytes: the only thing to refer back to is the previous message.
+    const m = random.bytes(2000);
+    const first = c.deflateSync(m);
+    const again = c.deflateSync(m);
+    assert.ok(again.length < 40 && first.length > 1900, `${first.length} then ${again.length}`);
+    // A receiver that reset its window cannot read it: the peer broke its promise.
+    const strict = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    inflateOk(strict, first);
+    const r = strict.inflater.inflate(again, 1 << 20);
+    assert.ok(!r.ok && !r.tooLarge, 'a back-reference into the previous message is invalid without context takeover');
+  });
+
+  it('stay independent without context takeover: each message inflates alone', () => {
+    const c = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    for (const m of messages) assert.deepEqual(inflateOk(new PerMessageDeflate({ send: dir(true), receive: dir(true) }), c.deflateSync(m)), m);
+  });
+
+  it('keep within a 9-bit window: zlib inflates the stream with a 512-byte window', () => {
+    const c = new PerMessageDeflate({ send: dir(false, 9), receive: dir(true) });
+    for (const m of messages) {
+      const out = c.deflateSync(m);
+      // An independent check of the distance limit within the message (the history is the dictionary).
+      if (m.length > 0) assert.ok(out.length > 0);
+    }
+    const solo = new PerMessageDeflate({ send: dir(true, 9), receive: dir(true) });
+    for (const m of messages) {
+      const back = zlib.inflateRawSync(Buffer.concat([solo.deflateSync(m), TRAILER]), { windowBits: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      assert.deepEqual(back, m);
+    }
+  });
+
+  it('report invalid data as such, not as too large', () => {
+    const c = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    const r = c.inflater.inflate(Buffer.from([0xff, 0xff, 0xff, 0xff]), 1 << 20);
+    assert.ok(!r.ok && !r.tooLarge);
+  });
+
+  it('bound inflation: a 1 MB frame that inflates to 1 GiB is a too-large message, not an allocation', () => {
+    // Sync-flushed streams concatenate, so 1024 copies of 1 MiB of zeros make a 1 GiB bomb cheaply.
+    const mib = zlib.deflateRawSync(Buffer.alloc(1 << 20), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const bomb = Buffer.concat(Array.from({ length: 1024 }, () => mib));
+    const before = process.memoryUsage().rss;
+    const started = Date.now();
+    const r = new PerMessageDeflate({ send: dir(true), receive: dir(true) }).inflater.inflate(bomb, 16 << 20);
+    assert.ok(!r.ok && r.tooLarge);
+    assert.ok(process.memoryUsage().rss - before < 128 << 20, 'no more than the limit was allocated');
+    assert.ok(Date.now() - started < 5000);
+    // Exactly at the limit is fine.
+    const exact = new PerMessageDeflate({ send: dir(true), receive: dir(true) }).inflater.inflate(mib.subarray(0, mib.length - 4), 1 << 20);
+    assert.ok(exact.ok && exact.payload.length === 1 << 20);
+  });
+});
+
+describe('assembling slices of a corpus from shared pieces', () => {
+  const corpus = Buffer.concat([textOf(50_000), random.bytes(10_000), textOf(20_123)]);
+  const store = new PieceStore(4096, 1 << 20);
+  const codec = new PerMessageDeflate({ send: dir(true), receive: dir(true), pieces: store });
+  const cases: Array<Array<[number, number]>> = [[[0, 4096]], [[0, 100]], [[4000, 4200]], [[100, 50_000]], [[4096, 8192 * 3]], [[corpus.length - 5000, corpus.length], [0, 7000]], [[corpus.length - 10, corpus.length]]];
+  for (const ranges of cases) {
+    it(`gives a valid stream of the slice ${JSON.stringify(ranges)}`, () => {
+      const payload = Buffer.concat(ranges.map(([a, b]) => corpus.subarray(a, b)));
+      const out = codec.deflateSync(payload, { corpus: 'test', data: corpus, ranges });
+      assert.deepEqual(inflateOk(new PerMessageDeflate({ send: dir(true), receive: dir(true) }), out), payload);
+      if (payload.length >= 4096) assert.ok(out.length < payload.length, 'compressed');
+    });
+  }
+
+  it('compresses each piece once and reuses it', () => {
+    const before = store.compressed;
+    const payload = corpus.subarray(100, 50_000);
+    codec.deflateSync(payload, { corpus: 'test', data: corpus, ranges: [[100, 50_000]] });
+    assert.equal(store.compressed, before);
+    assert.ok(store.reused > 0);
+  });
+
+  it('falls back to plain compression when the ranges do not describe the payload', () => {
+    const payload = textOf(1000);
+    const out = codec.deflateSync(payload, { corpus: 'test', data: corpus, ranges: [[0, 10]] });
+    assert.deepEqual(inflateOk(new PerMessageDeflate({ send: dir(true), receive: dir(true) }), out), payload);
+  });
+});
+
+// ---- against ws's own permessage-deflate -----------------------------------------------------
+
+interface WsPmd {
+  params: Record<string, unknown>;
+  compress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
+  decompress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
+  cleanup(): void;
+}
+// Not among ws's exports: loaded by path, as a fixture.
+const requireHere = createRequire(import.meta.url);
+const WsPerMessageDeflate = requireHere(path.join(path.dirname(requireHere.resolve('ws')), 'lib', 'permessage-deflate.js')) as new (o: Record<string, unknown>) => WsPmd;
+const wsCall = (fn: (cb: (err: Error | null, out?: Buffer) => void) => void): Promise<Buffer> => new Promise((resolve, reject) => fn((err, out) => (err ? reject(err) : resolve(out!))));
+
+describe('interoperating with ws’s permessage-deflate', () => {
+  const agreements = [
+    'permessage-deflate',
+    'permessage-deflate; server_no_context_takeover',
+    'permessage-deflate; client_no_context_takeover',
+    'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
+    'permessage-deflate; server_max_window_bits=9; client_max_window_bits=9',
+    'permessage-deflate; server_max_window_bits=8; client_max_window_bits=10',
+  ];
+  for (const response of agreements) {
+    const parsed = acceptResponse([{ clientMaxWindowBits: true }], [response]);
+    assert.ok(parsed.ok && parsed.value);
+    const agreement = parsed.value;
+    const wsParams = Object.fromEntries(
+      Object.entries(agreement.params).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
+    );
+    for (const harness of ['client', 'server'] as const) {
+      it(`${response}: ws decodes what the harness sends as ${harness}, and the harness what ws sends`, async () => {
+        const ours = codecFor(harness, agreement);
+        const ws = new WsPerMessageDeflate({ isServer: harness === 'client', maxPayload: 0 });
+        ws.params = { ...wsParams };
+        try {
+          for (const m of [...messages, ...messages]) {
+            const theirs = await wsCall((cb) => ws.decompress(ours.deflateSync(m), true, cb));
+            assert.deepEqual(theirs, m);
+            const back = await wsCall((cb) => ws.compress(m, true, cb));
+            assert.deepEqual(inflateOk(ours, back), m);
+          }
+        } finally {
+          ws.cleanup();
+        }
+      });
+    }
+  }
+});
