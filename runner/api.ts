@@ -11,6 +11,8 @@ import type { CaseResult, RunResults } from './results.js';
 import { defaultSessionOptions } from './session.js';
 import { runAgainstServer } from './drivers/test-server.js';
 import { spawnEchoServer } from './targets/echo-server.js';
+import { startFuzzingServer } from './drivers/test-client.js';
+import { runClientCommand } from './drivers/client-command.js';
 import { version } from './version.js';
 import { catalogueVersion } from '../cases/index.js';
 
@@ -18,6 +20,8 @@ export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from '.
 export type { CaseDef } from '../cases/index.js';
 export { allCases, catalogueVersion } from '../cases/index.js';
 export { startEchoServer } from './targets/echo-server.js';
+export { makePolicy, evaluateGate, type Policy, type PolicyOptions, type GateResult } from '../reports/gate.js';
+export type { ReportOptions, ReportError } from '../reports/index.js';
 
 export interface TestServerOptions {
   /** ws:// or wss:// URL; without it the built-in ws echo server is started and tested. */
@@ -73,6 +77,66 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
   } finally {
     await builtin?.stop();
   }
+}
+
+export interface TestClientOptions {
+  /** Client command to run; {url}, {agent} and {port} are replaced. Without it, waits for clients to connect. */
+  command?: string;
+  /** Agent name passed to the command as {agent}. */
+  agent?: string;
+  cases?: string | string[];
+  exclude?: string | string[];
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Hard limit for one case, in seconds; also how long the command may stay idle. */
+  timeout?: number;
+  /** Overall limit for the command, in seconds. */
+  deadline?: number;
+  failByDrop?: boolean;
+  outdir?: string;
+  onResult?: (r: CaseResult) => void;
+  /** Called once the fuzzing server listens (its URL is where clients connect). */
+  onListening?: (url: string) => void;
+}
+
+/**
+ * Tests a WebSocket client (wsconform as the fuzzing server, speaking Autobahn's client URL
+ * protocol). Resolves when the command exits, or when every agent that ran a case has called
+ * /updateReports.
+ */
+export async function testClient(o: TestClientOptions = {}): Promise<RunResults> {
+  const cases = casesForRole(selectedCases(o), 'server');
+  const startedAt = new Date();
+  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-client', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [], ...(o.command ? { command: o.command } : {}) }, agents: [] };
+  if (o.outdir) writeMeta(o.outdir, meta);
+  const server = await startFuzzingServer({
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 0,
+    cases,
+    session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, failByDrop: o.failByDrop ?? false },
+    openHandshakeTimeoutMs: 5000,
+    onResult: (r) => {
+      if (o.outdir) appendResult(o.outdir, r);
+      o.onResult?.(r);
+    },
+  });
+  try {
+    o.onListening?.(server.url);
+    if (o.command) {
+      await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? 60) * 1000 });
+    } else {
+      await server.allAgentsDone();
+    }
+  } finally {
+    await server.close();
+  }
+  meta.agents = server.agents().map((name) => ({ name }));
+  meta.finishedAt = new Date().toISOString();
+  meta.wallMs = Date.now() - startedAt.getTime();
+  const run = { meta, results: server.results() };
+  if (o.outdir) writeAll(run, o.outdir);
+  return run;
 }
 
 /** Writes index.json, per-case JSON, HTML and optionally JUnit; returns the writers' errors. */

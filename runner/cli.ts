@@ -78,7 +78,7 @@ function addRunOptions(cmd: Command, defaultOutdir: string): Command {
     .option('--timeout <seconds>', 'hard time limit for one case', secondsOption('--timeout'), 60)
     .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run (default: none)', secondsOption('--deadline'))
     .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
-    .option('--max-message-size <bytes>', 'largest message or frame accepted from the target', intOption('--max-message-size', 1024), 64 * 1024 * 1024)
+    .addOption(new Option('--max-message-size <bytes>', 'largest message or frame accepted from the target').argParser(intOption('--max-message-size', 1024)).default(64 * 1024 * 1024, '64 MiB'))
     .option('--junit <file>', 'also write a JUnit XML report to this file')
     .option('--strict', 'NON-STRICT counts as a failure')
     .option('--fail-on <verdicts>', 'comma-separated verdicts that fail the run (default: FAILED,WRONG CODE,UNCLEAN)')
@@ -118,7 +118,8 @@ function policyFrom(o: CommonOptions): Policy {
     return makePolicy(p);
   } catch (e) {
     if (e instanceof UsageError || e instanceof SpecError) throw e;
-    throw new UsageError((e as Error).message);
+    // Policy errors name the API fields; say the options instead.
+    throw new UsageError((e as Error).message.replace(/\bfailOn\b/g, '--fail-on').replace(/\ballow\b/g, '--allow'));
   }
 }
 
