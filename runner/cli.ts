@@ -22,7 +22,7 @@ import { spawnEchoServer } from './targets/echo-server.js';
 import { startFuzzingServer, type FuzzingServer } from './drivers/test-client.js';
 import { runClientCommand } from './drivers/client-command.js';
 import { agentCaseSkipper, applySpecOptions, DEFAULT_SERVER_SPEC, parseFuzzingServerSpec } from './drivers/spec-server.js';
-import { ENGINES, isEngineName, runBrowsers, type EngineName } from './browser/index.js';
+import { DEFAULT_PAGE_CONCURRENCY, ENGINES, isEngineName, runBrowsers, type EngineName } from './browser/index.js';
 import { version } from './version.js';
 import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from './fuzz/index.js';
 
@@ -457,7 +457,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('test-server')
       .argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested')
       .option('--agent <name>', "name for the report (default: the server's Server header)")
-      .option('--fuzz <n>', 'also run n generated fuzz sequences (fuzz.<seed>.1 …); failures are shrunk into reproducer files in the outdir (default: none)', intOption('--fuzz', 1, 10_000_000))
+      .option('--fuzz <n>', 'also run n generated fuzz sequences (fuzz.<seed>.1 …); failures are shrunk into reproducer files in the outdir (default: none)', intOption('--fuzz', 1, 1_000_000))
       .option('--seed <s>', 'seed for --fuzz: the same seed gives the same sequences (default: from the clock, printed)', intOption('--seed', 0, 0xffffffff)),
     './reports/servers',
   )
@@ -506,8 +506,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)'),
     './reports/browsers',
   )
-    .description("test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page")
-    .action(async (engine: string, o: BrowserOptions) => {
+    .description(`test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`)
+    .action(async (engine: string, o: BrowserOptions, cmd: Command) => {
+      // A page runs fewer sockets at once than a server takes: Chromium delays new WebSockets exponentially in the pending ones.
+      if (cmd.getOptionValueSource('concurrency') === 'default') o.concurrency = DEFAULT_PAGE_CONCURRENCY;
       setExit(await runBrowserTargets(engine, o, io));
     });
 

@@ -43,7 +43,8 @@ const accepted = (id: string, title: string, description: string, spec: string, 
   requirement: { spec, level: 'MUST' },
   applies: 'servers',
   handshake: { request },
-  steps: echo === undefined || request.pipelinedFrame ? [killAfter(2000), ...(echo === undefined ? [sendClose(1000)] : [])] : [killAfter(2000), send(text(echo))],
+  // Without an echo to wait for, the harness closes at once; a pipelined frame is already on its way.
+  steps: [killAfter(2000), ...(echo === undefined ? [sendClose(1000)] : request.pipelinedFrame ? [] : [send(text(echo))])],
   expect: { kind: 'events', outcomes: { OK: echo === undefined ? [] : [textMessage(echo)] }, close: closesNormally() },
 });
 

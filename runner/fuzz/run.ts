@@ -1,12 +1,13 @@
 /**
  * Running fuzz cases fast. A session per case costs an opening handshake per sequence, which is
- * most of the time a sequence takes; so this driver plays several sequences on one connection when
+ * most of what a sequence costs; so this driver plays several sequences on one connection when
  * the model says that is safe: no sequence but the last of a batch requires the peer to fail the
- * connection, none leaves a message open, and each has its own final ping, so a conformant peer treats each exactly as it would alone. The
- * peer's answers are shared out by order (messages and pongs are each answered in order), and each
- * sequence gets its own transcript, judged by the same oracle as a single session
- * (runner/fuzz/oracle.ts). When the peer fails or stalls in the middle of a batch, the sequence it
- * was on gets the verdict and the ones after it are run again in other batches.
+ * connection, none leaves a message open, and each ends with its own final ping, so a conformant
+ * peer treats each exactly as it would alone. The peer's answers are shared out by order (messages
+ * and pongs are each answered in order), and each sequence gets its own transcript, judged by the
+ * same oracle as a single session (runner/fuzz/oracle.ts). When the peer fails or stalls in the
+ * middle of a batch, the sequence it was on gets the verdict and the ones after it run again in
+ * other batches.
  */
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';

@@ -36,7 +36,14 @@ export async function shrinkSequence(start: FuzzSequence, failure: FuzzFailure, 
     }
     return -1;
   };
-  const ddmin = async <T>(items: T[], build: (subset: T[]) => FuzzSequence): Promise<T[]> => {
+  /**
+   * ddmin, after one round of likely answers tried at once (`guesses`, simplest first): a single
+   * frame, a short prefix of a payload. Each round that fails costs the target's time limit when
+   * the failure is a hang, so trying many small candidates in one round saves many rounds.
+   */
+  const ddmin = async <T>(items: T[], build: (subset: T[]) => FuzzSequence, guesses: T[][] = []): Promise<T[]> => {
+    const g = await firstFailing(guesses.map(build));
+    if (g >= 0) items = guesses[g]!;
     let n = 2;
     while (items.length >= 2 && runs < maxRuns) {
       const chunks = split(items, n);
@@ -62,13 +69,15 @@ export async function shrinkSequence(start: FuzzSequence, failure: FuzzFailure, 
   let seq: FuzzSequence = { frames: start.frames.map(copyFrame), splits: [...start.splits], mutations: [...start.mutations] };
   // One write is the simplest delivery; keep the boundaries only if the failure needs them.
   if (seq.splits.length > 0 && (await firstFailing([{ ...seq, splits: [] }])) === 0) seq = { ...seq, splits: [] };
-  const frames = await ddmin(seq.frames, (subset) => ({ ...seq, frames: subset }));
+  const frames = await ddmin(seq.frames, (subset) => ({ ...seq, frames: subset }), seq.frames.length > 2 ? seq.frames.map((f) => [f]) : []);
   seq = { ...seq, frames };
   if (seq.splits.length > 0) seq = { ...seq, splits: await ddmin(seq.splits, (subset) => ({ ...seq, splits: subset })) };
   for (let i = 0; i < seq.frames.length; i++) {
     const f = seq.frames[i]!;
     const withPayload = (bytes: number[]): FuzzSequence => ({ ...seq, frames: seq.frames.map((g, j) => (j === i ? { ...g, payload: Buffer.from(bytes), ...(g.declaredLength !== undefined ? { declaredLength: (1n << 63n) + BigInt(bytes.length) } : {}) } : g)) });
-    if (f.payload.length > 0) seq = withPayload(await ddmin([...f.payload], withPayload));
+    const bytes = [...f.payload];
+    const prefixes = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((k) => k < bytes.length).map((k) => bytes.slice(0, k));
+    if (bytes.length > 0) seq = withPayload(await ddmin(bytes, withPayload, prefixes));
     // A minimal length encoding is simpler to read; keep the odd one only if it matters.
     const g = seq.frames[i]!;
     if (g.lengthEncoding !== undefined && g.declaredLength === undefined) {
