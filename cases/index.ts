@@ -10,7 +10,7 @@ import { utf8Cases } from './autobahn/utf8.js';
 import { closingCases } from './autobahn/closing.js';
 import { limitsCases } from './autobahn/limits.js';
 import { compressionCases } from './autobahn/compression.js';
-import { handshakeCases } from './own/handshake.js';
+import { clientHandshakeCases, handshakeCases } from './own/handshake.js';
 import { closeCodeCases } from './own/closecode.js';
 import { frameCases } from './own/frame.js';
 import { browserApiCases } from './browser-api.js';
@@ -26,13 +26,9 @@ export const ownCases: readonly CaseDef[] = [...handshakeCases, ...closeCodeCase
 /** The browser-API cases (api.*): only `test-browser` runs them, in the page (applies: 'browsers'). */
 export { browserApiCases };
 
-export const allCases: readonly CaseDef[] = [...autobahnCases, ...ownCases, ...browserApiCases];
+export const allCases: readonly CaseDef[] = [...autobahnCases, ...ownCases, ...clientHandshakeCases, ...browserApiCases];
 
-/**
- * handshake.client.*: they join allCases once the fuzzing server writes `bentServerResponse(def, key)`
- * (runner/drivers/handshake-bends.ts) instead of its usual 101; until then they would be misjudged.
- */
-export { clientHandshakeCases } from './own/handshake.js';
+export { clientHandshakeCases };
 
 const byId = new Map(allCases.map((c) => [c.id, c]));
 

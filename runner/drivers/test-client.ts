@@ -15,6 +15,7 @@ import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
+import { bentResponseText, bentServerResponse } from './handshake-bends.js';
 import { buildHttpError, buildServerResponse, headerTokens, parseClientRequest, parseHttpHead, type HttpHead } from '../wire/handshake.js';
 
 export interface ClientRunOptions {
@@ -321,14 +322,16 @@ class FuzzingServerImpl implements FuzzingServer {
     }
     // No subprotocol is chosen, as in Autobahn's fuzzing server. permessage-deflate is not negotiated
     // yet: a case that needs it (sections 12/13) comes out UNIMPLEMENTED.
+    const r = route.request;
+    if (r.kind === 'runCase') {
+      // A case may bend the response (handshake.client.*); all others get a correct 101.
+      const def = this.o.cases[r.n - 1]!;
+      this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, response: bentResponseText(def, req.key!), pieces: bentServerResponse(def, req.key!), startedAt, rest });
+      return;
+    }
     const response = buildServerResponse({ key: req.key! });
     socket.write(response);
-    const handshake = { request: head.raw, response, startedAt, rest };
-    const r = route.request;
     switch (r.kind) {
-      case 'runCase':
-        this.runCase(socket, peer, r.n, r.agent, handshake);
-        break;
       case 'getCaseCount':
         this.control(socket, rest).reply(JSON.stringify(this.o.cases.length));
         break;
@@ -379,10 +382,11 @@ class FuzzingServerImpl implements FuzzingServer {
 
   // ---- the URL protocol ---------------------------------------------------------------------
 
-  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; response: string; startedAt: number; rest: Buffer }): void {
+  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; key: string; response: string; pieces: string | Buffer[]; startedAt: number; rest: Buffer }): void {
     const def = this.o.cases[n - 1]!;
     if (this.o.skip?.(agent, def.id)) {
       this.log(`${peer}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
+      socket.write(buildServerResponse({ key: hs.key }));
       this.control(socket, hs.rest).reply(null);
       return;
     }
@@ -391,9 +395,11 @@ class FuzzingServerImpl implements FuzzingServer {
     const t = emptyTranscript('server', hs.startedAt);
     t.httpRequest = hs.request;
     t.httpResponse = hs.response;
-    t.openedAtMs = Date.now() - hs.startedAt;
-    const task = new Session(socket, def, t, this.o.session)
-      .run(hs.rest)
+    const task = writePieces(socket, hs.pieces)
+      .then(() => {
+        t.openedAtMs = Date.now() - hs.startedAt;
+        return new Session(socket, def, t, this.o.session).run(hs.rest);
+      })
       .then((transcript) => {
         // A case cut short by close() says nothing about the client.
         if (this.closing) return;
@@ -540,5 +546,18 @@ class ControlChannel {
 
   private write(opcode: number, payload: Buffer): void {
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(encodeFrame({ opcode, payload, mask: null }));
+  }
+}
+
+/** Writes a (possibly split) handshake response: each piece its own write, with a turn of the event loop between. */
+async function writePieces(socket: Socket, pieces: string | Buffer[]): Promise<void> {
+  if (typeof pieces === 'string') {
+    socket.write(pieces);
+    return;
+  }
+  for (const piece of pieces) {
+    if (socket.destroyed) return;
+    socket.write(piece);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
