@@ -46,6 +46,11 @@ export interface ApiServerScript {
    * empty body otherwise, then closes TCP): after a pause, or sending a text message first.
    */
   onClose?: { delayMs?: number; textFirst?: string };
+  /**
+   * For handshakes a browser must refuse: if the browser keeps the connection anyway, the server
+   * closes it (1000) this long after its answer, so that the page sees a close instead of waiting.
+   */
+  closeAfterMs?: number;
 }
 
 /** A string argument: given as is, or as one character repeated (to keep the data readable). */
@@ -54,7 +59,7 @@ export type ApiString = string | { repeat: string; times: number };
 export type ApiPageAction =
   /** `new WebSocket(url, protocols)`; `url` varies the URL the case's server is reached at. */
   | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'ftp-scheme' }
-  /** Waits until the event has fired (at once if it already has), or logs that it did not. */
+  /** Waits until the event has fired (at once if it already has), or logs that it did not (default limit 10 s). */
   | { do: 'wait'; event: 'open' | 'message' | 'error' | 'close'; timeoutMs?: number }
   /** `close()`, `close(code)` or `close(code, reason)`: only the arguments given are passed. */
   | { do: 'close'; code?: number; reason?: ApiString }

@@ -93,6 +93,7 @@ const sectionTitles = new Map<string, string>(Object.entries({
   '13': 'permessage-deflate: parameters',
   handshake: 'Opening handshake',
   browser: 'Browser API',
+  api: 'Browser API (WHATWG WebSockets)',
 }));
 
 export function sectionTitle(section: string): string {

@@ -22,7 +22,7 @@ import { spawnEchoServer } from './targets/echo-server.js';
 import { startFuzzingServer, type FuzzingServer } from './drivers/test-client.js';
 import { runClientCommand } from './drivers/client-command.js';
 import { agentCaseSkipper, applySpecOptions, DEFAULT_SERVER_SPEC, parseFuzzingServerSpec } from './drivers/spec-server.js';
-import { DEFAULT_PAGE_CONCURRENCY, ENGINES, isEngineName, runBrowsers, type EngineName } from './browser/index.js';
+import { DEFAULT_PAGE_CONCURRENCY, ENGINES, isEngineName, reachFromPublicUrl, runBrowsers, type EngineName } from './browser/index.js';
 import { version } from './version.js';
 import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from './fuzz/index.js';
 
@@ -329,19 +329,34 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
 interface BrowserOptions extends CommonOptions {
   executablePath?: string;
   headed?: boolean;
+  browserEndpoint?: string;
+  webdriverUrl?: string;
+  publicUrl?: string;
 }
 
 /** Testing browsers: each engine's page plays the selected cases; an engine that cannot run is reported, not fatal. */
 async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Promise<number> {
   if (engine !== 'all' && !isEngineName(engine)) throw new UsageError(`unknown engine ${JSON.stringify(engine)}: use ${ENGINES.join(', ')} or all`);
-  if (engine === 'all' && o.executablePath !== undefined) throw new UsageError('--executable-path needs one engine (chromium, firefox or webkit), not all');
+  for (const [flag, value] of [['--executable-path', o.executablePath], ['--browser-endpoint', o.browserEndpoint], ['--webdriver-url', o.webdriverUrl]] as const) {
+    if (engine === 'all' && value !== undefined) throw new UsageError(`${flag} needs one engine (chromium, firefox or webkit), not all`);
+  }
+  if (o.browserEndpoint !== undefined && o.webdriverUrl !== undefined) throw new UsageError('--browser-endpoint and --webdriver-url exclude each other');
+  if (o.browserEndpoint !== undefined && !/^wss?:\/\//.test(o.browserEndpoint)) throw new UsageError(`--browser-endpoint ${JSON.stringify(o.browserEndpoint)} is not a ws:// URL`);
+  if (o.webdriverUrl !== undefined && !/^https?:\/\//.test(o.webdriverUrl)) throw new UsageError(`--webdriver-url ${JSON.stringify(o.webdriverUrl)} is not an http:// URL`);
+  if (o.publicUrl !== undefined) {
+    try {
+      reachFromPublicUrl(o.publicUrl);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const engines: EngineName[] = engine === 'all' ? [...ENGINES] : [engine as EngineName];
   const selected = applyShard(selectFrom(selectionOf(o), io), o.shard);
   const cases = casesForRole(selected, 'server');
   const apiCases = selected.filter((c) => c.applies === 'browsers');
   const policy = policyFrom(o);
   const perEngine = cases.length + apiCases.length;
-  const rec = new RunRecorder(o.outdir, 'test-browser', { engines, cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(o.executablePath ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}) }, {
+  const rec = new RunRecorder(o.outdir, 'test-browser', { engines, cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(o.executablePath ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}), ...(o.browserEndpoint ? { browserEndpoint: o.browserEndpoint } : {}), ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) }, {
     quiet: o.quiet ?? false,
     live: Boolean(io.out.isTTY) && process.env.CI !== 'true',
     total: perEngine * engines.length,
@@ -364,6 +379,9 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
       concurrency: o.concurrency,
       ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
       ...(o.headed ? { headed: true } : {}),
+      ...(o.browserEndpoint !== undefined ? { browserEndpoint: o.browserEndpoint } : {}),
+      ...(o.webdriverUrl !== undefined ? { webdriverUrl: o.webdriverUrl } : {}),
+      ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
       onAgent: (a) => {
         rec.addAgent({ name: a.name, engine: a.engine, version: a.version, url: a.description });
         if (!o.quiet) io.out.write(`${a.name}: ${a.description}\n`);
@@ -503,7 +521,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('test-browser')
       .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
       .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
-      .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)'),
+      .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
+      .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching')
+      .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching')
+      .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine'),
     './reports/browsers',
   )
     .description(`test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`)

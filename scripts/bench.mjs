@@ -78,5 +78,37 @@ function e2e() {
   table('Scaling: sections 1-10 at several concurrency levels (verdicts must not change)', scale);
 }
 
+// ---- browsers: the page is the client (test-browser through the built CLI) --------------------
+function browserBench() {
+  const { mkdtempSync, readFileSync } = require('node:fs');
+  const { join } = require('node:path');
+  const tmp = require('node:os').tmpdir();
+  const bin = new URL('../bin/wsconform.js', import.meta.url).pathname;
+  const selection = '1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,api.*';
+  const run = (engine, cases) => {
+    const outdir = mkdtempSync(join(tmp, 'wsconform-bench-browser-'));
+    const t0 = performance.now();
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [bin, 'test-browser', engine, '--cases', cases, '--outdir', outdir, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    } catch (e) {
+      stderr = String(e.stderr ?? ''); // exit 1 (a case failed) is the normal outcome for a browser
+    }
+    const wallS = ((performance.now() - t0) / 1000).toFixed(1);
+    const meta = JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8'));
+    const results = readFileSync(join(outdir, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const count = (filter) => {
+      const c = {};
+      for (const r of results.filter(filter)) c[r.behavior] = (c[r.behavior] ?? 0) + 1;
+      return JSON.stringify(c);
+    };
+    const agents = meta.agents.map((a) => (a.unavailable ? `${a.name}: not available (${a.unavailable.slice(0, 60)})` : a.name)).join(', ');
+    return { engine: agents || engine + (stderr ? `: ${stderr.trim().split('\n')[0]}` : ''), cases: results.length, 'wall s': wallS, 'Autobahn behavior': count((r) => !r.id.startsWith('api.')), 'api.* behavior': count((r) => r.id.startsWith('api.')) };
+  };
+  table('Browsers: sections 1-10 + api.*, wall including launch (goal: Chromium ≤ 15 s, every engine ≤ 60 s in all)', ['chromium', 'firefox', 'webkit'].map((e) => run(e, selection)));
+  table('Browsers: the whole catalogue per engine (no goal yet)', ['chromium', 'firefox', 'webkit'].map((e) => run(e, '*')));
+}
+
 if (!only || only === 'codec') codecBench();
 if (!only || only === 'e2e') e2e();
+if (!only || only === 'browser') browserBench();

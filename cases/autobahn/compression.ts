@@ -74,8 +74,9 @@ function compressionCase(id: string, set: DataSet, [size, timeoutS, fragment]: r
     expect: { kind: 'echo', close: closesNormally() },
     // What one round holds at its peak (message, compressed form, frames, echo, inflated echo,
     // zlib state), not the bytes moved, since a round holds one message at a time; plus a share per
-    // frame, since many small compressed frames are what costs a target most (so they start first).
-    cost: 4 * size + 256 * 1024 + (fragment > 0 ? Math.ceil(size / fragment) * 4096 : 0),
+    // compressed frame, since many small compressed frames are what costs a target most (so the
+    // cases that send them start first).
+    cost: 4 * size + 256 * 1024 + (fragment > 0 ? Math.ceil((size * set.ratio) / fragment) * 4096 : 0),
     reportTime: true,
   };
 }

@@ -13,6 +13,7 @@ import { parseClosePayload } from '../wire/close.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, parseHttpHead } from '../wire/handshake.js';
+import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the server saw of one case, over all its connections. */
 export interface ApiWireRecord {
@@ -40,9 +41,9 @@ export interface ApiWireRecord {
 }
 
 export interface ApiServers {
-  /** ws://127.0.0.1:PORT/<case id> */
+  /** ws://HOST:PORT/<case id> */
   url(id: string): string;
-  /** 127.0.0.1:PORT */
+  /** HOST:PORT, as the page names it */
   host(id: string): string;
   record(id: string): ApiWireRecord;
   /** Resolves once every connection of the case has closed, or after `timeoutMs` (then they are dropped). */
@@ -87,6 +88,7 @@ class CaseServer {
   constructor(
     readonly def: CaseDef,
     private readonly script: ApiServerScript,
+    private readonly publicHost: string,
   ) {
     this.server = net.createServer((s) => this.onConnection(s));
     this.server.on('error', () => undefined);
@@ -189,7 +191,9 @@ class CaseServer {
         return;
       }
       // The response leaves in the same write as the first frames, so they reach the browser together.
-      new Connection(this, socket, rest, h.kind === 'accept' && !path.endsWith('/redirected') ? this.script : { handshake: h }).start(Buffer.from(response, 'latin1'));
+      const script: ApiServerScript = h.kind === 'accept' && !path.endsWith('/redirected') ? this.script : { handshake: h };
+      if (this.script.closeAfterMs !== undefined) script.closeAfterMs = this.script.closeAfterMs;
+      new Connection(this, socket, rest, script).start(Buffer.from(response, 'latin1'));
     };
     const delay = h.kind === 'accept' ? (h.delayMs ?? 0) : 0;
     if (delay > 0) setTimeout(answer, delay);
@@ -197,7 +201,7 @@ class CaseServer {
   }
 
   hostPort(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${urlHost(this.publicHost)}:${this.port}`;
   }
 
   tcpEnd(by: 'browser' | 'server'): void {
@@ -263,6 +267,18 @@ class Connection {
     this.socket.once('end', () => this.cs.tcpEnd('browser'));
     if (this.rest.length > 0) this.onData(this.rest);
     void this.play(response);
+    const after = this.script.closeAfterMs;
+    if (after !== undefined) {
+      const timer = setTimeout(() => {
+        if (this.closeSent || this.socket.destroyed) return;
+        this.cs.noteOut(`the browser kept a connection it should have refused: closing it after ${after} ms`);
+        this.closeSent = true;
+        this.cs.rec.serverClose ??= { code: 1000, reason: '' };
+        this.cs.rec.firstCloseBy ??= 'server';
+        this.write(this.cs.frameOut(Opcode.close, Buffer.from([0x03, 0xe8])));
+      }, after);
+      this.socket.once('close', () => clearTimeout(timer));
+    }
   }
 
   private write(bytes: Buffer): void {
@@ -375,14 +391,14 @@ class Connection {
   }
 }
 
-/** Starts one listener per browser-API case on `host` (127.0.0.1). */
-export async function startApiServers(cases: readonly CaseDef[], host = '127.0.0.1'): Promise<ApiServers> {
+/** Starts one listener per browser-API case (on 127.0.0.1 unless `reach` says otherwise). */
+export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK): Promise<ApiServers> {
   const servers = new Map<string, CaseServer>();
   try {
     for (const def of cases) {
       if (!def.browserApi) continue;
-      const s = new CaseServer(def, def.browserApi.server);
-      await s.listen(host);
+      const s = new CaseServer(def, def.browserApi.server, reach.publicHost);
+      await s.listen(reach.listenHost);
       servers.set(def.id, s);
     }
   } catch (e) {

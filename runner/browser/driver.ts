@@ -4,9 +4,9 @@
  * servers, and reports each case's start and end. A job is one page load running a batch of cases.
  *
  * When the page crashes, the browser exits or a case stops making progress, the attempt is
- * aborted: the browser is killed and started again. Cases that were running then are rerun one at
- * a time, so that concurrency never decides a verdict; a case that breaks the browser on its own
- * gets a timeout verdict. Cases that had not started yet simply run in the next attempt.
+ * aborted: the browser is killed and started again. A case that was running alone then gets a
+ * timeout verdict; when several were running, each runs again on its own, so that concurrency
+ * never decides a verdict. Cases that had not started yet simply run in the next attempt.
  */
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
@@ -17,8 +17,10 @@ import type { SessionOptions } from '../session.js';
 import { apiCaseResult, timeoutResult } from './api-judge.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import type { DisplayProvider } from './display.js';
-import { briefError, EngineUnavailable, launchEngine, type EngineHandle, type EngineName } from './engines.js';
+import { briefError, EngineUnavailable, type EngineHandle, type EngineName } from './engines.js';
+import { launchEngine } from './launch.js';
 import type { PageEvent, PageServer } from './page-server.js';
+import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 export interface BrowserAgent {
   name: string;
@@ -33,6 +35,12 @@ export interface BrowserRunOptions {
   headed?: boolean;
   display: DisplayProvider;
   pages: PageServer;
+  /** Where the browser reaches the servers (default: 127.0.0.1). */
+  reach?: Reach;
+  /** Connect to a Playwright browser server instead of launching (ws://HOST:PORT/…). */
+  browserEndpoint?: string;
+  /** Open a session on this WebDriver endpoint instead of launching (http://HOST:PORT). */
+  webdriverUrl?: string;
   /** Cases played over Autobahn's URL protocol (already chosen for a client target), in catalogue order: runCase N is index + 1. */
   cases: readonly CaseDef[];
   /** Browser-API cases (api.*). */
@@ -92,11 +100,13 @@ const API_SETTLE_MS = 2000;
 /** Quiet time after a case's last action, so that late events still count. */
 const API_AFTER_MS = 50;
 /**
- * Browser-API cases the page runs at once. Chromium delays new WebSockets exponentially in the
- * number of pending ones once some have failed (and many of these cases fail handshakes on
- * purpose), so more at once would only make the page's waits slower, never faster.
+ * Browser-API cases the page runs at once. Chromium delays a new WebSocket by 1-5 s ×
+ * 2^(pending + failed/succeeded - 16), and many of these cases fail handshakes on purpose: more at
+ * once would only make the page's waits slower, never faster.
  */
 const API_CONCURRENCY = 6;
+/** SharedWorkers (threads) the Autobahn cases are spread over, where they run in workers. */
+const AUTOBAHN_WORKERS = 4;
 
 export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcome> {
   const t0 = Date.now();
@@ -113,7 +123,14 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
   const keyOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : items.find((i) => i.def.id === id)?.key);
   const faults = { hangAt: keyOf(o.faults?.hangAt), crashAt: keyOf(o.faults?.crashAt), exitAt: keyOf(o.faults?.exitAt) };
   const launch = (): Promise<EngineHandle> =>
-    launchEngine(o.engine, { display: o.display, ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}), log });
+    launchEngine(o.engine, {
+      display: o.display,
+      log,
+      ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
+      ...(o.headed ? { headed: true } : {}),
+      ...(o.browserEndpoint !== undefined ? { browserEndpoint: o.browserEndpoint } : {}),
+      ...(o.webdriverUrl !== undefined ? { webdriverUrl: o.webdriverUrl } : {}),
+    });
 
   let handle: EngineHandle | null;
   try {
@@ -161,12 +178,13 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
       log(`${agent}: ${out.aborted}; restarting the browser`);
       await handle.kill();
       handle = null;
-      for (const item of batch) {
-        const startedAt = out.started.get(item.key);
-        if (out.completed.has(item.key) || startedAt === undefined) continue;
+      // An isolated case that never got to start (the page did not load) waits for the next browser.
+      if (single && !out.started.has(batch[0]!.key) && !out.completed.has(batch[0]!.key)) isolate.unshift(batch[0]!);
+      const inFlight = batch.filter((i) => out.started.has(i.key) && !out.completed.has(i.key));
+      for (const item of inFlight) {
         pending = pending.filter((i) => i !== item);
-        // A case alone in its job broke the browser by itself; others get a run of their own first.
-        if (batch.length === 1) giveTimeout(item, `${out.aborted}; the browser was restarted for the remaining cases`, startedAt);
+        // A case that was running alone broke the browser by itself; others get a run of their own first.
+        if (inFlight.length === 1) giveTimeout(item, `${out.aborted}; the browser was restarted for the remaining cases`, out.started.get(item.key)!);
         else isolate.push(item);
       }
       if (restarts > maxRestarts && (pending.length > 0 || isolate.length > 0)) {
@@ -185,6 +203,18 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
 
 type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined };
 
+/**
+ * The order the page runs URL-protocol cases in: bulk transfers (9.x, 12.x, 13.x) first, then the
+ * rest, each phase longest first. The rest's verdicts hang on short timers (a peer must fail the
+ * connection within a second), which a browser starved by 16 MB echoes next to them can miss.
+ */
+function phases(items: readonly Item[]): number[][] {
+  const longestFirst = (list: Item[]): number[] => list.sort((a, b) => estimateMs(b.def) - estimateMs(a.def)).map((i) => i.n!);
+  const bulk = items.filter((i) => i.def.steps.some((s) => s.do === 'echo'));
+  const rest = items.filter((i) => !bulk.includes(i));
+  return [longestFirst(bulk), longestFirst(rest)].filter((p) => p.length > 0);
+}
+
 async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency: number, o: BrowserRunOptions, faults: Faults): Promise<JobOutcome> {
   const started = new Map<string, number>();
   const completed = new Set<string>();
@@ -200,6 +230,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
     wake();
   };
   const byKey = new Map(batch.map((i) => [i.key, i]));
+  const reach = o.reach ?? LOOPBACK;
   const urlProtocolItems = batch.filter((i) => i.n !== undefined);
   const apiItems = batch.filter((i) => i.n === undefined);
   const byN = new Map(urlProtocolItems.map((i) => [i.n!, i]));
@@ -225,7 +256,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
   try {
     if (urlProtocolItems.length > 0) {
       fuzz = await startFuzzingServer({
-        host: '127.0.0.1',
+        host: reach.listenHost,
         port: 0,
         cases: o.cases,
         session: o.session,
@@ -241,7 +272,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         },
       });
     }
-    if (apiItems.length > 0) api = await startApiServers(apiItems.map((i) => i.def));
+    if (apiItems.length > 0) api = await startApiServers(apiItems.map((i) => i.def), reach);
     const apiServers = api;
     const finishApi = async (item: Item, log: string[]): Promise<void> => {
       await apiServers!.settled(item.def.id, API_SETTLE_MS);
@@ -278,12 +309,15 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
       agent,
       concurrency,
       apiConcurrency: Math.min(concurrency, API_CONCURRENCY),
-      // Long cases first, so that their waits and transfers overlap the many short ones.
-      autobahn: fuzz ? { url: fuzz.url, cases: [...urlProtocolItems].sort((a, b) => estimateMs(b.def) - estimateMs(a.def)).map((i) => i.n!) } : null,
+      autobahnIn: h.pageSocketsInstrumented ? 'shared-worker' : 'page',
+      autobahnWorkers: AUTOBAHN_WORKERS,
+      autobahn: fuzz ? { url: `ws://${urlHost(reach.publicHost)}:${fuzz.port}`, phases: phases(urlProtocolItems) } : null,
       api: apiServers
         ? apiItems.map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: i.def.browserApi!.page, settleMs: API_AFTER_MS }))
         : null,
-      faults: faults.hangAt ? { hangAt: faults.hangAt } : {},
+      // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
+      // still be crashed), so that the case cannot end before the fault strikes.
+      faults: { hangAt: faults.hangAt, stallAt: faults.crashAt ?? faults.exitAt },
     };
     const url = o.pages.addJob(token, job, onEvent);
     void h.gone.then((why) => abort(why));

@@ -20,6 +20,10 @@ export interface LaunchOptions {
   headed?: boolean;
   display: DisplayProvider;
   log?: (line: string) => void;
+  /** Connect to this Playwright browser server (launchServer / run-server) instead of launching. */
+  browserEndpoint?: string;
+  /** Open a session on this W3C WebDriver endpoint (Selenium Grid, WebKitWebDriver) instead of launching. */
+  webdriverUrl?: string;
 }
 
 export interface EngineHandle {
@@ -28,6 +32,12 @@ export interface EngineHandle {
   readonly version: string;
   /** What was launched and how, for the report ("/usr/bin/chromium via Playwright (CDP)"). */
   readonly description: string;
+  /**
+   * The automation reports every WebSocket frame of the page, payload included (Playwright over CDP
+   * or Juggler), which costs more than the traffic itself: the Autobahn loop then runs in a
+   * SharedWorker, which the automation leaves alone.
+   */
+  readonly pageSocketsInstrumented: boolean;
   /** Loads `url` in the page; rejects when the page cannot be loaded. */
   goto(url: string): Promise<void>;
   /** Resolves, with why, when the page crashed or the browser went away. */
@@ -72,22 +82,4 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
       timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
     }),
   ]);
-}
-
-export async function launchEngine(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
-  // Loaded on demand, so that a machine without playwright-core can still run WebKitGTK and the rest.
-  if (engine === 'webkit') {
-    const { launchWebKit } = await import('./webkitgtk.js');
-    try {
-      return await launchWebKit(o);
-    } catch (e) {
-      // WebKitGTK first (what the machine has installed); Playwright's own WebKit only as a fallback.
-      if (!(e instanceof EngineUnavailable) || o.executablePath !== undefined) throw e;
-      const { launchPlaywright, playwrightOwnBrowser } = await import('./playwright-engine.js');
-      if (!playwrightOwnBrowser('webkit')) throw e;
-      return launchPlaywright('webkit', o);
-    }
-  }
-  const { launchPlaywright } = await import('./playwright-engine.js');
-  return launchPlaywright(engine, o);
 }

@@ -9,8 +9,16 @@ import { displayProvider } from './display.js';
 import { runBrowser, type BrowserAgent, type BrowserRunOutcome } from './driver.js';
 import { ENGINES, type EngineName } from './engines.js';
 import { startPageServer } from './page-server.js';
+import { LOOPBACK, reachFromPublicUrl } from './reach.js';
 
 export { ENGINES, isEngineName, type EngineName } from './engines.js';
+export { reachFromPublicUrl } from './reach.js';
+
+/**
+ * Cases a page runs at once unless told otherwise (each on its own socket). Chromium delays a new
+ * WebSocket by 1-5 s × 2^(pending - 16): beyond about 10 pending ones, more at once is slower.
+ */
+export const DEFAULT_PAGE_CONCURRENCY = 8;
 export type { BrowserAgent, BrowserRunOutcome } from './driver.js';
 
 export interface BrowsersRunOptions {
@@ -18,6 +26,12 @@ export interface BrowsersRunOptions {
   engines: EngineName[] | 'all';
   executablePath?: string;
   headed?: boolean;
+  /** The address at which a remote browser reaches wsconform (http://HOST); default 127.0.0.1. */
+  publicUrl?: string;
+  /** A Playwright browser server to connect to instead of launching. */
+  browserEndpoint?: string;
+  /** A WebDriver endpoint to open sessions on instead of launching. */
+  webdriverUrl?: string;
   /** Cases for the page's Autobahn client loop (chosen for a client target). */
   cases: readonly CaseDef[];
   /** Browser-API cases. */
@@ -38,8 +52,9 @@ export interface BrowsersRunOptions {
 
 export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutcome[]> {
   const engines = o.engines === 'all' ? [...ENGINES] : o.engines;
+  const reach = o.publicUrl !== undefined ? reachFromPublicUrl(o.publicUrl) : LOOPBACK;
   const display = displayProvider();
-  const pages = await startPageServer();
+  const pages = await startPageServer(reach);
   const outcomes: BrowserRunOutcome[] = [];
   try {
     for (const engine of engines) {
@@ -48,6 +63,7 @@ export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutc
         engine,
         display,
         pages,
+        reach,
         cases: o.cases,
         apiCases: o.apiCases,
         session: o.session,
@@ -62,6 +78,8 @@ export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutc
         ...(o.log ? { log: o.log } : {}),
         ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
         ...(o.faults ? { faults: o.faults } : {}),
+        ...(o.browserEndpoint !== undefined ? { browserEndpoint: o.browserEndpoint } : {}),
+        ...(o.webdriverUrl !== undefined ? { webdriverUrl: o.webdriverUrl } : {}),
       });
       if (outcome.unavailable !== undefined) o.onUnavailable?.(engine, outcome.unavailable);
       outcomes.push(outcome);

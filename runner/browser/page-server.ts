@@ -1,11 +1,12 @@
 /**
- * The small HTTP server the browser loads its page from (127.0.0.1 only). It serves the page and
+ * The small HTTP server the browser loads its page from (127.0.0.1 unless --public-url says otherwise). It serves the page and
  * its script, hands each page its job, and receives the page's events. The page's WebSockets go
  * to other ports (the fuzzing server, the browser-API servers); only this channel is HTTP.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the page reports (see page/client.js). */
 export type PageEvent =
@@ -46,9 +47,10 @@ function isPageEvent(v: unknown): v is PageEvent {
   }
 }
 
-export async function startPageServer(host = '127.0.0.1'): Promise<PageServer> {
+export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServer> {
   const files = new Map<string, { type: string; body: Buffer }>([
     ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
+    ['/autobahn-client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('autobahn-client.js') }],
     ['/blank', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><title>wsconform: blank</title>') }],
   ]);
   const index = pageFile('index.html');
@@ -95,10 +97,10 @@ export async function startPageServer(host = '127.0.0.1'): Promise<PageServer> {
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(0, reach.listenHost, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://${host}:${port}`;
+  const origin = `http://${urlHost(reach.publicHost)}:${port}`;
   return {
     origin,
     addJob(token, job, onEvent) {

@@ -90,6 +90,8 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
     engine,
     version: browser.version(),
     description: p.description,
+    // WebDriver BiDi (stock Firefox) has no WebSocket frame events.
+    pageSocketsInstrumented: p.options.channel !== 'moz-firefox',
     gone,
     async goto(url) {
       await page.goto(url, { waitUntil: 'load', timeout: GOTO_TIMEOUT_MS });
@@ -116,5 +118,52 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
         await server.kill().catch(() => undefined);
       }
     },
+  };
+}
+
+/**
+ * A browser behind a Playwright browser server elsewhere (launchServer, `playwright run-server`):
+ * connect, open a page. It cannot be killed from here: a hung or broken page is ended by closing
+ * its context and disconnecting, and "restarting" connects again.
+ */
+export async function connectPlaywright(engine: EngineName, endpoint: string): Promise<EngineHandle> {
+  let browser: Browser;
+  let page: Page;
+  try {
+    browser = await types[engine].connect(endpoint, { timeout: LAUNCH_TIMEOUT_MS });
+  } catch (e) {
+    throw new EngineUnavailable(engine, `cannot connect to the browser server at ${endpoint}: ${briefError(e)}`);
+  }
+  try {
+    const context = await browser.newContext();
+    page = await context.newPage();
+  } catch (e) {
+    await browser.close().catch(() => undefined);
+    throw new EngineUnavailable(engine, `the browser server at ${endpoint} could not open a page: ${briefError(e)}`);
+  }
+  const gone = new Promise<string>((resolve) => {
+    page.once('crash', () => resolve('the page crashed'));
+    page.once('close', () => resolve('the page was closed'));
+    browser.once('disconnected', () => resolve('the browser server went away'));
+  });
+  let ended = false;
+  const end = async (): Promise<void> => {
+    if (ended) return;
+    ended = true;
+    await withTimeout(page.context().close(), CLOSE_TIMEOUT_MS, 'closing the context').catch(() => undefined);
+    await withTimeout(browser.close(), CLOSE_TIMEOUT_MS, 'disconnecting').catch(() => undefined);
+  };
+  return {
+    engine,
+    version: browser.version(),
+    description: `browser server at ${endpoint} via Playwright`,
+    // Whatever runs behind the server, workers keep the automation out of the way.
+    pageSocketsInstrumented: true,
+    gone,
+    async goto(url) {
+      await page.goto(url, { waitUntil: 'load', timeout: GOTO_TIMEOUT_MS });
+    },
+    kill: end,
+    close: end,
   };
 }

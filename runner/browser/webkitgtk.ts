@@ -1,18 +1,16 @@
 /**
- * WebKitGTK through WebKitWebDriver, with plain W3C WebDriver HTTP calls (no client library).
+ * WebKitGTK through a WebKitWebDriver started here, with plain W3C WebDriver calls (webdriver.ts).
  * MiniBrowser has no headless mode, so it runs on an X display (Xvfb when DISPLAY is unset).
  * WebKitWebDriver is started in its own process group: killing the group ends MiniBrowser and its
  * web processes with it.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { briefError, EngineUnavailable, withTimeout, type EngineHandle, type LaunchOptions } from './engines.js';
+import { briefError, EngineUnavailable, type EngineHandle, type LaunchOptions } from './engines.js';
 import { findExecutable, isExecutable, knownPaths } from './executables.js';
+import { openWebDriverSession, webdriverCall } from './webdriver.js';
 
 const DRIVER_READY_MS = 10_000;
-/** Creating a session starts MiniBrowser; without a usable display the request never returns. */
-const SESSION_TIMEOUT_MS = 30_000;
-const GOTO_TIMEOUT_MS = 30_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,22 +21,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-interface WebDriverReply {
-  value?: { sessionId?: string; capabilities?: { browserVersion?: string }; error?: string; message?: string } | null;
-}
-
-async function call(base: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<WebDriverReply> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const reply = (await res.json().catch(() => ({}))) as WebDriverReply;
-  if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${res.status} ${reply.value?.error ?? ''} ${reply.value?.message ?? ''}`.trim());
-  return reply;
 }
 
 export async function launchWebKit(o: LaunchOptions): Promise<EngineHandle> {
@@ -85,7 +67,7 @@ export async function launchWebKit(o: LaunchOptions): Promise<EngineHandle> {
   for (;;) {
     if (dead) return fail(await exited);
     try {
-      await call(base, 'GET', '/status', undefined, 1000);
+      await webdriverCall(base, 'GET', '/status', undefined, 1000);
       break;
     } catch {
       if (Date.now() > readyBy) return fail(`WebKitWebDriver did not answer within ${DRIVER_READY_MS / 1000} s`);
@@ -93,46 +75,17 @@ export async function launchWebKit(o: LaunchOptions): Promise<EngineHandle> {
     }
   }
 
-  let sessionId: string;
-  let version: string;
-  try {
-    const capabilities = { alwaysMatch: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: browserPath, args: ['--automation'] } } };
-    const reply = await withTimeout(
-      Promise.race([call(base, 'POST', '/session', { capabilities }, SESSION_TIMEOUT_MS), exited.then((why) => Promise.reject(new Error(why)))]),
-      SESSION_TIMEOUT_MS,
-      'starting MiniBrowser',
-    );
-    sessionId = reply.value?.sessionId ?? '';
-    version = reply.value?.capabilities?.browserVersion ?? 'unknown';
-    if (!sessionId) throw new Error('WebKitWebDriver returned no session id');
-    await call(base, 'POST', `/session/${sessionId}/timeouts`, { pageLoad: GOTO_TIMEOUT_MS, script: GOTO_TIMEOUT_MS }, 5000);
-  } catch (e) {
-    return fail(`${browserPath} did not start under WebKitWebDriver: ${briefError(e)}`);
-  }
-
-  let ended = false;
-  const end = (): void => {
-    ended = true;
+  const end = async (): Promise<void> => {
     killGroup();
     process.removeListener('exit', killGroup);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   };
-  return {
+  return openWebDriverSession({
     engine: 'webkit',
-    version,
+    base,
+    capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: browserPath, args: ['--automation'] } },
     description: `${browserPath} via WebKitWebDriver (W3C WebDriver), DISPLAY=${display}`,
     gone: exited,
-    async goto(url) {
-      await call(base, 'POST', `/session/${sessionId}/url`, { url }, GOTO_TIMEOUT_MS + 5000);
-    },
-    async kill() {
-      end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    },
-    async close() {
-      if (ended) return;
-      await call(base, 'DELETE', `/session/${sessionId}`, undefined, 5000).catch(() => undefined);
-      end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-    },
-  };
+    end,
+  });
 }

@@ -5,14 +5,13 @@
 //   {type:'done', key, log?}   a case ended (browser-API cases carry what the page observed)
 //   {type:'finished'}          every case of the job ended
 //   {type:'page-error', message}
-// Autobahn cases follow Autobahn's client URL protocol against the fuzzing server: getCaseCount,
-// runCase?case=N&agent=A echoing every message exactly as received, then updateReports.
+// Autobahn cases follow Autobahn's client URL protocol against the fuzzing server (autobahn-client.js).
 'use strict';
 
 (function () {
   const token = location.pathname.split('/')[2] || '';
   const post = (event) =>
-    fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event), keepalive: true }).then(
+    fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) }).then(
       () => undefined,
       () => undefined,
     );
@@ -20,77 +19,35 @@
   window.addEventListener('error', (e) => void post({ type: 'page-error', message: String(e.message) }));
   window.addEventListener('unhandledrejection', (e) => void post({ type: 'page-error', message: String(e.reason && e.reason.message ? e.reason.message : e.reason) }));
 
-  /** Runs `task` for every item, `concurrency` at a time. */
-  async function pool(items, concurrency, task) {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) await task(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  }
+  const { pool, maybeHang, runAutobahn } = self.wsconformAutobahn;
 
-  /** A deliberate fault for the harness's own tests: the page's main thread stops for good. */
-  async function maybeHang(job, key) {
-    if (job.faults && job.faults.hangAt === key) {
-      // eslint-disable-next-line no-constant-condition
-      for (;;) {
-        /* hang */
-      }
-    }
-  }
-
-  // ---- Autobahn's client URL protocol ---------------------------------------------------------
-
-  /** Opens a control URL and resolves with the text messages received before the close. */
-  function control(url) {
-    return new Promise((resolve) => {
-      const messages = [];
-      let ws;
-      try {
-        ws = new WebSocket(url);
-      } catch (e) {
-        resolve(messages);
-        return;
-      }
-      ws.onmessage = (e) => messages.push(e.data);
-      ws.onclose = () => resolve(messages);
+  /**
+   * Runs the Autobahn cases here, or in SharedWorkers when the job asks for it: each worker is a
+   * thread of its own, so a slow 16 MB echo does not hold up the small round trips of another case.
+   */
+  async function autobahn(job) {
+    if (job.autobahnIn !== 'shared-worker') return runAutobahn(job, post);
+    const workers = Math.max(1, Math.min(job.autobahnWorkers || 1, job.concurrency, job.autobahn.phases.flat().length));
+    const share = (i) => ({
+      ...job,
+      concurrency: Math.max(1, Math.ceil(job.concurrency / workers)),
+      autobahn: { ...job.autobahn, phases: job.autobahn.phases.map((phase) => phase.filter((_, k) => k % workers === i)) },
     });
-  }
-
-  /** Runs case N, echoing every message as received: text stays text, binary stays binary. */
-  function runCase(base, n, agent) {
-    return new Promise((resolve) => {
-      let ws;
-      try {
-        ws = new WebSocket(`${base}/runCase?case=${n}&agent=${encodeURIComponent(agent)}`);
-      } catch (e) {
-        resolve();
-        return;
-      }
-      ws.binaryType = 'arraybuffer';
-      ws.onmessage = (e) => {
-        try {
-          ws.send(e.data);
-        } catch (err) {
-          /* the socket is closing: nothing to echo */
-        }
-      };
-      ws.onclose = () => resolve();
-    });
-  }
-
-  async function runAutobahn(job) {
-    const a = job.autobahn;
-    const [count] = await control(`${a.url}/getCaseCount`);
-    if (Number(count) < Math.max(0, ...a.cases)) void post({ type: 'page-error', message: `getCaseCount says ${count}, the job has case ${Math.max(...a.cases)}` });
-    await pool(a.cases, job.concurrency, async (n) => {
-      const key = `ab:${n}`;
-      await post({ type: 'start', key });
-      await maybeHang(job, key);
-      await runCase(a.url, n, job.agent);
-      void post({ type: 'done', key });
-    });
-    await control(`${a.url}/updateReports?agent=${encodeURIComponent(job.agent)}`);
+    await Promise.all(
+      Array.from(
+        { length: workers },
+        (_, i) =>
+          new Promise((resolve) => {
+            const worker = new SharedWorker('/autobahn-client.js', { name: `wsconform-${token}-${i}` });
+            worker.port.onmessage = () => resolve();
+            worker.onerror = (e) => {
+              void post({ type: 'page-error', message: `shared worker: ${e.message || 'failed to start'}` });
+              resolve();
+            };
+            worker.port.postMessage({ job: share(i), token });
+          }),
+      ),
+    );
   }
 
   // ---- browser-API cases ------------------------------------------------------------------------
@@ -164,7 +121,7 @@
           break;
         }
         case 'wait': {
-          const ms = a.timeoutMs || 3000;
+          const ms = a.timeoutMs || 10000;
           const got = await waitFor(a.event, ms);
           if (got === null) log.push(`(no ${a.event} event within ${ms} ms)`);
           else if (got === false) log.push(`(no ${a.event} event)`);
@@ -245,7 +202,9 @@
 
   (async () => {
     const job = await (await fetch(`/job/${token}`, { cache: 'no-store' })).json();
-    if (job.autobahn) await runAutobahn(job);
+    // One after the other: Chromium delays new WebSockets exponentially in the number of pending
+    // ones, so the browser-API cases' waits would depend on the Autobahn traffic next to them.
+    if (job.autobahn) await autobahn(job);
     if (job.api) await runApi(job);
     await post({ type: 'finished' });
   })().catch((e) => void post({ type: 'page-error', message: `${errorName(e)}: ${e && e.message}` }));

@@ -1,0 +1,29 @@
+/**
+ * Starting an engine: a browser launched here (WebKitGTK through WebKitWebDriver, everything else
+ * through playwright-core), or one reached elsewhere (a Playwright browser server, a WebDriver
+ * endpoint).
+ */
+import { EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
+import { findExecutable, knownPaths } from './executables.js';
+import { connectPlaywright, launchPlaywright, playwrightOwnBrowser } from './playwright-engine.js';
+import { openWebDriverSession, remoteCapabilities } from './webdriver.js';
+import { launchWebKit } from './webkitgtk.js';
+
+export async function launchEngine(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
+  if (o.webdriverUrl !== undefined) {
+    const base = o.webdriverUrl.replace(/\/+$/, '');
+    return openWebDriverSession({ engine, base, capabilities: remoteCapabilities(engine, findExecutable(knownPaths.miniBrowser), o.executablePath), description: `WebDriver endpoint ${base}` });
+  }
+  if (o.browserEndpoint !== undefined) return connectPlaywright(engine, o.browserEndpoint);
+  if (engine === 'webkit') {
+    try {
+      return await launchWebKit(o);
+    } catch (e) {
+      // WebKitGTK first (what the machine has installed); Playwright's own WebKit only as a fallback.
+      if (!(e instanceof EngineUnavailable) || o.executablePath !== undefined) throw e;
+      if (!playwrightOwnBrowser('webkit')) throw e;
+      return launchPlaywright('webkit', o);
+    }
+  }
+  return launchPlaywright(engine, o);
+}

@@ -1,0 +1,42 @@
+/** Invariants of the browser-API catalogue (api.*). */
+import assert from 'node:assert/strict';
+import { allCases, browserApiCases } from '../../cases/index.js';
+import { casesForRole } from '../../runner/plan.js';
+
+describe('browser-API catalogue', () => {
+  it('has api.* IDs, all in allCases, marked for browsers only', () => {
+    assert.ok(browserApiCases.length >= 60);
+    for (const c of browserApiCases) {
+      assert.match(c.id, /^api\.[a-z0-9.-]+$/, c.id);
+      assert.equal(c.applies, 'browsers', c.id);
+      assert.ok(c.browserApi, c.id);
+      assert.ok(allCases.includes(c), c.id);
+    }
+  });
+
+  it('is skipped when testing servers and clients', () => {
+    for (const role of ['client', 'server'] as const) assert.ok(casesForRole(allCases, role).every((c) => !c.id.startsWith('api.')), role);
+  });
+
+  it('states a WHATWG requirement and an expectation for every case', () => {
+    for (const c of browserApiCases) {
+      assert.match(c.requirement?.spec ?? '', /^WHATWG WebSockets §/, c.id);
+      assert.ok(c.browserApi!.expectPage.length > 0, c.id);
+    }
+  });
+
+  it('covers every close code the standard names', () => {
+    const codes = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id)).map((c) => Number(c.id.split('.')[3]));
+    for (const code of [0, 999, 1000, 1001, 1015, 1016, 2999, 3000, 4999, 5000, 65535]) assert.ok(codes.includes(code), String(code));
+    const accepted = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id) && c.browserApi!.expectPage.some((l) => / → ok$/.test(l) && l.startsWith('close(') && l !== 'close() → ok'));
+    assert.deepEqual(accepted.map((c) => c.id).sort(), ['api.close.code.1000', 'api.close.code.3000', 'api.close.code.4999']);
+  });
+
+  it('only lets a case leave the page as its last action', () => {
+    for (const c of browserApiCases) {
+      const page = c.browserApi!.page;
+      const at = page.findIndex((a) => a.do === 'navigate');
+      assert.ok(at === -1 || at === page.length - 1, c.id);
+    }
+  });
+});

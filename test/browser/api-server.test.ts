@@ -1,0 +1,135 @@
+/**
+ * The browser-API servers, driven by the `ws` client instead of a browser: each answers the
+ * handshake the way its case says and records what crossed the wire.
+ */
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { caseById } from '../../cases/index.js';
+import { startApiServers } from '../../runner/browser/api-server.js';
+
+function connect(url: string, protocols: string[] = []): Promise<{ ws: WebSocket | null; error: string | null; opened: boolean }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
+    ws.once('open', () => resolve({ ws, error: null, opened: true }));
+    ws.once('error', (e) => resolve({ ws: null, error: e.message, opened: false }));
+  });
+}
+
+const closed = (ws: WebSocket): Promise<{ code: number; reason: string }> => new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+
+describe('browser-API servers', () => {
+  it('gives every case its own port', async () => {
+    const defs = ['api.close.code.1000', 'api.close.connecting'].map((id) => caseById(id)!);
+    const s = await startApiServers(defs);
+    try {
+      assert.notEqual(s.host(defs[0]!.id), s.host(defs[1]!.id));
+      assert.match(s.url(defs[0]!.id), /^ws:\/\/127\.0\.0\.1:\d+\/api\.close\.code\.1000$/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('echoes a valid close frame and records it', async () => {
+    const def = caseById('api.close.twice')!;
+    const s = await startApiServers([def]);
+    try {
+      const { ws } = await connect(s.url(def.id));
+      const done = closed(ws!);
+      ws!.close(1000, 'a');
+      assert.deepEqual(await done, { code: 1000, reason: 'a' });
+      await s.settled(def.id, 2000);
+      const rec = s.record(def.id);
+      assert.equal(rec.connections, 1);
+      assert.deepEqual(rec.closeFrames, [{ code: 1000, reason: 'a' }]);
+      assert.deepEqual(rec.serverClose, { code: 1000, reason: 'a' });
+      assert.equal(rec.firstCloseBy, 'browser');
+      assert.equal(rec.tcpClosedBy, 'server');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('records messages before the close frame in order', async () => {
+    const def = caseById('api.send.before-close')!;
+    const s = await startApiServers([def]);
+    try {
+      const { ws } = await connect(s.url(def.id));
+      const done = closed(ws!);
+      ws!.send('a');
+      ws!.send(Buffer.alloc(10), { binary: true });
+      ws!.send('c'.repeat(100));
+      ws!.close(1000);
+      await done;
+      await s.settled(def.id, 2000);
+      assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary (10 bytes)', 'text (100 bytes)']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers with a wrong Sec-WebSocket-Accept, which a client refuses', async () => {
+    const def = caseById('api.handshake.wrong-accept')!;
+    const s = await startApiServers([def]);
+    try {
+      const r = await connect(s.url(def.id));
+      assert.equal(r.opened, false);
+      assert.match(r.error ?? '', /Sec-WebSocket-Accept/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers 302 with a Location that leads to a working endpoint of the same case', async () => {
+    const def = caseById('api.handshake.redirect')!;
+    const s = await startApiServers([def]);
+    try {
+      const r = await connect(s.url(def.id));
+      assert.equal(r.opened, false);
+      assert.match(r.error ?? '', /302/);
+      // A client that follows the redirect gets a connection, and the server counts it.
+      const follows = await new Promise<boolean>((resolve) => {
+        const ws = new WebSocket(s.url(def.id), { followRedirects: true, perMessageDeflate: false });
+        ws.once('open', () => {
+          ws.close();
+          resolve(true);
+        });
+        ws.once('error', () => resolve(false));
+      });
+      assert.equal(follows, true);
+      await s.settled(def.id, 2000);
+      assert.equal(s.record(def.id).connections, 3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('sends its 101 and its first frames in one write', async () => {
+    const def = caseById('api.server-close.after-message')!;
+    const s = await startApiServers([def]);
+    try {
+      const ws = new WebSocket(s.url(def.id), { perMessageDeflate: false });
+      const messages: string[] = [];
+      ws.on('message', (d) => messages.push(d.toString()));
+      assert.deepEqual(await closed(ws), { code: 1000, reason: 'done' });
+      assert.deepEqual(messages, ['m1']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('never answers a held handshake, and settles once the client gives up', async () => {
+    const def = caseById('api.close.connecting')!;
+    const s = await startApiServers([def]);
+    try {
+      const ws = new WebSocket(s.url(def.id), { perMessageDeflate: false });
+      ws.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(ws.readyState, WebSocket.CONNECTING);
+      ws.terminate();
+      await s.settled(def.id, 2000);
+      assert.equal(s.record(def.id).httpResponse, '(no answer)');
+    } finally {
+      await s.close();
+    }
+  });
+});
