@@ -522,9 +522,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
       .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
       .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
-      .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching')
-      .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching')
-      .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine'),
+      .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching (default: launch locally)')
+      .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching (default: launch locally)')
+      .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
     './reports/browsers',
   )
     .description(`test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`)
