@@ -293,10 +293,21 @@ interface ZlibSettings {
   windowBits: number;
 }
 
-/** A raw deflate stream ended by a sync flush: non-final blocks, then the empty stored block (kept here). */
+/**
+ * A raw deflate stream ended by a sync flush: non-final blocks, then the empty stored block (kept
+ * here). Without a dictionary, a window larger than the input buys nothing: small inputs get a
+ * small window and hash table, so zlib sets up a few KB instead of a quarter MB for every message.
+ */
 function deflatePiece(data: Buffer, z: ZlibSettings, dictionary?: Buffer): Buffer {
-  const opts: zlib.ZlibOptions = { ...z, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  // One output chunk that fits even incompressible input: no 16 KB chunk per call, no concatenation.
+  const opts: zlib.ZlibOptions = { ...z, finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: data.length + (data.length >> 4) + 128 };
   if (dictionary && dictionary.length > 0) opts.dictionary = dictionary;
+  else {
+    // zlib reaches back at most the window size less 262 bytes.
+    const bits = Math.min(z.windowBits, Math.max(9, Math.ceil(Math.log2(data.length + 262))));
+    opts.windowBits = bits;
+    opts.memLevel = Math.max(1, Math.min(z.memLevel, bits - 7));
+  }
   return zlib.deflateRawSync(data, opts);
 }
 
@@ -390,8 +401,12 @@ export class PieceStore {
 
   private compress(data: Buffer, z: ZlibSettings): Buffer {
     this.compressed++;
-    // zlib's result is a view into a 16 KiB output chunk: keep an exact copy, not the chunk.
-    return Buffer.from(deflatePiece(data, z));
+    // Kept for long: an exact copy in its own memory, neither a view into zlib's output chunk nor
+    // into the shared pool (which it would pin).
+    const out = deflatePiece(data, z);
+    const kept = Buffer.allocUnsafeSlow(out.length);
+    out.copy(kept);
+    return kept;
   }
 }
 
@@ -416,6 +431,7 @@ export class PerMessageDeflate {
   private sent: Buffer = Buffer.alloc(0);
   private received: Buffer = Buffer.alloc(0);
   private lastInflated = 0;
+  private input: Buffer = Buffer.alloc(0);
 
   constructor(o: CodecOptions) {
     this.o = o;
@@ -443,29 +459,50 @@ export class PerMessageDeflate {
     return out.subarray(0, out.length - TRAILER.length);
   }
 
-  /** Inflates a whole message, bounded: more than `maxSize` bytes of output is a too-large message, never an allocation. */
+  /**
+   * Inflates a whole message, bounded: more than `maxSize` bytes of output is a too-large message,
+   * never an allocation. A kept context goes in as a stored block of the earlier plaintext ahead of
+   * the message (valid deflate, and the peer's back-references land in it); the output then starts
+   * with those bytes, which are cut off. Cheaper than zlib's dictionary, whose copy outlives the call.
+   */
   private inflateMessage(data: Buffer, maxSize: number): ReturnType<MessageInflater['inflate']> {
     const { receive } = this.o;
-    const opts: zlib.ZlibOptions = {
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-      maxOutputLength: Math.max(1, Math.min(maxSize, 0x7fffffff)),
-      // Peers tend to send messages of one size: an output chunk one byte larger than the last
-      // message takes the next one whole, without zlib's chunk list and final concatenation.
-      chunkSize: Math.min(Math.max(this.lastInflated + 1, 16 * 1024), 1 << 20),
-    };
-    if (!receive.noContextTakeover && this.received.length > 0) opts.dictionary = this.received;
+    const history = receive.noContextTakeover ? 0 : this.received.length;
+    const head = history > 0 ? 5 + history : 0;
+    // zlib reads its input synchronously and keeps nothing of it: one input buffer serves every message.
+    const size = head + data.length + TRAILER.length;
+    if (this.input.length < size) this.input = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.input.length));
+    const input = this.input.subarray(0, size);
+    if (history > 0) {
+      input[0] = 0; // BFINAL 0, BTYPE 00 (stored), then LEN and its complement
+      input.writeUInt16LE(history, 1);
+      input.writeUInt16LE(~history & 0xffff, 3);
+      this.received.copy(input, 5);
+    }
+    data.copy(input, head);
+    TRAILER.copy(input, head + data.length);
+    const tooLarge = { ok: false as const, tooLarge: true, message: `the message inflates to more than ${maxSize} bytes` };
     let out: Buffer;
     try {
-      out = zlib.inflateRawSync(Buffer.concat([data, TRAILER]), opts);
+      out = zlib.inflateRawSync(input, {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+        maxOutputLength: Math.max(1, Math.min(maxSize + history, 0x7fffffff)),
+        // Peers tend to send messages of one size: an output chunk one byte larger than the last
+        // message takes the next one whole, without zlib's chunk list and final concatenation.
+        chunkSize: Math.min(history + Math.max(this.lastInflated > 0 ? this.lastInflated + 1 : data.length * 4, 64), 1 << 20),
+        // The agreed window, not zlib's largest: less to set up per message, and stricter.
+        windowBits: receive.windowBits,
+      });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ERR_BUFFER_TOO_LARGE') return { ok: false, tooLarge: true, message: `the message inflates to more than ${maxSize} bytes` };
+      if (err.code === 'ERR_BUFFER_TOO_LARGE') return tooLarge;
       return { ok: false, tooLarge: false, message: `invalid deflate data: ${err.message}` };
     }
-    if (out.length > maxSize) return { ok: false, tooLarge: true, message: `the message inflates to more than ${maxSize} bytes` };
-    if (!receive.noContextTakeover) this.received = tail(this.received, out, 1 << receive.windowBits);
-    this.lastInflated = out.length;
-    return { ok: true, payload: out };
+    const payload = out.subarray(history);
+    if (payload.length > maxSize) return tooLarge;
+    if (!receive.noContextTakeover) this.received = out.subarray(Math.max(0, out.length - (1 << receive.windowBits)));
+    this.lastInflated = payload.length;
+    return { ok: true, payload };
   }
 }
 

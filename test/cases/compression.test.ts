@@ -112,7 +112,8 @@ describe('sections 12 and 13', () => {
   it('start the heaviest first: big messages in many small frames, then big messages, small ones last', () => {
     const rank = new Map([...compressionCases].sort((a, b) => estimateMs(b) - estimateMs(a)).map((c, i) => [c.id, i]));
     const at = (id: string): number => rank.get(id)!;
-    assert.ok([...rank].find(([, i]) => i === 0)![0].endsWith('.15'));
+    assert.equal([...rank].find(([, i]) => i === 0)![0], '12.5.15', 'the PDF (least compressible) in 256-byte frames');
+    assert.ok(at('12.5.15') < at('12.2.15') && at('12.2.15') < at('12.1.15'));
     assert.ok(at('12.1.15') < at('12.1.14') && at('12.1.14') < at('12.1.10') && at('12.1.10') < at('12.1.5') && at('12.1.5') < at('12.1.1'));
   });
 });
@@ -147,6 +148,15 @@ describe('the data set stand-ins', () => {
     assert.ok(dataSets.html.bytes().toString('utf8').startsWith('<!DOCTYPE html>'));
     const pdf = dataSets.pdf.bytes().toString('latin1');
     assert.ok(pdf.startsWith('%PDF-1.4') && pdf.trimEnd().endsWith('%%EOF'));
+  });
+
+  it('declare about the compression ratio they have (used for cost estimates)', () => {
+    for (const set of sets) {
+      const b = set.bytes();
+      let out = 0;
+      for (let i = 0; i < b.length; i += 16384) out += zlib.deflateRawSync(b.subarray(i, i + 16384), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
+      assert.ok(Math.abs(out / b.length - set.ratio) < 0.05, `${set.name}: ${out / b.length} vs ${set.ratio}`);
+    }
   });
 
   it('compress like their originals: text well, the image moderately, the PDF hardly', () => {
