@@ -99,6 +99,18 @@ function applyShard(cases: CaseDef[], shard: string | undefined): CaseDef[] {
   return s ? shardCases(cases, s.index, s.count) : cases;
 }
 
+/** The gate options of commands that judge results already on disk (report, merge). */
+function addGateOptions(cmd: Command): Command {
+  return cmd
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--strict', 'NON-STRICT counts as a failure')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
+    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
+    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
+    .option('--expect-failures <file>', 'JSON object of known failures')
+    .option('--quiet', 'print only the summary');
+}
+
 function policyFrom(o: CommonOptions): Policy {
   const words = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
   try {
@@ -553,16 +565,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
     });
 
-  program
-    .command('report')
-    .argument('<outdir>', 'a run directory holding results.jsonl')
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
-    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
-    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
-    .option('--expect-failures <file>', 'JSON object of known failures')
-    .option('--quiet', 'print only the summary')
+  addGateOptions(program.command('report').argument('<outdir>', 'a run directory holding results.jsonl'))
     .description('render the reports again from results.jsonl (after a crash, Ctrl-C, or to apply another policy)')
     .action((outdir: string, o: CommonOptions) => {
       let run: RunResults;
@@ -574,17 +577,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(finishRun(run, outdir, o, policyFrom(o), io, null));
     });
 
-  program
-    .command('merge')
-    .argument('<out>', 'directory for the merged results and reports')
-    .argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl')
-    .option('--junit <file>', 'also write a JUnit XML report')
-    .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
-    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
-    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
-    .option('--expect-failures <file>', 'JSON object of known failures')
-    .option('--quiet', 'print only the summary')
+  addGateOptions(
+    program
+      .command('merge')
+      .argument('<out>', 'directory for the merged results and reports')
+      .argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl'),
+  )
     .description('merge shards and runs into one index.json, HTML report and JUnit file')
     .action((out: string, dirs: string[], o: CommonOptions) => {
       let merged: ReturnType<typeof mergeRuns>;
