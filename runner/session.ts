@@ -104,7 +104,10 @@ export class Session {
     });
     s.on('close', () => this.onConnectionLost());
     if (s.destroyed) this.onConnectionLost();
-    const cap = setTimeout(() => this.onCaseTimeout(), this.opts.caseTimeoutMs);
+    // The hard limit never cuts a bulk case short of its own Autobahn timer (120-480 s in 12/13):
+    // that timer is part of the verdict, the limit only guards against a case that never ends.
+    const ownTimerMs = Math.max(0, ...this.def.steps.map((s) => (s.do === 'echo' ? s.rounds.timeoutMs + 5000 : 0)));
+    const cap = setTimeout(() => this.onCaseTimeout(), Math.max(this.opts.caseTimeoutMs, ownTimerMs));
     this.timers.add(cap);
     if (leftover.length > 0) this.onData(leftover);
     s.resume();
