@@ -31,7 +31,7 @@ export interface TestServerOptions {
   exclude?: string | string[];
   agent?: string;
   concurrency?: number;
-  /** Hard limit for one case, in seconds. */
+  /** Hard limit for one case, in seconds (default: 60, or the case's own timer + 5 s where longer). */
   timeout?: number;
   failByDrop?: boolean;
   maxMessageSize?: number;
@@ -61,7 +61,7 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
       caseIndex: (d) => index.get(d.id) ?? 0,
       concurrency: o.concurrency ?? 32,
       memoryBudget: 96 * 1024 * 1024,
-      session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+      session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
       openHandshakeTimeoutMs: 5000,
       onResult: (r) => {
         if (o.outdir) appendResult(o.outdir, r);
@@ -114,7 +114,7 @@ export async function testClient(o: TestClientOptions = {}): Promise<RunResults>
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,
     cases,
-    session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, failByDrop: o.failByDrop ?? false },
+    session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, failByDrop: o.failByDrop ?? false },
     openHandshakeTimeoutMs: 5000,
     onResult: (r) => {
       if (o.outdir) appendResult(o.outdir, r);

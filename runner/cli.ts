@@ -55,7 +55,8 @@ interface CommonOptions {
   exclude?: string[];
   outdir: string;
   concurrency: number;
-  timeout: number;
+  /** Seconds; undefined: 60, stretched to a case's own longer timer (9.x, 12.x, 13.x). */
+  timeout?: number;
   deadline?: number;
   failByDrop?: boolean;
   maxMessageSize: number;
@@ -75,7 +76,7 @@ function addRunOptions(cmd: Command, defaultOutdir: string): Command {
     .option('--exclude <patterns>', 'cases to leave out, same syntax; repeatable (default: none)', collect)
     .option('--outdir <dir>', 'where results and reports go', defaultOutdir)
     .option('--concurrency <n>', 'cases run at once (verdicts do not depend on it)', intOption('--concurrency', 1, 1024), 32)
-    .option('--timeout <seconds>', 'hard time limit for one case', secondsOption('--timeout'), 60)
+    .option('--timeout <seconds>', "hard time limit for one case (default: 60, or the case's own timer + 5 s where longer: 9.x, 12.x, 13.x)", secondsOption('--timeout'))
     .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run (default: none)', secondsOption('--deadline'))
     .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
     .addOption(new Option('--max-message-size <bytes>', 'largest message or frame accepted from the target').argParser(intOption('--max-message-size', 1024)).default(64 * 1024 * 1024, '64 MiB'))
@@ -136,7 +137,7 @@ function policyFrom(o: CommonOptions): Policy {
 }
 
 function sessionFrom(o: CommonOptions, failByDrop?: boolean): SessionOptions {
-  return { ...defaultSessionOptions, failByDrop: failByDrop ?? o.failByDrop ?? false, caseTimeoutMs: o.timeout * 1000, maxMessageSize: o.maxMessageSize };
+  return { ...defaultSessionOptions, failByDrop: failByDrop ?? o.failByDrop ?? false, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, maxMessageSize: o.maxMessageSize };
 }
 
 function selectFrom(patterns: { cases: string[]; exclude: string[] }, io: Io): CaseDef[] {
@@ -311,7 +312,7 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
   try {
     if (c.command) {
       const outcome = await Promise.race([
-        runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: o.timeout * 1000, log }),
+        runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? 60) * 1000, log }),
         stopped.then(() => null),
       ]);
       if (outcome) {
@@ -426,7 +427,7 @@ async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<n
   const spec = parseFuzzingServerSpec(readJsonFile(specFile), specFile);
   for (const name of spec.ignoredOptions) io.err.write(`wsconform: note: option "${name}" in ${specFile} has no effect here\n`);
   const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'server');
-  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024 };
+  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, maxMessageSize: 64 * 1024 * 1024 };
   const session = applySpecOptions(sessionFrom(o), spec.options);
   const handshakeMs = spec.options.openHandshakeTimeout !== undefined ? { openHandshakeTimeoutMs: Math.round(spec.options.openHandshakeTimeout * 1000) } : {};
   return runClients(selection, { ...handshakeMs, host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
@@ -443,7 +444,7 @@ async function runFuzzingClientSpec(file: string | undefined, io: Io): Promise<n
   const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'client');
   const agentRules = Object.entries(spec.excludeAgentCases).map(([a, cs]) => ({ agent: patternMatcher(a, true), cases: cs.map((c) => patternMatcher(c, true)) }));
   const skip = (agent: string, id: string): boolean => agentRules.some((r) => r.agent(agent) && r.cases.some((m) => m(id)));
-  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, timeout: 60, maxMessageSize: 64 * 1024 * 1024, failByDrop: spec.options.failByDrop ?? false };
+  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, maxMessageSize: 64 * 1024 * 1024, failByDrop: spec.options.failByDrop ?? false };
   return runServerTargets(
     spec.servers.map((s) => ({ url: s.url, ...(s.agent ? { agent: s.agent } : {}), failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false })),
     selection,

@@ -23,6 +23,12 @@ export interface SessionOptions {
   maxMessageSize: number;
   /** Hard limit for the whole case; the session drops the connection when it is reached. */
   caseTimeoutMs: number;
+  /**
+   * When true (the default, i.e. no --timeout given), the hard limit is stretched to the case's own
+   * timer + 5 s where that is longer: 9.x, 12.x and 13.x wait 100-480 s for their echoes, and that
+   * timer is part of the verdict. An explicit --timeout is honoured exactly.
+   */
+  stretchCaseTimeout?: boolean;
   closeHandshakeTimeoutMs: number;
   serverDropTimeoutMs: number;
   /** Largest number of wire log lines kept per case. */
@@ -33,10 +39,18 @@ export interface SessionOptions {
   maskKey?: () => Buffer;
 }
 
+/** The hard time limit of one case under these options (see SessionOptions.stretchCaseTimeout). */
+export function caseLimitMs(def: CaseDef, opts: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'>): number {
+  if (!opts.stretchCaseTimeout) return opts.caseTimeoutMs;
+  const ownTimerMs = Math.max(0, ...def.steps.map((s) => (s.do === 'echo' ? s.rounds.timeoutMs + 5000 : 0)));
+  return Math.max(opts.caseTimeoutMs, ownTimerMs);
+}
+
 export const defaultSessionOptions: SessionOptions = {
   failByDrop: false,
   maxMessageSize: 64 * 1024 * 1024,
   caseTimeoutMs: 60_000,
+  stretchCaseTimeout: true,
   closeHandshakeTimeoutMs: 1000,
   serverDropTimeoutMs: 1000,
   maxWirelogEntries: 4000,
@@ -104,10 +118,7 @@ export class Session {
     });
     s.on('close', () => this.onConnectionLost());
     if (s.destroyed) this.onConnectionLost();
-    // The hard limit never cuts a bulk case short of its own Autobahn timer (120-480 s in 12/13):
-    // that timer is part of the verdict, the limit only guards against a case that never ends.
-    const ownTimerMs = Math.max(0, ...this.def.steps.map((s) => (s.do === 'echo' ? s.rounds.timeoutMs + 5000 : 0)));
-    const cap = setTimeout(() => this.onCaseTimeout(), Math.max(this.opts.caseTimeoutMs, ownTimerMs));
+    const cap = setTimeout(() => this.onCaseTimeout(), caseLimitMs(this.def, this.opts));
     this.timers.add(cap);
     if (leftover.length > 0) this.onData(leftover);
     s.resume();
@@ -501,7 +512,7 @@ export class Session {
 
   private onCaseTimeout(): void {
     this.t.timedOutWaitingFor = this.currentStep;
-    this.note(`case time limit (${this.opts.caseTimeoutMs} ms) reached while waiting for ${this.currentStep}`);
+    this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
     if (!this.isClosed()) {
       this.t.wasNotCleanReason ??= 'the case time limit was reached';
       this.drop();

@@ -13,7 +13,7 @@ import type { CaseDef } from '../../cases/types.js';
 import { startFuzzingServer, type FuzzingServer } from '../drivers/test-client.js';
 import { estimateMs } from '../plan.js';
 import type { CaseResult } from '../results.js';
-import type { SessionOptions } from '../session.js';
+import { caseLimitMs, type SessionOptions } from '../session.js';
 import { apiCaseResult, timeoutResult } from './api-judge.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import type { DisplayProvider } from './display.js';
@@ -334,9 +334,13 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         if (!aborted && o.shouldStop?.()) aborted = 'the run was stopped';
         if (!aborted) {
           for (const [key, t] of started) {
-            if (!completed.has(key) && now - t > o.caseTimeoutMs) aborted ??= `case ${byKey.get(key)?.def.id ?? key} did not end within ${o.caseTimeoutMs / 1000} s`;
+            const def = byKey.get(key)?.def;
+            const limit = def ? Math.max(o.caseTimeoutMs, caseLimitMs(def, o.session) + 10_000) : o.caseTimeoutMs;
+            if (!completed.has(key) && now - t > limit) aborted ??= `case ${def?.id ?? key} did not end within ${limit / 1000} s`;
           }
-          if (now - lastProgress > o.caseTimeoutMs) aborted ??= `the page made no progress for ${o.caseTimeoutMs / 1000} s`;
+          // Cases in flight have their own limits above (a bulk case may rightly take minutes).
+          const inFlight = [...started.keys()].some((key) => !completed.has(key));
+          if (!inFlight && now - lastProgress > o.caseTimeoutMs) aborted ??= `the page made no progress for ${o.caseTimeoutMs / 1000} s`;
         }
         if (aborted || batch.every((i) => completed.has(i.key))) {
           clearInterval(timer);
