@@ -119,16 +119,17 @@ compose_up=0
 sed -n 's/^.*wsconform_1 *| //p' "$WORK/compose.log" | grep -E '^(wsconform |[0-9]+ failed|agent|\S+ +[0-9]+ )' | sed 's/^/  /'
 say "compose exited with $code after $((SECONDS - start)) s"
 
-# 6. Checks: every run wrote its reports, and compose returned wsconform's own verdict.
+# 6. Checks: every run (servers, clients, browsers) wrote its reports under its expected agent, and
+# compose returned wsconform's own verdict.
 node - "$REPORTS" "$code" <<'EOF' || fail "see above; full log: $WORK/compose.log"
 const { readFileSync, existsSync } = require('node:fs');
 const [dir, code] = [process.argv[2], Number(process.argv[3])];
 const failOn = new Set(['FAILED', 'WRONG CODE', 'UNCLEAN']);
 let expected = 0;
 let problems = 0;
-// The browser run is checked once docker-compose.yml enables it.
-const runs = ['servers', 'clients', ...(existsSync(`${dir}/browsers`) ? ['browsers'] : [])];
-for (const run of runs) {
+// The agent each run must report: the browser run's is named after the engine and its version.
+const agents = { servers: null, clients: /^ws-client$/, browsers: /^chromium-\d+(\.\d+)+$/ };
+for (const [run, agentName] of Object.entries(agents)) {
   const file = `${dir}/${run}/index.json`;
   if (!existsSync(file) || !existsSync(`${dir}/${run}/index.html`)) {
     console.log(`test:docker: ${run}: no index.json or index.html`);
@@ -145,6 +146,9 @@ for (const run of runs) {
   }
   if (Object.keys(index).length === 0) {
     console.log(`test:docker: ${run}/index.json has no results`);
+    problems++;
+  } else if (agentName && !Object.keys(index).some((a) => agentName.test(a))) {
+    console.log(`test:docker: ${run}/index.json has no agent named like ${agentName}`);
     problems++;
   }
 }

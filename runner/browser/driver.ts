@@ -335,7 +335,8 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         if (!aborted) {
           for (const [key, t] of started) {
             const def = byKey.get(key)?.def;
-            const limit = def ? Math.max(o.caseTimeoutMs, caseLimitMs(def, o.session) + 10_000) : o.caseTimeoutMs;
+            // A bulk case gets the extra time its own timer asks for beyond the run's limit (SessionOptions.stretchCaseTimeout).
+            const limit = o.caseTimeoutMs + (def ? caseLimitMs(def, o.session) - o.session.caseTimeoutMs : 0);
             if (!completed.has(key) && now - t > limit) aborted ??= `case ${def?.id ?? key} did not end within ${limit / 1000} s`;
           }
           // Cases in flight have their own limits above (a bulk case may rightly take minutes).

@@ -11,12 +11,13 @@ import net, { type Socket } from 'node:net';
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../case-result.js';
 import type { CaseResult } from '../results.js';
-import { Session, type SessionOptions } from '../session.js';
+import { Session, type MessageCompressor, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { bentResponseText, bentServerResponse } from './handshake-bends.js';
-import { buildHttpError, buildServerResponse, headerTokens, parseClientRequest, parseHttpHead, type HttpHead } from '../wire/handshake.js';
+import { buildHttpError, buildServerResponse, headerTokens, headerValues, parseClientRequest, parseHttpHead, type HttpHead } from '../wire/handshake.js';
+import { negotiateAsServer } from '../wire/deflate.js';
 
 export interface ClientRunOptions {
   /** Interface to bind; 127.0.0.1 by default. */
@@ -320,12 +321,19 @@ class FuzzingServerImpl implements FuzzingServer {
       this.answer(socket, route.status, route.status === 404 ? 'Not Found' : 'Internal Server Error', `wsconform fuzzing server: ${route.message}\n`);
       return;
     }
-    // No subprotocol is chosen, as in Autobahn's fuzzing server. permessage-deflate is not negotiated
-    // yet: a case that needs it (sections 12/13) comes out UNIMPLEMENTED.
+    // No subprotocol is chosen, as in Autobahn's fuzzing server.
     const r = route.request;
     if (r.kind === 'runCase') {
-      // A case may bend the response (handshake.client.*); all others get a correct 101.
       const def = this.o.cases[r.n - 1]!;
+      // A case of sections 12/13 answers the client's permessage-deflate offers by its accept rule
+      // (a client that offers nothing acceptable gets a 101 without the extension: UNIMPLEMENTED).
+      const deflate = this.o.skip?.(r.agent, def.id) ? null : negotiateAsServer(def, headerValues(head.headers, 'Sec-WebSocket-Extensions'));
+      if (deflate) {
+        const response = buildServerResponse({ key: req.key!, extensions: [deflate.responseExtension] });
+        this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, response, pieces: response, startedAt, rest }, deflate.compressor);
+        return;
+      }
+      // A case may bend the response (handshake.client.*); all others get a correct 101.
       this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, response: bentResponseText(def, req.key!), pieces: bentServerResponse(def, req.key!), startedAt, rest });
       return;
     }
@@ -382,7 +390,7 @@ class FuzzingServerImpl implements FuzzingServer {
 
   // ---- the URL protocol ---------------------------------------------------------------------
 
-  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; key: string; response: string; pieces: string | Buffer[]; startedAt: number; rest: Buffer }): void {
+  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; key: string; response: string; pieces: string | Buffer[]; startedAt: number; rest: Buffer }, compressor: MessageCompressor | null = null): void {
     const def = this.o.cases[n - 1]!;
     if (this.o.skip?.(agent, def.id)) {
       this.log(`${peer}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
@@ -398,7 +406,7 @@ class FuzzingServerImpl implements FuzzingServer {
     const task = writePieces(socket, hs.pieces)
       .then(() => {
         t.openedAtMs = Date.now() - hs.startedAt;
-        return new Session(socket, def, t, this.o.session).run(hs.rest);
+        return new Session(socket, def, t, this.o.session, compressor).run(hs.rest);
       })
       .then((transcript) => {
         // A case cut short by close() says nothing about the client.

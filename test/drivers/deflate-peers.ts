@@ -1,15 +1,11 @@
 /**
  * Test peers for permessage-deflate, on raw sockets so that they can break any rule: an echo server
- * with configurable flaws, and a one-case fuzzing server that lets a real client (ws) meet the
- * harness in the server role.
+ * with configurable flaws.
  */
 import net from 'node:net';
 import zlib from 'node:zlib';
-import type { CaseDef } from '../../cases/types.js';
-import { Session, defaultSessionOptions, type SessionOptions } from '../../runner/session.js';
-import { emptyTranscript, type Transcript } from '../../runner/transcript.js';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
-import { negotiateAsServer, PerMessageDeflate } from '../../runner/wire/deflate.js';
+import { PerMessageDeflate } from '../../runner/wire/deflate.js';
 import { closePayload, encodeFrame, Opcode } from '../../runner/wire/frame.js';
 import { buildServerResponse, headerValues, parseClientRequest, parseHttpHead } from '../../runner/wire/handshake.js';
 
@@ -136,26 +132,4 @@ export function startDeflatePeer(flaws: DeflateFlaws): Promise<Peer> {
       if (rest.length > 0) onData(rest);
     }),
   );
-}
-
-/**
- * A fuzzing server for one case: answers the client's offers with `negotiateAsServer`, then plays
- * the case with a Session in the server role. `transcript` resolves when the connection is over.
- */
-export async function serveCase(def: CaseDef, session: Partial<SessionOptions> = {}): Promise<Peer & { transcript: Promise<Transcript>; response: Promise<string | null> }> {
-  let settle!: (t: Transcript) => void;
-  let answered!: (r: string | null) => void;
-  const transcript = new Promise<Transcript>((resolve) => (settle = resolve));
-  const response = new Promise<string | null>((resolve) => (answered = resolve));
-  const peer = await listen((socket) => {
-    const t = emptyTranscript('server', Date.now());
-    onHandshake(socket, (req, offers, rest) => {
-      const deflate = negotiateAsServer(def, offers);
-      answered(deflate?.responseExtension ?? null);
-      socket.write(buildServerResponse({ key: req.key ?? '', extensions: deflate ? [deflate.responseExtension] : [] }));
-      t.openedAtMs = Date.now() - t.startedAt;
-      void new Session(socket, def, t, { ...defaultSessionOptions, ...session }, deflate?.compressor ?? null).run(rest).then(settle);
-    });
-  });
-  return { ...peer, transcript, response };
 }

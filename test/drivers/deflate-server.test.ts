@@ -4,14 +4,16 @@
  * earns its non-OK verdict.
  */
 import assert from 'node:assert/strict';
-import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import { caseById } from '../../cases/index.js';
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../../runner/case-result.js';
 import { runCaseAgainstServer } from '../../runner/drivers/test-server.js';
 import { defaultSessionOptions, type SessionOptions } from '../../runner/session.js';
 import type { Transcript } from '../../runner/transcript.js';
-import { serveCase, startDeflatePeer, type DeflateFlaws } from './deflate-peers.js';
+import { startDeflatePeer, type DeflateFlaws } from './deflate-peers.js';
+import { startTestServer } from './fuzzing-server-helpers.js';
+import { runAutobahnClient, runCase } from '../fixtures/ws-autobahn-client.mjs';
 
 const def = (id: string): CaseDef => {
   const d = caseById(id);
@@ -163,17 +165,8 @@ describe('broken deflate peers get a non-OK verdict', function () {
   });
 });
 
-describe('the harness as a server, with the ws client', function () {
+describe('the fuzzing server (test-client) negotiates permessage-deflate with the ws client', function () {
   this.timeout(60_000);
-
-  async function echoClient(url: string, perMessageDeflate: PerMessageDeflateOptions | boolean): Promise<void> {
-    const ws = new WebSocket(url, { perMessageDeflate });
-    ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-    await new Promise<void>((resolve) => {
-      ws.on('close', () => resolve());
-      ws.on('error', () => resolve());
-    });
-  }
 
   const rows: Array<[string, PerMessageDeflateOptions | boolean, string]> = [
     // The harness sends with context takeover here: its dictionary-carried context against ws's kept window.
@@ -188,17 +181,34 @@ describe('the harness as a server, with the ws client', function () {
   ];
   for (const [id, options, response] of rows) {
     it(`${id} with ${JSON.stringify(options)}: answers “${response || 'no extension'}” and passes`, async () => {
-      const d = def(id);
-      const server = await serveCase(d);
+      const ts = await startTestServer([def(id)], { session: { ...defaultSessionOptions, caseTimeoutMs: 60_000 } });
       try {
-        await echoClient(server.url, options);
-        const t = await server.transcript;
-        assert.equal((await server.response) ?? '', response);
-        const r = caseResult(d, t, 'ws client', 1);
+        // Through the URL protocol, as a client library's own Autobahn script would connect.
+        await runCase(ts.server.url, 1, 'ws client', { perMessageDeflate: options });
+        const r = await ts.byId(id);
+        const m = /^Sec-WebSocket-Extensions: (.*)\r$/im.exec(r.httpResponse);
+        assert.equal(m?.[1] ?? '', response);
         assert.deepEqual([r.behavior, r.behaviorClose], response ? ['OK', 'OK'] : ['UNIMPLEMENTED', 'OK'], r.result);
       } finally {
-        await server.close();
+        await ts.server.close();
       }
     });
   }
+
+  it('a whole run of 12.x/13.x rows through the URL protocol: ws with deflate passes, ws without is UNIMPLEMENTED', async () => {
+    const ids = ['12.1.1', '12.3.2', '13.1.2', '13.4.1', '13.6.3', '13.7.3'];
+    const ts = await startTestServer(ids.map(def), { session: { ...defaultSessionOptions, caseTimeoutMs: 60_000 } });
+    try {
+      await runAutobahnClient({ url: ts.server.url, agent: 'with', concurrency: 3, options: { perMessageDeflate: { threshold: 0 } } });
+      await runAutobahnClient({ url: ts.server.url, agent: 'without', concurrency: 3 });
+      for (const id of ids) {
+        const w = await ts.byId(id, 'with');
+        assert.deepEqual([w.behavior, w.behaviorClose], ['OK', 'OK'], `${id}: ${w.result}`);
+        const wo = await ts.byId(id, 'without');
+        assert.deepEqual([wo.behavior, wo.behaviorClose], ['UNIMPLEMENTED', 'OK'], `${id}: ${wo.result}`);
+      }
+    } finally {
+      await ts.server.close();
+    }
+  });
 });
