@@ -156,6 +156,8 @@ export interface AutobahnCaseJson {
     violations: CaseResult['violations'];
     timedOutWaitingFor: string | null;
     notes: string[];
+    /** Browser-API cases: expected and observed page lines and wire rows; null for the others. */
+    browserApi: CaseResult['browserApi'] | null;
   };
 }
 
@@ -209,6 +211,7 @@ export function caseJson(r: CaseResult): AutobahnCaseJson {
       violations: r.violations,
       timedOutWaitingFor: r.timedOutWaitingFor ?? null,
       notes: r.notes ?? [],
+      browserApi: r.browserApi ?? null,
     },
   };
 }

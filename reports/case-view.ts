@@ -1,7 +1,7 @@
 /** View model of a case page: the verdicts and why, the expectation, the close, and the wire log. */
 import type { CaseResult, EventJson, WireEntry } from '../runner/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
-import { classOf, formatDuration, formatTime, visible, visibleBlock } from './html-view.js';
+import { classOf, firstPageDifference, formatDuration, formatTime, visible, visibleBlock } from './html-view.js';
 import { caseFileStem } from './names.js';
 
 const opcodeNames = new Map<number, string>([
@@ -96,6 +96,77 @@ const sameEvents = (a: EventJson[], b: EventJson[]): boolean => JSON.stringify(a
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 const orNone = (v: string | number | null): string => (v === null ? '—' : String(v));
 
+/** One line the page logged, next to the line the standard expects at that step. */
+export interface ApiStepView {
+  n: number;
+  expected: string;
+  observed: string;
+  /** same: equal; first: the first step that differs; after: past it (no longer aligned, not compared). */
+  cls: 'same' | 'first' | 'after';
+  mark: string;
+}
+
+export interface ApiWireRowView {
+  what: string;
+  expected: string;
+  observed: string;
+  cls: 'ok' | 'bad' | 'unchecked';
+  mark: string;
+}
+
+/** The browser-API part of a case page: the standard's expectation against what the browser did. */
+export interface ApiView {
+  recorded: boolean;
+  pageOk: boolean;
+  /** One sentence on the page's log: all steps matched, or where it first differs. */
+  pageSummary: string;
+  steps: ApiStepView[];
+  wire: ApiWireRowView[];
+}
+
+/** Notes the API judge also writes as `browserApi`; the page shows that record instead. */
+const apiNotePrefixes = ['expected on the page: ', 'observed on the page: ', 'server received: '];
+
+/** A browser-API result: it has the judge's record, or (a case the browser never finished) an api.* ID. */
+export function isApiResult(r: CaseResult): boolean {
+  return r.browserApi !== undefined || r.id.startsWith('api.');
+}
+
+function apiView(r: CaseResult): ApiView {
+  const a = r.browserApi;
+  if (!a) return { recorded: false, pageOk: false, pageSummary: '', steps: [], wire: [] };
+  const diff = firstPageDifference(a);
+  const n = Math.max(a.expectedPage.length, a.observedPage.length);
+  const steps: ApiStepView[] = [];
+  for (let i = 0; i < n; i++) {
+    const cls = diff === -1 || i < diff ? 'same' : i === diff ? 'first' : 'after';
+    steps.push({
+      n: i + 1,
+      expected: i < a.expectedPage.length ? visible(a.expectedPage[i] as string) : '(nothing more)',
+      observed: i < a.observedPage.length ? visible(a.observedPage[i] as string) : '(nothing more)',
+      cls,
+      mark: cls === 'same' ? '✓' : cls === 'first' ? '✗' : '',
+    });
+  }
+  const pageSummary =
+    diff === -1
+      ? `The page logged exactly the ${a.expectedPage.length} step(s) the standard requires.`
+      : `The page's log first differs at step ${diff + 1}; the steps after it are shown as logged, not compared.`;
+  return {
+    recorded: true,
+    pageOk: diff === -1,
+    pageSummary,
+    steps,
+    wire: a.wire.map((w) => ({
+      what: visible(w.what),
+      expected: visible(w.expected),
+      observed: visible(w.observed),
+      cls: w.ok === null ? 'unchecked' : w.ok ? 'ok' : 'bad',
+      mark: w.ok === null ? '' : w.ok ? '✓' : '✗',
+    })),
+  };
+}
+
 export interface CaseView {
   pageTitle: string;
   id: string;
@@ -109,8 +180,10 @@ export interface CaseView {
   description: string;
   expectation: string;
   outcome: { status: string; cls: string; reason: string };
-  behavior: { word: string; cls: string; why: string };
-  behaviorClose: { word: string; cls: string; why: string };
+  behavior: { label: string; word: string; cls: string; why: string };
+  behaviorClose: { label: string; word: string; cls: string; why: string };
+  /** Set for browser-API (api.*) cases, which are judged on the page's log and the wire, not on events. */
+  api: ApiView | null;
   close: Array<{ side: string; code: string; reason: string }>;
   expectedClose: string;
   flags: Array<{ name: string; value: string; on: boolean }>;
@@ -140,13 +213,19 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
   const outcome = judgeCase(r, policy);
   const stem = caseFileStem(r.agent, r.id);
   const ec = r.expectedClose;
+  const api = isApiResult(r);
+  const notes = (r.notes ?? []).filter((n) => !(r.browserApi && apiNotePrefixes.some((p) => n.startsWith(p))));
   return {
     pageTitle: visible(`${r.id} ${r.title} — ${r.agent}`),
     id: visible(r.id),
     title: visible(r.title),
     agent: visible(r.agent),
     caseIndex: r.caseIndex,
-    role: r.role === 'client' ? 'harness was the client (testing a server)' : 'harness was the server (testing a client)',
+    role: api
+      ? "the browser's WebSocket API against the harness's server"
+      : r.role === 'client'
+        ? 'harness was the client (testing a server)'
+        : 'harness was the server (testing a client)',
     started: formatTime(r.started),
     duration: formatDuration(r.durationMs),
     requirement: r.requirement ? { spec: visible(r.requirement.spec), level: r.requirement.level } : null,
@@ -157,8 +236,9 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
       cls: outcome.status,
       reason: outcome.status === 'pass' ? '' : visible(outcome.brief),
     },
-    behavior: { word: r.behavior, cls: classOf(r.behavior), why: visible(r.result) },
-    behaviorClose: { word: r.behaviorClose, cls: classOf(r.behaviorClose), why: visible(r.resultClose) },
+    behavior: { label: api ? 'behavior · the page' : 'behavior', word: r.behavior, cls: classOf(r.behavior), why: visible(r.result) },
+    behaviorClose: { label: api ? 'behaviorClose · the wire' : 'behaviorClose', word: r.behaviorClose, cls: classOf(r.behaviorClose), why: visible(r.resultClose) },
+    api: api ? apiView(r) : null,
     close: [
       { side: 'sent by the harness', code: orNone(r.localCloseCode), reason: r.localCloseReason === null ? '—' : visible(r.localCloseReason) },
       { side: 'sent by the peer', code: orNone(r.remoteCloseCode), reason: r.remoteCloseReason === null ? '—' : visible(r.remoteCloseReason) },
@@ -186,7 +266,7 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
     })),
     received: headTail(r.received.map((e) => visible(eventText(e))), LIST_HEAD, LIST_TAIL, (n) => `… ${n} more events (see the case JSON)`),
     violations: r.violations.map((v) => ({ code: visible(v.code), message: visible(v.message) })),
-    notes: (r.notes ?? []).map(visible),
+    notes: notes.map(visible),
     httpRequest: visibleBlock(r.httpRequest),
     httpResponse: visibleBlock(r.httpResponse),
     stats: [

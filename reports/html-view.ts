@@ -4,7 +4,7 @@
  * page is in case-view.ts. Text from the target passes through `visible()`, and then through
  * Handlebars' {{ }} escaping in the templates; nothing here produces markup.
  */
-import type { CaseResult, RunMeta, RunResults } from '../runner/results.js';
+import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runner/results.js';
 import { Behavior, CloseBehavior } from '../runner/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { caseFileStem, compareCaseIds, groupOf, sectionOf, sectionTitle } from './names.js';
@@ -45,6 +45,14 @@ export function formatDuration(ms: number): string {
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+}
+
+/** Index of the first step where the page's log leaves the expected one; -1 when they are equal. */
+export function firstPageDifference(a: BrowserApiRecord): number {
+  const { expectedPage: e, observedPage: o } = a;
+  const n = Math.max(e.length, o.length);
+  for (let i = 0; i < n; i++) if (e[i] !== o[i]) return i;
+  return -1;
 }
 
 // ---- verdict classes ---------------------------------------------------------------------------
@@ -89,6 +97,9 @@ export interface CellView {
   closeVerdict: string;
   closeCls: string;
   extra: string;
+  /** Browser-API cases that did not pass: what the browser did and what the standard wants, in short. */
+  saw: string;
+  want: string;
   fail: boolean;
   known: boolean;
   tip: string;
@@ -122,6 +133,8 @@ export interface AgentColumn {
 
 export interface MatrixView {
   key: string;
+  /** Length of the longest case ID, in characters (sizes the ID column, capped). */
+  idChars: number;
   agents: AgentColumn[];
   agentCount: number;
   sections: SectionView[];
@@ -187,12 +200,30 @@ function ratioText(r: CaseResult): string {
   return s ? `ratio ${f(s.incomingCompressionRatio)} / ${f(s.outgoingCompressionRatio)}` : 'ratio -';
 }
 
+/**
+ * For a browser-API result that did not pass: the first step where the page's log left the
+ * standard's, or else the first wire aspect that failed. Empty for everything else.
+ */
+function apiDifference(r: CaseResult): { saw: string; want: string } {
+  const a = r.browserApi;
+  if (!a) return { saw: '', want: '' };
+  const i = firstPageDifference(a);
+  if (i !== -1) {
+    return { saw: a.observedPage[i] ?? '(nothing more)', want: a.expectedPage[i] ?? '(nothing more)' };
+  }
+  const w = a.wire.find((row) => row.ok === false);
+  if (w) return { saw: `${w.what}: ${w.observed}`, want: w.expected };
+  return { saw: '', want: '' };
+}
+
 function cellView(r: CaseResult | undefined, policy: Policy): CellView {
   if (!r) {
-    return { missing: true, href: '', behavior: '', behaviorCls: '', code: '', closeVerdict: '', closeCls: '', extra: '', fail: false, known: false, tip: 'not run' };
+    return { missing: true, href: '', behavior: '', behaviorCls: '', code: '', closeVerdict: '', closeCls: '', extra: '', saw: '', want: '', fail: false, known: false, tip: 'not run' };
   }
   const outcome = judgeCase(r, policy);
   const extra = [r.reportTime ? formatDuration(r.durationMs) : '', ratioText(r)].filter((s) => s !== '').join(' · ');
+  const diff = apiDifference(r);
+  const diffTip = diff.saw === '' ? '' : `\nsaw: ${diff.saw}\nwant: ${diff.want}`;
   return {
     missing: false,
     href: `${caseFileStem(r.agent, r.id)}.html`,
@@ -202,9 +233,11 @@ function cellView(r: CaseResult | undefined, policy: Policy): CellView {
     closeVerdict: notableClose.has(r.behaviorClose) ? r.behaviorClose : '',
     closeCls: classOf(r.behaviorClose),
     extra,
+    saw: visible(diff.saw),
+    want: visible(diff.want),
     fail: outcome.status === 'fail',
     known: outcome.status === 'known',
-    tip: visible(`${r.behavior} / ${r.behaviorClose}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}`),
+    tip: visible(`${r.behavior} / ${r.behaviorClose}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
   };
 }
 
@@ -267,9 +300,11 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
   }
   return {
     key,
+    idChars: Math.min(40, Math.max(5, ...ids.map((id) => [...id].length))),
     agents: agents.map((a) => ({
       name: visible(a.name),
-      sub: visible([a.engine, a.version].filter((s) => s !== undefined && s !== '').join(' ')),
+      // Engine and version, unless the name already says them ("chromium-156.0.8078.79").
+      sub: visible([a.engine, a.version].filter((s): s is string => s !== undefined && s !== '' && !a.name.includes(s)).join(' ')),
     })),
     agentCount: Math.max(1, agents.length),
     sections,

@@ -105,31 +105,55 @@ export function memoryCost(def: CaseDef): number {
   return (def.cost ?? 0) * 3;
 }
 
+/** At most `limit` items for which `is` holds run at once, whatever the concurrency. */
+export interface BulkLimit<T> {
+  limit: number;
+  is: (item: T) => boolean;
+}
+
+/**
+ * The compression cases (12.x, 13.x) each keep the target busy compressing for seconds to minutes,
+ * against timers of 60-480 s. Run many at once and each gets a small share of the target, so a
+ * healthy but slow target would fail the cases on their timers only at high concurrency. At most
+ * this many run at once: enough to keep a target's cores and zlib threads busy, few enough that
+ * each case's pace, and so its verdict, does not depend on --concurrency.
+ */
+export const DEFLATE_BULK_LIMIT = 4;
+
+export const deflateBulk: BulkLimit<CaseDef> = {
+  limit: DEFLATE_BULK_LIMIT,
+  is: (def) => def.handshake?.deflate !== undefined && def.steps.some((s) => s.do === 'echo'),
+};
+
 /**
  * Runs `task` for every item, at most `concurrency` at once and within the memory budget. Items
  * with the highest priority (the longest expected duration) start first, so that long waits and
  * transfers overlap the many short cases instead of trailing after them.
  */
-export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number }): Promise<void> {
-  const queue = [...items].map((item, i) => ({ item, i, c: Math.min(cost(item), o.memoryBudget), p: o.priority ? o.priority(item) : 0 }));
+export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number; bulk?: BulkLimit<T> }): Promise<void> {
+  const queue = [...items].map((item, i) => ({ item, i, c: Math.min(cost(item), o.memoryBudget), p: o.priority ? o.priority(item) : 0, bulk: o.bulk?.is(item) ?? false }));
   queue.sort((a, b) => b.p - a.p || a.i - b.i);
   let running = 0;
   let inFlight = 0;
+  let bulkRunning = 0;
+  const bulkLimit = Math.max(1, o.bulk?.limit ?? Infinity);
   await new Promise<void>((resolve) => {
     const pump = (): void => {
       if (o.shouldStop?.()) queue.length = 0;
       while (queue.length > 0 && running < Math.max(1, o.concurrency)) {
         // The heaviest item that fits; a single item always fits when nothing else runs.
-        const idx = queue.findIndex((q) => running === 0 || inFlight + q.c <= o.memoryBudget);
+        const idx = queue.findIndex((q) => (running === 0 || inFlight + q.c <= o.memoryBudget) && (!q.bulk || bulkRunning < bulkLimit));
         if (idx < 0) break;
-        const { item, c } = queue.splice(idx, 1)[0]!;
+        const { item, c, bulk } = queue.splice(idx, 1)[0]!;
         running++;
         inFlight += c;
+        if (bulk) bulkRunning++;
         task(item)
           .catch(() => undefined)
           .finally(() => {
             running--;
             inFlight -= c;
+            if (bulk) bulkRunning--;
             pump();
           });
       }

@@ -136,6 +136,25 @@ export interface CaseResult {
   timedOutWaitingFor?: string;
   /** Extra facts a driver attaches (browser name, stderr tail of a client command…). */
   notes?: string[];
+  /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */
+  browserApi?: BrowserApiRecord;
+}
+
+/** One aspect of the wire of a browser-API case: what had to cross it, what did, and whether that passed. */
+export interface BrowserApiWireRow {
+  what: string;
+  expected: string;
+  observed: string;
+  /** null: the case does not check this aspect (the row only reports it). */
+  ok: boolean | null;
+}
+
+export interface BrowserApiRecord {
+  /** The lines a conforming page logs, in order (the WHATWG WebSockets standard). */
+  expectedPage: string[];
+  /** The lines the page logged. */
+  observedPage: string[];
+  wire: BrowserApiWireRow[];
 }
 
 export interface RunMeta {

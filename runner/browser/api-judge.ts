@@ -7,7 +7,7 @@
 import type { ApiCloseFrameExpectation, ApiWireExpectation, BrowserApiCheck } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
 import type { Verdict } from '../judge.js';
-import { Behavior, CloseBehavior, type CaseResult } from '../results.js';
+import { Behavior, CloseBehavior, type BrowserApiWireRow, type CaseResult } from '../results.js';
 import type { ApiWireRecord } from './api-server.js';
 
 /** The part of the wire record the judge reads. */
@@ -74,6 +74,52 @@ export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<V
   }
   const saw = first ? describeClose(first) : 'no close frame';
   return fail(CloseBehavior.OK, `The wire shows what the standard requires (${w.connections} connection(s); messages: ${arrow(w.messages)}; ${saw}).`);
+}
+
+/**
+ * The wire of a case as rows for the report: each aspect the case checks (judged alone by
+ * judgeWire, so the rows and the verdict cannot disagree), and what the server saw of the others.
+ */
+export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): BrowserApiWireRow[] {
+  const clean: ApiWire = { ...w, messagesAfterClose: 0 };
+  const passes = (part: ApiWireExpectation): boolean => judgeWire(part, clean).behaviorClose === CloseBehavior.OK;
+  const notChecked = '(not checked)';
+  const rows: BrowserApiWireRow[] = [];
+  rows.push({
+    what: 'opening requests',
+    expected: e?.connections === undefined ? notChecked : String(e.connections),
+    observed: String(w.connections),
+    ok: e?.connections === undefined ? null : passes({ connections: e.connections }),
+  });
+  for (const [name, value] of Object.entries(e?.requestHeaders ?? {})) {
+    const got = w.requestHeaders[name];
+    rows.push({ what: `request header ${name}`, expected: JSON.stringify(value), observed: got === undefined ? '(absent)' : JSON.stringify(got), ok: passes({ requestHeaders: { [name]: value } }) });
+  }
+  rows.push({
+    what: 'messages before the close frame',
+    expected: e?.messages === undefined ? notChecked : arrow(e.messages),
+    observed: arrow(w.messages),
+    ok: e?.messages === undefined ? null : passes({ messages: e.messages }),
+  });
+  const first = w.closeFrames[0];
+  rows.push({
+    what: 'first close frame',
+    expected: e?.close === undefined ? notChecked : describeExpectedClose(e.close),
+    observed: first ? describeClose(first) : 'no close frame',
+    ok: e?.close === undefined ? null : passes({ close: e.close }),
+  });
+  if (e?.maxCloseFrames !== undefined || w.closeFrames.length > 1) {
+    rows.push({
+      what: 'close frames sent',
+      expected: e?.maxCloseFrames === undefined ? notChecked : `at most ${e.maxCloseFrames}`,
+      observed: String(w.closeFrames.length),
+      ok: e?.maxCloseFrames === undefined ? null : passes({ maxCloseFrames: e.maxCloseFrames }),
+    });
+  }
+  if (w.messagesAfterClose > 0) {
+    rows.push({ what: 'messages after the close frame', expected: 'none (RFC 6455 §5.5.1)', observed: String(w.messagesAfterClose), ok: false });
+  }
+  return rows;
 }
 
 export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wire: ApiWire): Verdict {
@@ -153,6 +199,7 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     httpRequest: wire.httpRequest,
     httpResponse: wire.httpResponse,
     wirelog: wire.wirelog,
+    browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
     notes: [
       `expected on the page: ${arrow(check.expectPage)}`,
       `observed on the page: ${arrow(observed)}`,

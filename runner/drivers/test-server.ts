@@ -7,7 +7,7 @@ import { caseResult } from '../case-result.js';
 import type { CaseResult } from '../results.js';
 import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
-import { estimateMs, memoryCost, schedule } from '../plan.js';
+import { deflateBulk, estimateMs, memoryCost, schedule } from '../plan.js';
 import { dial } from './dial.js';
 import { runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
@@ -90,7 +90,7 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
       results.push(r);
       o.onResult?.(r);
     },
-    { concurrency: o.concurrency, memoryBudget: o.memoryBudget, priority: estimateMs, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}) },
+    { concurrency: o.concurrency, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}) },
   );
   const order = new Map(o.cases.map((c, i) => [c.id, i]));
   results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));

@@ -1,0 +1,46 @@
+/** The scheduler: concurrency, the memory budget and the cap on bulk (compression) cases. */
+import assert from 'node:assert/strict';
+import { autobahnCases } from '../../cases/index.js';
+import { deflateBulk, DEFLATE_BULK_LIMIT, schedule } from '../../runner/plan.js';
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('schedule', () => {
+  it('runs every item once, never more than `concurrency` at once', async () => {
+    let now = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await schedule(Array.from({ length: 40 }, (_, i) => i), () => 1, async (i) => {
+      peak = Math.max(peak, ++now);
+      await tick(1);
+      seen.push(i);
+      now--;
+    }, { concurrency: 6, memoryBudget: 1e9 });
+    assert.equal(peak, 6);
+    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('keeps bulk items to their own limit while the others fill the remaining slots', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ i, bulk: i % 2 === 0 }));
+    let bulkNow = 0;
+    let bulkPeak = 0;
+    let allPeak = 0;
+    let allNow = 0;
+    await schedule(items, () => 1, async (it) => {
+      allPeak = Math.max(allPeak, ++allNow);
+      if (it.bulk) bulkPeak = Math.max(bulkPeak, ++bulkNow);
+      await tick(it.bulk ? 5 : 1);
+      if (it.bulk) bulkNow--;
+      allNow--;
+    }, { concurrency: 12, memoryBudget: 1e9, bulk: { limit: 3, is: (it) => it.bulk } });
+    assert.equal(bulkPeak, 3);
+    assert.ok(allPeak > 3, `other items ran beside the bulk ones (peak ${allPeak})`);
+  });
+
+  it('counts exactly the compression echo cases (12.x, 13.x) as bulk', () => {
+    const bulk = autobahnCases.filter((c) => deflateBulk.is(c)).map((c) => c.id);
+    assert.equal(bulk.length, 216);
+    assert.ok(bulk.every((id) => /^1[23]\./.test(id)));
+    assert.ok(DEFLATE_BULK_LIMIT >= 2);
+  });
+});
