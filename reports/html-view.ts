@@ -140,6 +140,8 @@ export interface MatrixView {
   sections: SectionView[];
   highlightDiffs: boolean;
   diffCount: number;
+  /** Some cell shows what a browser saw and what the standard wants (failing api.* cases). */
+  hasWhy: boolean;
 }
 
 /** A verdict word with how many results have it (only non-zero counts are listed). */
@@ -212,7 +214,7 @@ function apiDifference(r: CaseResult): { saw: string; want: string } {
     return { saw: a.observedPage[i] ?? '(nothing more)', want: a.expectedPage[i] ?? '(nothing more)' };
   }
   const w = a.wire.find((row) => row.ok === false);
-  if (w) return { saw: `${w.what}: ${w.observed}`, want: w.expected };
+  if (w) return { saw: w.observed, want: w.expected };
   return { saw: '', want: '' };
 }
 
@@ -310,6 +312,7 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
     sections,
     highlightDiffs,
     diffCount,
+    hasWhy: sections.some((s) => s.rows.some((row) => row.cells.some((c) => c.saw !== ''))),
   };
 }
 

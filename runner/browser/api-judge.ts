@@ -84,21 +84,24 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   const clean: ApiWire = { ...w, messagesAfterClose: 0 };
   const passes = (part: ApiWireExpectation): boolean => judgeWire(part, clean).behaviorClose === CloseBehavior.OK;
   const notChecked = '(not checked)';
+  const requests = (n: number): string => `${n} opening request${n === 1 ? '' : 's'}`;
+  const messages = (list: readonly string[]): string => (list.length === 0 ? 'no messages' : arrow(list));
+  const closeFrames = (n: number): string => `${n} close frame${n === 1 ? '' : 's'}`;
+  const header = (name: string, value: string | undefined): string => `${name}: ${value === undefined ? '(absent)' : JSON.stringify(value)}`;
   const rows: BrowserApiWireRow[] = [];
   rows.push({
     what: 'opening requests',
-    expected: e?.connections === undefined ? notChecked : String(e.connections),
-    observed: String(w.connections),
+    expected: e?.connections === undefined ? notChecked : requests(e.connections),
+    observed: requests(w.connections),
     ok: e?.connections === undefined ? null : passes({ connections: e.connections }),
   });
   for (const [name, value] of Object.entries(e?.requestHeaders ?? {})) {
-    const got = w.requestHeaders[name];
-    rows.push({ what: `request header ${name}`, expected: JSON.stringify(value), observed: got === undefined ? '(absent)' : JSON.stringify(got), ok: passes({ requestHeaders: { [name]: value } }) });
+    rows.push({ what: 'request header', expected: header(name, value), observed: header(name, w.requestHeaders[name]), ok: passes({ requestHeaders: { [name]: value } }) });
   }
   rows.push({
     what: 'messages before the close frame',
-    expected: e?.messages === undefined ? notChecked : arrow(e.messages),
-    observed: arrow(w.messages),
+    expected: e?.messages === undefined ? notChecked : messages(e.messages),
+    observed: messages(w.messages),
     ok: e?.messages === undefined ? null : passes({ messages: e.messages }),
   });
   const first = w.closeFrames[0];
@@ -111,13 +114,13 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   if (e?.maxCloseFrames !== undefined || w.closeFrames.length > 1) {
     rows.push({
       what: 'close frames sent',
-      expected: e?.maxCloseFrames === undefined ? notChecked : `at most ${e.maxCloseFrames}`,
-      observed: String(w.closeFrames.length),
+      expected: e?.maxCloseFrames === undefined ? notChecked : `at most ${closeFrames(e.maxCloseFrames)}`,
+      observed: closeFrames(w.closeFrames.length),
       ok: e?.maxCloseFrames === undefined ? null : passes({ maxCloseFrames: e.maxCloseFrames }),
     });
   }
   if (w.messagesAfterClose > 0) {
-    rows.push({ what: 'messages after the close frame', expected: 'none (RFC 6455 §5.5.1)', observed: String(w.messagesAfterClose), ok: false });
+    rows.push({ what: 'messages after the close frame', expected: 'none (RFC 6455 §5.5.1)', observed: `${w.messagesAfterClose} message(s) after the close frame`, ok: false });
   }
   return rows;
 }

@@ -1,7 +1,7 @@
 /** The browser-API judge: a row per outcome, no browser needed. */
 import assert from 'node:assert/strict';
 import type { ApiWireExpectation } from '../../cases/browser-api-types.js';
-import { judgePage, judgeWire, timeoutResult, type ApiWire } from '../../runner/browser/api-judge.js';
+import { judgePage, judgeWire, timeoutResult, wireRows, type ApiWire } from '../../runner/browser/api-judge.js';
 import { caseById } from '../../cases/index.js';
 
 const wire = (w: Partial<ApiWire> = {}): ApiWire => ({ connections: 1, requestHeaders: {}, messages: [], messagesAfterClose: 0, closeFrames: [], ...w });
@@ -50,6 +50,19 @@ describe('browser-API judge', () => {
     for (const [name, expectation, observed, verdict] of rows) {
       it(`${verdict} for ${name}`, () => assert.equal(judgeWire(expectation, observed).behaviorClose, verdict));
     }
+
+    it('lays the wire out as rows for the report that agree with the verdict', () => {
+      for (const [name, expectation, observed, verdict] of rows) {
+        const bad = wireRows(expectation, observed).filter((row) => row.ok === false);
+        assert.equal(bad.length > 0, verdict !== 'OK', name);
+      }
+      const r = wireRows({ close: { oneOf: [1002], orNone: true }, messages: [] }, wire({ connections: 1, closeFrames: [frame(999)] }));
+      assert.deepEqual(r, [
+        { what: 'opening requests', expected: '(not checked)', observed: '1 opening request', ok: null },
+        { what: 'messages before the close frame', expected: 'no messages', observed: 'no messages', ok: true },
+        { what: 'first close frame', expected: 'a close frame 1002, or none', observed: 'close frame 999', ok: false },
+      ]);
+    });
   });
 
   it('gives a case the browser never finished a FAILED timeout verdict that says why', () => {

@@ -161,3 +161,45 @@ export function sampleRun(): RunResults {
     results,
   };
 }
+
+/**
+ * A browser-API (api.*) result as the browser driver stores it: no events, judged on the page's
+ * log and the wire (the `browserApi` record). The page's lines and the wire come from the peer.
+ */
+export function makeApiResult(overrides: Partial<CaseResult> = {}): CaseResult {
+  return makeResult({
+    id: 'api.server-close.invalid-code.1005',
+    agent: 'firefox-153',
+    role: 'server',
+    title: 'The server closes with the invalid code 1005',
+    description: 'Shortly after the handshake the server sends a close frame with status 1005.',
+    expectation: 'The browser fails the connection: the page sees open, error, close 1006, not clean.',
+    requirement: { spec: 'WHATWG WebSockets §4 Feedback from the protocol', level: 'MUST' },
+    behavior: 'FAILED',
+    behaviorClose: 'WRONG CODE',
+    result: 'At step 2 the page saw "close 1005 "" clean", expected "error".',
+    resultClose: 'The browser sent a close frame without a status code; expected a close frame 1002, or none.',
+    expected: {},
+    expectedClose: { closedByMe: true, closeCode: [1002], requireClean: false },
+    received: [],
+    localCloseCode: 1005,
+    localCloseReason: '',
+    remoteCloseCode: null,
+    remoteCloseReason: '',
+    notes: [
+      'expected on the page: open → error → close 1006 "" not clean',
+      'observed on the page: open → close 1005 "" clean',
+      'server received: 1 opening request(s); messages: (nothing); close frames: a close frame without a status code',
+    ],
+    browserApi: {
+      expectedPage: ['open', 'error', 'close 1006 "" not clean'],
+      observedPage: ['open', 'close 1005 "" clean'],
+      wire: [
+        { what: 'opening requests', expected: '(not checked)', observed: '1 opening request', ok: null },
+        { what: 'messages before the close frame', expected: 'no messages', observed: 'no messages', ok: true },
+        { what: 'first close frame', expected: 'a close frame 1002, or none', observed: 'a close frame without a status code', ok: false },
+      ],
+    },
+    ...overrides,
+  });
+}

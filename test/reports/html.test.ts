@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { renderCaseHtml, renderHtml, renderIndexHtml, TEMPLATE_DIR } from '../../reports/html.js';
 import { visible } from '../../reports/html-view.js';
 import type { CaseResult, RunResults } from '../../runner/results.js';
-import { HOSTILE_AGENT, HOSTILE_REASON, makeMeta, makeResult, sampleRun } from './fixtures.js';
+import { HOSTILE_AGENT, HOSTILE_REASON, makeApiResult, makeMeta, makeResult, sampleRun } from './fixtures.js';
 
 const ourScript = readFileSync(new URL('script.hbs', TEMPLATE_DIR), 'utf8');
 
@@ -100,7 +100,7 @@ describe('reports/html', () => {
     it('marks rows and sections with failures for the filter', () => {
       const fiveSection = /<details class="section([^"]*)" id="m-s3" open>/.exec(html)?.[1];
       assert.equal(fiveSection, ' clean same');
-      assert.match(html, /<div class="mrow case fail[^"]*"><span class="c-id">1\.1\.3<\/span>/);
+      assert.match(html, /<div class="mrow case fail[^"]*"><span class="c-id" title="1\.1\.3">1\.1\.3<\/span>/);
     });
 
     it('adds a browser matrix only when an agent has an engine and results', () => {
@@ -111,8 +111,8 @@ describe('reports/html', () => {
       const bhtml = renderIndexHtml(b);
       assert.match(bhtml, /<h2[^>]*>Browser matrix<\/h2>/);
       assert.match(bhtml, /<div class="matrix" id="matrix-b"/);
-      assert.match(bhtml, /<div class="mrow case fail differs[^"]*"><span class="c-id">1\.1\.3<\/span>/);
-      assert.match(bhtml, /<div class="mrow case"><span class="c-id">1\.1\.1<\/span>/);
+      assert.match(bhtml, /<div class="mrow case fail differs[^"]*"><span class="c-id" title="1\.1\.3">1\.1\.3<\/span>/);
+      assert.match(bhtml, /<div class="mrow case"><span class="c-id" title="1\.1\.1">1\.1\.1<\/span>/);
     });
   });
 
@@ -157,6 +157,107 @@ describe('reports/html', () => {
       assert.match(plain, /<tr class="tx octets"><td class="t">0\.4<\/td><td class="dir">sent<\/td><td>octets<\/td>/);
       assert.match(plain, /<td class="op">CLOSE<\/td>.*?<span class="detail">code 1000<\/span>/);
       assert.doesNotMatch(plain, /class="more"/);
+    });
+  });
+
+  describe('case page of a browser-API (api.*) case', () => {
+    const echoWording = /judged on the echoes|Expected and received events/;
+
+    it('shows the expectation from the standard next to what the browser did, not the echo wording', () => {
+      const html = renderCaseHtml(makeApiResult());
+      assertOnlyOurScript(html);
+      assert.doesNotMatch(html, echoWording);
+      assert.doesNotMatch(html, /<dt>closing<\/dt>/);
+      assert.match(html, /<h2>What the page observed<\/h2>/);
+      assert.match(html, /<th>expected \(WHATWG WebSockets\)<\/th><th>observed in firefox-153<\/th>/);
+      assert.match(html, /first differs at step 2/);
+      assert.match(html, /<tr class="same"><td class="num">1<\/td><td class="mono">open<\/td><td class="mono">open<\/td><td class="mark">✓<\/td><\/tr>/);
+      assert.match(html, /<tr class="first"><td class="num">2<\/td><td class="mono">error<\/td><td class="mono">close 1005 &quot;&quot; clean<\/td><td class="mark">✗<\/td><\/tr>/);
+      assert.match(html, /<tr class="after"><td class="num">3<\/td><td class="mono">close 1006 &quot;&quot; not clean<\/td><td class="mono">\(nothing more\)<\/td>/);
+      assert.match(html, /<h2>What crossed the wire<\/h2>/);
+      assert.match(html, /<tr class="bad"><td>first close frame<\/td><td class="mono">a close frame 1002, or none<\/td><td class="mono">a close frame without a status code<\/td><td class="mark">✗<\/td><\/tr>/);
+      assert.match(html, /<tr class="unchecked"><td>opening requests<\/td><td class="mono">\(not checked\)<\/td>/);
+      assert.match(html, /<div class="label">behavior · the page<\/div><div class="word">FAILED<\/div>/);
+      assert.match(html, /<div class="label">behaviorClose · the wire<\/div><div class="word">WRONG CODE<\/div>/);
+      assert.match(html, /the browser&#x27;s WebSocket API against the harness&#x27;s server/);
+      // The judge's notes repeat the record, so the page leaves them out.
+      assert.doesNotMatch(html, /observed on the page:|<h2>Notes<\/h2>/);
+    });
+
+    it('says the browser did not finish when there is no record, still without the echo wording', () => {
+      const html = renderCaseHtml(makeApiResult({ browserApi: undefined, result: 'No verdict from the browser: the page crashed.', notes: ['timeout: the page crashed'] }));
+      assert.doesNotMatch(html, echoWording);
+      assert.match(html, /The browser did not finish this case, so nothing it observed was recorded/);
+      assert.doesNotMatch(html, /What crossed the wire/);
+      assert.match(html, /<li>timeout: the page crashed<\/li>/);
+    });
+
+    it('keeps the echo wording for an Autobahn case judged on the echoes it counts', () => {
+      const html = renderCaseHtml(makeResult({ id: '9.1.1', expected: {}, received: [] }));
+      assert.match(html, /judged on the echoes it counts/);
+      assert.match(html, /<dt>closing<\/dt>/);
+      assert.doesNotMatch(html, /What the page observed/);
+    });
+
+    it('escapes every peer-controlled string of the record: page lines, wire rows, agent', () => {
+      const evil = (tag: string): string => `</td><script>${tag}</script>${weird}`;
+      const r = makeApiResult({
+        agent: HOSTILE_AGENT,
+        browserApi: {
+          expectedPage: ['open', 'message text "<b>x</b>"'],
+          observedPage: ['open', evil('page')],
+          wire: [
+            { what: 'request header', expected: 'sec-websocket-protocol: "chat"', observed: evil('header'), ok: false },
+            { what: 'messages before the close frame', expected: 'no messages', observed: evil('message'), ok: false },
+          ],
+        },
+      });
+      const html = renderCaseHtml(r);
+      assertOnlyOurScript(html);
+      assert.doesNotMatch(html, /<b>x|<\/td><script/);
+      for (const tag of ['page', 'header', 'message']) assert.ok(html.includes(`&lt;/td&gt;&lt;script&gt;${tag}&lt;/script&gt;nul␀ bel␇`), tag);
+      assert.ok(html.includes('observed in &lt;script&gt;alert(1)&lt;/script&gt;'));
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(html, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+
+      const index = renderIndexHtml({ meta: makeMeta({ agents: [{ name: HOSTILE_AGENT, engine: 'firefox' }] }), results: [r] });
+      assertOnlyOurScript(index);
+      assert.doesNotMatch(index, /<\/td><script|<b>x/);
+      assert.ok(index.includes('<span class="saw">&lt;/td&gt;&lt;script&gt;page&lt;/script&gt;'));
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(index, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+    });
+  });
+
+  describe('matrix of browser-API results', () => {
+    const longId = 'api.send.closing.buffered-amount-utf8';
+    const run: RunResults = {
+      meta: makeMeta({ agents: [{ name: 'chromium-156', engine: 'chromium', version: '156' }, { name: 'firefox-153', engine: 'firefox', version: '153' }] }),
+      results: [
+        makeApiResult({ agent: 'chromium-156', behavior: 'OK', behaviorClose: 'OK', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [] } }),
+        makeApiResult({ agent: 'firefox-153' }),
+        makeApiResult({ agent: 'chromium-156', id: longId, behavior: 'OK', behaviorClose: 'WRONG CODE', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [{ what: 'first close frame', expected: 'close frame 1000', observed: 'close frame 1001', ok: false }] } }),
+        makeApiResult({ agent: 'firefox-153', id: longId, behavior: 'OK', behaviorClose: 'OK', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [] } }),
+      ],
+    };
+    const html = renderIndexHtml(run);
+
+    it('sizes the ID column to the longest ID and gives each ID a title, so IDs never run into titles', () => {
+      assert.match(html, /<div class="matrix" id="matrix-b" style="--agents: 2; --idch: 37">/);
+      assert.match(html, new RegExp(`<span class="c-id" title="${longId}">${longId}</span><span class="c-title">`));
+      const css = readFileSync(new URL('style.hbs', TEMPLATE_DIR), 'utf8');
+      assert.match(css, /\.case \.c-id \{[^}]*overflow-wrap: anywhere/);
+      assert.doesNotMatch(css, /\.case \.c-id \{[^}]*white-space: nowrap/);
+    });
+
+    it('shows in a failing cell what the browser did and what the standard wants', () => {
+      assert.match(html, /href="firefox_153_case_api_server_close_invalid_code_1005\.html"[^>]*>.*?<span class="why"><span class="saw">close 1005 &quot;&quot; clean<\/span><span class="want">error<\/span><\/span><\/a>/);
+      assert.match(html, /href="chromium_156_case_api_send_closing_buffered_amount_utf8\.html"[^>]*>.*?<span class="saw">close frame 1001<\/span><span class="want">close frame 1000<\/span>/);
+      assert.doesNotMatch(html, /href="chromium_156_case_api_server_close_invalid_code_1005\.html"[^>]*>[^\n]*class="why"/);
+    });
+
+    it('leaves out an agent header\'s engine and version when its name already says them', () => {
+      assert.match(html, /<span class="h-agent" title="chromium-156"><span class="an">chromium-156<\/span><\/span>/);
     });
   });
 
