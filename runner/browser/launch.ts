@@ -5,25 +5,28 @@
  */
 import { EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { findExecutable, knownPaths } from './executables.js';
-import { connectPlaywright, launchPlaywright, playwrightOwnBrowser } from './playwright-engine.js';
 import { openWebDriverSession, remoteCapabilities } from './webdriver.js';
 import { launchWebKit } from './webkitgtk.js';
+
+/** playwright-core takes about a second to load: only runs that start a browser pay for it. */
+const playwright = (): Promise<typeof import('./playwright-engine.js')> => import('./playwright-engine.js');
 
 export async function launchEngine(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
   if (o.webdriverUrl !== undefined) {
     const base = o.webdriverUrl.replace(/\/+$/, '');
     return openWebDriverSession({ engine, base, capabilities: remoteCapabilities(engine, findExecutable(knownPaths.miniBrowser), o.executablePath), description: `WebDriver endpoint ${base}` });
   }
-  if (o.browserEndpoint !== undefined) return connectPlaywright(engine, o.browserEndpoint);
+  if (o.browserEndpoint !== undefined) return (await playwright()).connectPlaywright(engine, o.browserEndpoint);
   if (engine === 'webkit') {
     try {
       return await launchWebKit(o);
     } catch (e) {
       // WebKitGTK first (what the machine has installed); Playwright's own WebKit only as a fallback.
       if (!(e instanceof EngineUnavailable) || o.executablePath !== undefined) throw e;
-      if (!playwrightOwnBrowser('webkit')) throw e;
-      return launchPlaywright('webkit', o);
+      const pw = await playwright();
+      if (!pw.playwrightOwnBrowser('webkit')) throw e;
+      return pw.launchPlaywright('webkit', o);
     }
   }
-  return launchPlaywright(engine, o);
+  return (await playwright()).launchPlaywright(engine, o);
 }
