@@ -9,7 +9,13 @@ import { encodeFrame } from '../dist/runner/wire/frame.js';
 
 const require = createRequire(import.meta.url);
 const { Receiver } = require('ws');
+// Selectors: `npm run bench -- codec|e2e|client|fuzz|browser|full|all`; none runs all but `full`.
 const only = process.argv[2];
+const SELECTORS = ['codec', 'e2e', 'client', 'fuzz', 'browser', 'full', 'all'];
+if (only !== undefined && !SELECTORS.includes(only)) {
+  console.error(`bench: unknown selector ${JSON.stringify(only)}; use one of ${SELECTORS.join(', ')}`);
+  process.exit(2);
+}
 
 function table(title, rows) {
   console.log(`\n${title}`);
@@ -61,21 +67,89 @@ function codecBench() {
   table('Codec: parse + unmask (+ message assembly), masked binary frames in 64 KiB chunks (goal: ratio ≥ 1.0)', rows);
 }
 
-function scenario(cases, concurrency = 32, deflate = false) {
-  const out = execFileSync(process.execPath, [new URL('./bench-run.mjs', import.meta.url).pathname, cases, String(concurrency), String(deflate)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+// Each end-to-end scenario runs in its own process (scripts/bench-run.mjs), so its peak RSS is its own.
+function benchRun(args) {
+  const out = execFileSync(process.execPath, [new URL('./bench-run.mjs', import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+function scenario(cases, concurrency = 32, deflate = false) {
+  return benchRun([cases, concurrency, deflate]);
+}
+
+const SECTIONS_1_10 = '1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*';
+const OWN = 'handshake.*,closecode.*,frame.*';
+const SECTIONS_12_13 = '12.*,13.*';
+const AUTOBAHN = `${SECTIONS_1_10},${SECTIONS_12_13}`;
+const verdicts = (counts) => JSON.stringify(counts);
+const seconds = (ms) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
+const row = (name, r, goal, extra = {}) => ({
+  scenario: name,
+  cases: r.cases,
+  'wall s': seconds(r.wallMs),
+  'harness CPU s': seconds(r.harnessCpuMs),
+  'target CPU s': seconds(r.targetCpuMs),
+  'wall/target CPU': r.targetCpuMs ? (r.wallMs / r.targetCpuMs).toFixed(2) : '-',
+  'peak RSS MB': r.peakRssMb,
+  ...extra,
+  goal,
+});
+
+/** Sections 1-10 against the ws echo server in server mode: run once, shown by e2e and by client. */
+let serverSections1to10;
+const sections1to10 = () => (serverSections1to10 ??= scenario(SECTIONS_1_10));
+
 function e2e() {
-  const rows = [];
-  const add = (name, goal, r) => rows.push({ scenario: name, cases: r.cases, 'wall s': (r.wallMs / 1000).toFixed(2), 'harness CPU s': (r.harnessCpuMs / 1000).toFixed(2), 'target CPU s': (r.targetCpuMs / 1000).toFixed(2), 'wall/target CPU': (r.wallMs / Math.max(1, r.targetCpuMs)).toFixed(2), 'peak RSS MB': r.peakRssMb, goal });
-  add('sections 1-10 vs ws echo', 'wall ≤ 3 s, RSS ≤ 200 MB', scenario('1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*'));
+  const rows = [
+    ['sections 1-10 vs ws echo', sections1to10(), 'wall ≤ 3 s, RSS ≤ 200 MB'],
+    ['own cases (handshake, closecode, frame) vs ws echo', scenario(OWN), 'wall ≤ 2 s'],
+    ['sections 12-13 vs ws echo without deflate (all UNIMPLEMENTED)', scenario(SECTIONS_12_13), 'wall ≤ 2 s'],
+  ].map(([name, r, goal]) => row(name, r, goal, { verdicts: verdicts(r.counts) }));
   table('End to end against a local ws echo server (child process)', rows);
   const scale = [1, 2, 4, 8, 32].map((c) => {
-    const r = scenario('1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*', c);
-    return { concurrency: c, 'wall s': (r.wallMs / 1000).toFixed(2), 'peak RSS MB': r.peakRssMb, verdicts: JSON.stringify(r.counts) };
+    const r = c === 32 ? sections1to10() : scenario(SECTIONS_1_10, c);
+    return { concurrency: c, 'wall s': seconds(r.wallMs), 'peak RSS MB': r.peakRssMb, verdicts: verdicts(r.counts) };
   });
-  table('Scaling: sections 1-10 at several concurrency levels (verdicts must not change)', scale);
+  const same = new Set(scale.map((s) => s.verdicts)).size === 1;
+  table(`Scaling: sections 1-10 at several concurrency levels (goal: verdicts do not change — ${same ? 'they did not' : 'THEY CHANGED'})`, scale);
+}
+
+// ---- the whole Autobahn catalogue with permessage-deflate on (about 10 minutes on 2 cores) ------
+function full() {
+  const r = scenario(AUTOBAHN, 32, true);
+  table('Full Autobahn catalogue (sections 1-7, 9, 10, 12, 13) vs ws echo WITH permessage-deflate', [
+    row('all Autobahn cases, deflate on', r, 'wall ≤ 3 min, wall/target CPU ≤ 1.0, RSS ≤ 200 MB', { verdicts: verdicts(r.counts) }),
+  ]);
+}
+
+// ---- client mode: wsconform is the fuzzing server, the ws client fixture runs as --command -----
+function client() {
+  const server = sections1to10();
+  const c = benchRun(['client', SECTIONS_1_10, 8]);
+  table('Client mode: sections 1-10, test-client --command against the ws client (fixture, 8 cases at once); target CPU = the command\'s', [
+    row('test-client vs ws client', c, 'wall ≤ 5 s', { verdicts: verdicts(c.counts) }),
+    row('test-server vs ws echo (for comparison)', server, 'wall ≤ 3 s', { verdicts: verdicts(server.counts) }),
+  ]);
+}
+
+// ---- fuzzing: test-server --fuzz N --seed S against the ws echo server, without the catalogue ---
+function fuzz() {
+  const n = 5000;
+  const r = benchRun(['fuzz', n, 1, 32]);
+  table(`Fuzzing: ${n} generated sequences (seed 1, concurrency 32) vs ws echo, wall including generation and shrinking`, [
+    {
+      sequences: r.cases,
+      'wall s': seconds(r.wallMs),
+      'of which generation s': seconds(r.generateMs),
+      'harness CPU s': seconds(r.harnessCpuMs),
+      'target CPU s': seconds(r.targetCpuMs),
+      'peak RSS MB': r.peakRssMb,
+      'sequences/s': Math.round(r.cases / (r.wallMs / 1000)),
+      reproducers: r.reproducers,
+      verdicts: verdicts(r.counts),
+      goal: '≥ 2,000 sequences/s',
+    },
+  ]);
 }
 
 // ---- browsers: the page is the client (test-browser through the built CLI) --------------------
@@ -109,6 +183,11 @@ function browserBench() {
   table('Browsers: the whole catalogue per engine (no goal yet)', ['chromium', 'firefox', 'webkit'].map((e) => run(e, '*')));
 }
 
-if (!only || only === 'codec') codecBench();
-if (!only || only === 'e2e') e2e();
-if (!only || only === 'browser') browserBench();
+const selected = (name) => only === name || only === 'all' || (only === undefined && name !== 'full');
+if (selected('codec')) codecBench();
+if (selected('e2e')) e2e();
+if (selected('client')) client();
+if (selected('fuzz')) fuzz();
+if (selected('full')) full();
+else if (only === undefined) console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
+if (selected('browser')) browserBench();
