@@ -61,7 +61,7 @@ function itemOf(def: CaseDef): Item {
 /** Runs every fuzz case in `defs` and reports a transcript for each through `onResult`. */
 export async function runFuzzCases(defs: readonly CaseDef[], o: FuzzRunOptions): Promise<void> {
   const queue = defs.map(itemOf);
-  const batchSize = Math.max(1, o.batchSize ?? 16);
+  const batchSize = Math.max(1, o.batchSize ?? 64);
   const next = (): Item[] => {
     const batch: Item[] = [];
     while (queue.length > 0 && batch.length < batchSize) {
