@@ -7,7 +7,7 @@
 import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runner/results.js';
 import { Behavior, CloseBehavior } from '../runner/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
-import { caseFileStem, compareCaseIds, groupOf, sectionOf, sectionTitle } from './names.js';
+import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
 
 // ---- text ------------------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ export const behaviorWords: readonly string[] = Object.values(Behavior);
 export const closeWords: readonly string[] = Object.values(CloseBehavior);
 
 const legendText: Array<[string, string]> = [
-  [Behavior.OK, 'did what the RFC requires'],
+  [Behavior.OK, 'did what RFC 6455 (api.* cases: the WHATWG WebSockets standard) requires'],
   [Behavior.NON_STRICT, 'tolerated alternative (e.g. failed late)'],
   [Behavior.INFORMATIONAL, 'recorded, not graded'],
   [Behavior.UNIMPLEMENTED, 'optional feature not offered'],
@@ -93,7 +93,11 @@ export interface CellView {
   behaviorCls: string;
   /** The peer's close code, shown next to the behavior. */
   code: string;
-  /** Second line: the close verdict when it is one a reader must notice. */
+  /**
+   * Second line: the close verdict when it is one a reader must notice; when it is the same word as
+   * the behavior (FAILED twice), what else failed instead: "close too", "wire too" (api.* cases,
+   * judged on what crossed the wire) or "timed out".
+   */
   closeVerdict: string;
   closeCls: string;
   extra: string;
@@ -119,6 +123,8 @@ export interface SectionView {
   section: string;
   title: string;
   caseCount: number;
+  /** "1 case", "37 cases". */
+  caseCountText: string;
   clean: boolean;
   /** No row of this section differs between agents (browser matrix). */
   same: boolean;
@@ -218,6 +224,17 @@ function apiDifference(r: CaseResult): { saw: string; want: string } {
   return { saw: '', want: '' };
 }
 
+/** A browser-API case: `behavior` judges the page, `behaviorClose` the wire. */
+const isApiCase = (r: CaseResult): boolean => r.browserApi !== undefined || r.id.startsWith('api.');
+
+/** The cell's second line (see CellView.closeVerdict). */
+function closeBadge(r: CaseResult): string {
+  if (!notableClose.has(r.behaviorClose)) return '';
+  if (r.behaviorClose !== r.behavior) return r.behaviorClose;
+  if (r.timedOutWaitingFor !== undefined) return 'timed out';
+  return isApiCase(r) ? 'wire too' : 'close too';
+}
+
 function cellView(r: CaseResult | undefined, policy: Policy): CellView {
   if (!r) {
     return { missing: true, href: '', behavior: '', behaviorCls: '', code: '', closeVerdict: '', closeCls: '', extra: '', saw: '', want: '', fail: false, known: false, tip: 'not run' };
@@ -232,14 +249,14 @@ function cellView(r: CaseResult | undefined, policy: Policy): CellView {
     behavior: r.behavior,
     behaviorCls: classOf(r.behavior),
     code: r.remoteCloseCode === null ? '' : String(r.remoteCloseCode),
-    closeVerdict: notableClose.has(r.behaviorClose) ? r.behaviorClose : '',
+    closeVerdict: closeBadge(r),
     closeCls: classOf(r.behaviorClose),
     extra,
     saw: visible(diff.saw),
     want: visible(diff.want),
     fail: outcome.status === 'fail',
     known: outcome.status === 'known',
-    tip: visible(`${r.behavior} / ${r.behaviorClose}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
+    tip: visible(`${isApiCase(r) ? `page ${r.behavior} / wire ${r.behaviorClose}` : `${r.behavior} / ${r.behaviorClose}`}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
   };
 }
 
@@ -259,13 +276,14 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
   let lastGroup = '';
   let diffCount = 0;
   for (const id of ids) {
-    const section = sectionOf(id);
+    const section = reportSectionOf(id);
     if (!current || current.section !== section) {
       current = {
         anchor: `${key}-s${sections.length + 1}`,
         section,
         title: visible(sectionTitle(section)),
         caseCount: 0,
+        caseCountText: '',
         clean: true,
         same: true,
         counts: names.map(() => ({ pass: 0, fail: 0 })),
@@ -298,6 +316,7 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
     if (row.fail) current.clean = false;
     if (row.differs) current.same = false;
     current.caseCount++;
+    current.caseCountText = `${current.caseCount} case${current.caseCount === 1 ? '' : 's'}`;
     current.rows.push(row);
   }
   return {

@@ -36,6 +36,18 @@ export function sectionOf(id: string): string {
   return dot === -1 ? id : id.slice(0, dot);
 }
 
+/**
+ * The section a case is listed under in the HTML report's matrix: its first component, except for
+ * the browser-API cases, which are many and are listed by family, their first two components:
+ * "api.close.code.1000" -> "api.close", "api.ready-state" -> "api.ready-state". "6.4.1" -> "6".
+ */
+export function reportSectionOf(id: string): string {
+  const section = sectionOf(id);
+  if (section !== 'api' || section === id) return section;
+  const next = id.indexOf('.', section.length + 1);
+  return next === -1 ? id : id.slice(0, next);
+}
+
 /** The ID without its last component: "6.4.1" -> "6.4", "2.1" -> "2". An ID with no dot is its own group. */
 export function groupOf(id: string): string {
   const dot = id.lastIndexOf('.');
@@ -94,8 +106,23 @@ const sectionTitles = new Map<string, string>(Object.entries({
   handshake: 'Opening handshake',
   browser: 'Browser API',
   api: 'Browser API (WHATWG WebSockets)',
+  // The browser-API (api.*) families, see reportSectionOf; their IDs say that they are browser-API cases.
+  'api.binary-type': 'binaryType',
+  'api.close': 'close(): codes, reasons, states',
+  'api.constructor': 'The constructor\'s URL',
+  'api.event-order': 'Event order after the handshake',
+  'api.extensions': 'The extensions attribute',
+  'api.handshake': 'Handshakes the browser must fail',
+  'api.message': 'Incoming messages',
+  'api.navigate': 'Leaving the page',
+  'api.protocol': 'Subprotocols',
+  'api.ready-state': 'readyState',
+  'api.send': 'send() and bufferedAmount',
+  'api.server-close': 'The server closes',
+  'api.server-drop': 'The server drops TCP',
 }));
 
+/** A section's heading; an api.* family without a heading of its own gets the browser API's. */
 export function sectionTitle(section: string): string {
-  return sectionTitles.get(section) ?? section;
+  return sectionTitles.get(section) ?? (section.startsWith('api.') ? (sectionTitles.get('api') as string) : section);
 }

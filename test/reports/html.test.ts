@@ -259,6 +259,87 @@ describe('reports/html', () => {
     it('leaves out an agent header\'s engine and version when its name already says them', () => {
       assert.match(html, /<span class="h-agent" title="chromium-156"><span class="an">chromium-156<\/span><\/span>/);
     });
+
+    it('says FAILED once when the page and the wire both failed, and names the second axis', () => {
+      const timedOut = makeApiResult({ agent: 'firefox-153', behavior: 'FAILED', behaviorClose: 'FAILED', remoteCloseCode: null, timedOutWaitingFor: 'the browser to finish the case' });
+      delete timedOut.browserApi;
+      const both = renderIndexHtml({
+        meta: run.meta,
+        results: [
+          makeApiResult({ agent: 'chromium-156', behavior: 'FAILED', behaviorClose: 'FAILED', remoteCloseCode: 1000 }),
+          timedOut,
+          makeResult({ agent: 'chromium-156', id: '1.1.1', behavior: 'FAILED', behaviorClose: 'FAILED' }),
+        ],
+      });
+      const cells = [...both.matchAll(/<a class="cell [^"]*" href="([^"]*)" title="([^"]*)">([\s\S]*?)<\/a>/g)];
+      const cell = (href: string): string => cells.find((m) => m[1] === href)?.[3] ?? '';
+      const api = cell('chromium_156_case_api_server_close_invalid_code_1005.html');
+      assert.equal((api.match(/FAILED/g) ?? []).length, 1, api);
+      assert.match(api, /<span class="b">FAILED<\/span><span class="code">1000<\/span><\/span><span class="cv v-failed">wire too<\/span>/);
+      assert.match(cell('firefox_153_case_api_server_close_invalid_code_1005.html'), /<span class="b">FAILED<\/span><\/span><span class="cv v-failed">timed out<\/span>/);
+      const autobahn = cell('chromium_156_case_1_1_1.html');
+      assert.equal((autobahn.match(/FAILED/g) ?? []).length, 1, autobahn);
+      assert.match(autobahn, /<span class="cv v-failed">close too<\/span>/);
+      assert.ok(cells.some((m) => m[1] === 'chromium_156_case_api_server_close_invalid_code_1005.html' && (m[2] ?? '').startsWith('page FAILED / wire FAILED')));
+      // A close verdict other than the behavior's word is still shown as it is.
+      assert.match(html, /href="chromium_156_case_api_send_closing_buffered_amount_utf8\.html"[^>]*><span class="l1"><span class="b">OK<\/span>[^]*?<span class="cv v-wrongcode">WRONG CODE<\/span>/);
+    });
+  });
+
+  describe('matrix sections', () => {
+    const agents = [{ name: 'chromium-156', engine: 'chromium', version: '156' }];
+    const ids = ['1.1.1', '1.2.1', '2.1', 'api.close.code.999', 'api.close.code.1000', 'api.close.twice', 'api.ready-state', 'api.send.connecting', 'api.server-close.no-status', 'api.server-drop', 'api.server-drop.after-message', 'closecode.1005', 'frame.rsv.1', 'frame.rsv.2', 'handshake.key.missing', 'handshake.version.13'];
+    const html = renderIndexHtml({
+      meta: makeMeta({ agents }),
+      results: ids.map((id) => (id.startsWith('api.') ? makeApiResult({ agent: 'chromium-156', id, title: `t ${id}` }) : makeResult({ agent: 'chromium-156', id, title: `t ${id}` }))),
+    });
+    const matrix = (key: string): string => new RegExp(`<div class="matrix" id="matrix-${key}"[\\s\\S]*?</details>\\n</div>`).exec(html)?.[0] ?? '';
+    const sections = (m: string): Array<[string, string, string[]]> =>
+      [...m.matchAll(/<details class="section[^"]*" id="[^"]*" open>\s*<summary class="mrow shead"><span class="s-id">([^<]*)<\/span><span class="s-title">([^<]*)<small>[\s\S]*?<\/details>/g)].map((d) => [
+        d[1] as string,
+        d[2] as string,
+        [...d[0].matchAll(/<span class="c-id" title="[^"]*">([^<]*)<\/span>/g)].map((c) => c[1] as string),
+      ]);
+
+    it('gives each api.* family a collapsible section of its own with a readable title, in both matrices', () => {
+      for (const key of ['m', 'b']) {
+        const api = sections(matrix(key)).filter(([s]) => s.startsWith('api'));
+        assert.deepEqual(api.map(([s, , rows]) => [s, rows]), [
+          ['api.close', ['api.close.code.999', 'api.close.code.1000', 'api.close.twice']],
+          ['api.ready-state', ['api.ready-state']],
+          ['api.send', ['api.send.connecting']],
+          ['api.server-close', ['api.server-close.no-status']],
+          ['api.server-drop', ['api.server-drop', 'api.server-drop.after-message']],
+        ], key);
+        assert.deepEqual(api.map(([, title]) => title), ['close(): codes, reasons, states', 'readyState', 'send() and bufferedAmount', 'The server closes', 'The server drops TCP']);
+      }
+      assert.match(html, /<span class="s-title">readyState<small>1 case<\/small><\/span>/);
+      assert.match(html, /<span class="s-title">close\(\): codes, reasons, states<small>3 cases<\/small><\/span>/);
+      assert.match(html, /<nav class="jump">[^\n]*<a href="#m-s\d+">api\.close close\(\): codes, reasons, states<span class="bad">3<\/span><\/a>/);
+    });
+
+    it('keeps Autobahn sections by number and our own cases by their first component, groups marked inside', () => {
+      const other = sections(matrix('m')).filter(([s]) => !s.startsWith('api'));
+      assert.deepEqual(other.map(([s, title, rows]) => [s, title, rows]), [
+        ['1', 'Framing', ['1.1.1', '1.2.1']],
+        ['2', 'Pings and pongs', ['2.1']],
+        ['closecode', 'closecode', ['closecode.1005']],
+        ['frame', 'frame', ['frame.rsv.1', 'frame.rsv.2']],
+        ['handshake', 'Opening handshake', ['handshake.key.missing', 'handshake.version.13']],
+      ]);
+      assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="1\.2\.1">/);
+      assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="handshake\.version\.13">/);
+      assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="api\.close\.twice">/);
+      assert.doesNotMatch(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="api\.close\.code\.1000">/);
+    });
+
+    it('says in the legend and the footer that api.* cases are judged against the WHATWG standard, the rest against the RFC', () => {
+      const legend = /<div class="legend">[\s\S]*?<\/div>/.exec(html)?.[0] ?? '';
+      assert.match(legend, /<span class="chip v-ok">OK<\/span>did what RFC 6455 \(api\.\* cases: the WHATWG WebSockets standard\) requires/);
+      const footer = /<footer>[\s\S]*?<\/footer>/.exec(html)?.[0] ?? '';
+      assert.match(footer, /judged against RFC 6455; browser-API \(api\.\*\) cases against the WHATWG WebSockets standard/);
+      assert.match(footer, /wire too/);
+    });
   });
 
   describe('renderHtml', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { agentFileName, caseFileStem, compareCaseIds, groupOf, isNumericId, sectionOf, sectionTitle } from '../../reports/names.js';
+import { agentFileName, caseFileStem, compareCaseIds, groupOf, isNumericId, reportSectionOf, sectionOf, sectionTitle } from '../../reports/names.js';
 
 describe('reports/names', () => {
   describe('agentFileName', () => {
@@ -53,6 +53,16 @@ describe('reports/names', () => {
     assert.equal(groupOf('handshake.key.missing'), 'handshake.key');
   });
 
+  it('reportSectionOf lists api.* cases by family and every other case by its first component', () => {
+    assert.equal(reportSectionOf('api.close.code.1000'), 'api.close');
+    assert.equal(reportSectionOf('api.server-close.invalid-code.1005'), 'api.server-close');
+    assert.equal(reportSectionOf('api.ready-state'), 'api.ready-state');
+    assert.equal(reportSectionOf('api'), 'api');
+    for (const id of ['6.4.1', '2.1', '13.7.18', 'handshake.key.missing', 'closecode.1005', 'frame.rsv.1', 'fuzz.seq.3', 'browser.close.9', 'apis.x.y', 'x']) {
+      assert.equal(reportSectionOf(id), sectionOf(id), id);
+    }
+  });
+
   it('isNumericId tells Autobahn IDs from ours', () => {
     assert.equal(isNumericId('13.7.18'), true);
     assert.equal(isNumericId('browser.close.1'), false);
@@ -79,5 +89,8 @@ describe('reports/names', () => {
     assert.equal(sectionTitle('6'), 'UTF-8');
     assert.equal(sectionTitle('constructor'), 'constructor');
     assert.equal(sectionTitle('__proto__'), '__proto__');
+    assert.equal(sectionTitle('api.close'), 'close(): codes, reasons, states');
+    assert.equal(sectionTitle('api.something-new'), sectionTitle('api'));
+    assert.equal(sectionTitle('handshake'), 'Opening handshake');
   });
 });
