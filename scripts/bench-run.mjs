@@ -18,7 +18,19 @@ const counts = (results) => {
   for (const r of results) c[r.behavior] = (c[r.behavior] ?? 0) + 1;
   return c;
 };
-const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/**
+ * Peak RSS of this process. Linux: VmHWM, which belongs to this program's own address space;
+ * getrusage's maxRSS survives exec and so starts at whatever the parent (the bench) held at fork.
+ */
+const peakRssMb = () => {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Math.round(Number(m[1]) / 1024);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+};
 const cpuMs = (u) => Math.round((u.user + u.system) / 1000);
 
 /**
