@@ -38,9 +38,11 @@ function codecBench() {
     const chunks = [];
     for (let at = 0; at < stream.length; at += 65536) chunks.push(stream.subarray(at, at + 65536));
     const mb = stream.length / 1e6;
+    // Best of 25, the same for both decoders: steady state, once the JIT has compiled both (with 5,
+    // the first runs' warm-up decided the 125-byte figure).
     const time = (fn) => {
       let best = Infinity;
-      for (let rep = 0; rep < 5; rep++) {
+      for (let rep = 0; rep < 25; rep++) {
         const copy = chunks.map((c) => Buffer.from(c));
         const t0 = performance.now();
         fn(copy);
