@@ -36,15 +36,18 @@ const FINAL_MASK = Buffer.from([0x5a, 0x17, 0xc3, 0x9e]);
 const CHARS = ['a', 'b', 'z', ' ', '0', '~', 'é', 'ß', 'Ω', '€', '中', '\u2028', '\uFFFD', '😀', '𝄞', '\u{10FFFF}'];
 const WIDE = ['😀', '𝄞', '\u{10FFFF}', '€', '中'];
 
+const COMMON = CHARS.slice(0, 6);
+const UTF8_LENGTH = new Map(CHARS.map((c) => [c, Buffer.byteLength(c)]));
+
 function utf8Text(rng: Rng, bytes: number): Buffer {
-  const parts: string[] = [];
+  let text = '';
   let n = 0;
   while (n < bytes) {
-    const c = rng.chance(70) ? rng.pick(CHARS.slice(0, 6)) : rng.pick(CHARS);
-    parts.push(c);
-    n += Buffer.byteLength(c);
+    const c = rng.chance(70) ? rng.pick(COMMON) : rng.pick(CHARS);
+    text += c;
+    n += UTF8_LENGTH.get(c)!;
   }
-  return Buffer.from(parts.join(''), 'utf8');
+  return Buffer.from(text, 'utf8');
 }
 
 const MUTATIONS = [
