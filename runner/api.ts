@@ -8,7 +8,7 @@ import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '.
 import { appendResult, writeMeta } from '../reports/jsonl.js';
 import { casesForRole, selectCases, splitPatterns } from './plan.js';
 import type { CaseResult, RunResults } from './results.js';
-import { defaultSessionOptions } from './session.js';
+import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, defaultSessionOptions } from './session.js';
 import { runAgainstServer } from './drivers/test-server.js';
 import { spawnEchoServer } from './targets/echo-server.js';
 import { startFuzzingServer } from './drivers/test-client.js';
@@ -61,7 +61,7 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
       caseIndex: (d) => index.get(d.id) ?? 0,
       concurrency: o.concurrency ?? 32,
       memoryBudget: 96 * 1024 * 1024,
-      session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+      session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
       openHandshakeTimeoutMs: 5000,
       onResult: (r) => {
         if (o.outdir) appendResult(o.outdir, r);
@@ -114,7 +114,7 @@ export async function testClient(o: TestClientOptions = {}): Promise<RunResults>
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,
     cases,
-    session: { ...defaultSessionOptions, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, failByDrop: o.failByDrop ?? false },
+    session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false },
     openHandshakeTimeoutMs: 5000,
     onResult: (r) => {
       if (o.outdir) appendResult(o.outdir, r);
@@ -124,7 +124,7 @@ export async function testClient(o: TestClientOptions = {}): Promise<RunResults>
   try {
     o.onListening?.(server.url);
     if (o.command) {
-      await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? 60) * 1000 });
+      await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000 });
     } else {
       await server.allAgentsDone();
     }

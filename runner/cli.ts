@@ -15,7 +15,7 @@ import { casesForRole, parseShard, patternMatcher, selectCases, shardCases, spli
 import { MergeRefused, mergeRuns, readParts } from './merge.js';
 import type { RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
-import { defaultSessionOptions, type SessionOptions } from './session.js';
+import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, defaultSessionOptions, type SessionOptions } from './session.js';
 import { probeServer, runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
 import { DEFAULT_CLIENT_SPEC, ensureSpecFile, parseFuzzingClientSpec, readJsonFile, SpecError } from './drivers/spec-client.js';
 import { spawnEchoServer } from './targets/echo-server.js';
@@ -137,7 +137,7 @@ function policyFrom(o: CommonOptions): Policy {
 }
 
 function sessionFrom(o: CommonOptions, failByDrop?: boolean): SessionOptions {
-  return { ...defaultSessionOptions, failByDrop: failByDrop ?? o.failByDrop ?? false, caseTimeoutMs: (o.timeout ?? 60) * 1000, stretchCaseTimeout: o.timeout === undefined, maxMessageSize: o.maxMessageSize };
+  return { ...defaultSessionOptions, failByDrop: failByDrop ?? o.failByDrop ?? false, ...caseTimeoutOptions(o.timeout), maxMessageSize: o.maxMessageSize };
 }
 
 function selectFrom(patterns: { cases: string[]; exclude: string[] }, io: Io): CaseDef[] {
@@ -312,7 +312,7 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
   try {
     if (c.command) {
       const outcome = await Promise.race([
-        runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? 60) * 1000, log }),
+        runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? 3600) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000, log }),
         stopped.then(() => null),
       ]);
       if (outcome) {

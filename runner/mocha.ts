@@ -10,8 +10,9 @@
 import { AssertionError } from 'node:assert';
 import { judgeCase, makePolicy, type PolicyOptions } from '../reports/gate.js';
 import { selectedCases, testServer, type TestServerOptions } from './api.js';
-import { casesForRole } from './plan.js';
+import { casesForRole, runTimeBoundMs } from './plan.js';
 import type { CaseResult } from './results.js';
+import { caseTimeoutOptions } from './session.js';
 
 export type { PolicyOptions } from '../reports/gate.js';
 
@@ -25,7 +26,7 @@ export interface ConformanceOptions {
   policy?: PolicyOptions;
   /** Cases run at once; default 32. */
   concurrency?: number;
-  /** Hard limit for one case, in seconds (as `--timeout`); default 60. */
+  /** Hard limit for one case, in seconds (as `--timeout`); default 60, or a case's own longer timer (9.x, 12.x, 13.x). */
   timeout?: number;
   /** Name in the reports; default: the server's `Server` header. */
   agent?: string;
@@ -33,8 +34,6 @@ export interface ConformanceOptions {
   outdir?: string;
 }
 
-/** The default per-case limit, as the CLI's `--timeout`. */
-const DEFAULT_CASE_TIMEOUT_S = 60;
 const DEFAULT_CONCURRENCY = 32;
 
 function mochaGlobals(): { describe: Mocha.SuiteFunction; it: Mocha.TestFunction; before: Mocha.HookFunction } {
@@ -67,19 +66,19 @@ export function describeConformance(title: string, o: ConformanceOptions): void 
   const cases = casesForRole(selectedCases(o), 'client');
   if (cases.length === 0) throw new Error(`describeConformance(${JSON.stringify(title)}): no case selected; check cases and exclude`);
   const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
-  const caseTimeoutS = o.timeout ?? DEFAULT_CASE_TIMEOUT_S;
   const results = new Map<string, CaseResult>();
 
   describe(title, function () {
     before(async function () {
       // Every case is bounded by its own limit, so the run is bounded by the waves of cases.
-      this.timeout((Math.ceil(cases.length / Math.max(1, concurrency)) * caseTimeoutS + 30) * 1000);
+      this.timeout(runTimeBoundMs(cases, concurrency, caseTimeoutOptions(o.timeout)) + 30_000);
       const run: TestServerOptions = {
         url: typeof o.url === 'function' ? o.url() : o.url,
         cases: cases.map((c) => c.id),
         concurrency,
-        timeout: caseTimeoutS,
       };
+      // Given, the limit is exact; left out, 12.x/13.x keep their own longer timers, as on the CLI.
+      if (o.timeout !== undefined) run.timeout = o.timeout;
       if (o.agent !== undefined) run.agent = o.agent;
       if (o.outdir !== undefined) run.outdir = o.outdir;
       for (const r of (await testServer(run)).results) results.set(r.id, r);

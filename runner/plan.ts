@@ -4,6 +4,7 @@
  * has its own connection and its own timers.
  */
 import type { CaseDef } from '../cases/types.js';
+import { caseLimitMs, type SessionOptions } from './session.js';
 
 /** Autobahn's case patterns: exact IDs, or `*` wildcards matched at the start of the ID. */
 export function patternMatcher(pattern: string, anchored = false): (id: string) => boolean {
@@ -129,6 +130,16 @@ export const deflateBulk: BulkLimit<CaseDef> = {
   limit: DEFLATE_BULK_LIMIT,
   is: (def) => def.handshake?.deflate !== undefined && def.steps.some((s) => s.do === 'echo'),
 };
+
+/**
+ * An upper bound on how long a run of `cases` takes (for a caller's own watchdog): waves of cases at
+ * their hard limits, the compression cases in waves of their own, at most DEFLATE_BULK_LIMIT wide.
+ */
+export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, session: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'>): number {
+  const waves = (list: readonly CaseDef[], width: number): number =>
+    list.length === 0 ? 0 : Math.ceil(list.length / Math.max(1, width)) * Math.max(...list.map((c) => caseLimitMs(c, session)));
+  return waves(cases.filter((c) => !deflateBulk.is(c)), concurrency) + waves(cases.filter(deflateBulk.is), Math.min(concurrency, deflateBulk.limit));
+}
 
 /**
  * Runs `task` for every item, at most `concurrency` at once and within the memory budget. Items

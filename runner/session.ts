@@ -46,10 +46,18 @@ export function caseLimitMs(def: CaseDef, opts: Pick<SessionOptions, 'caseTimeou
   return Math.max(opts.caseTimeoutMs, ownTimerMs);
 }
 
+/** The session's case limit for a --timeout in seconds: exactly that when given, else 60 s stretched to a case's own timer. */
+export function caseTimeoutOptions(timeoutSeconds: number | undefined): Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'> {
+  return { caseTimeoutMs: (timeoutSeconds ?? DEFAULT_CASE_TIMEOUT_S) * 1000, stretchCaseTimeout: timeoutSeconds === undefined };
+}
+
+/** The case limit when none is given, in seconds. */
+export const DEFAULT_CASE_TIMEOUT_S = 60;
+
 export const defaultSessionOptions: SessionOptions = {
   failByDrop: false,
   maxMessageSize: 64 * 1024 * 1024,
-  caseTimeoutMs: 60_000,
+  caseTimeoutMs: DEFAULT_CASE_TIMEOUT_S * 1000,
   stretchCaseTimeout: true,
   closeHandshakeTimeoutMs: 1000,
   serverDropTimeoutMs: 1000,

@@ -324,17 +324,7 @@ class FuzzingServerImpl implements FuzzingServer {
     // No subprotocol is chosen, as in Autobahn's fuzzing server.
     const r = route.request;
     if (r.kind === 'runCase') {
-      const def = this.o.cases[r.n - 1]!;
-      // A case of sections 12/13 answers the client's permessage-deflate offers by its accept rule
-      // (a client that offers nothing acceptable gets a 101 without the extension: UNIMPLEMENTED).
-      const deflate = this.o.skip?.(r.agent, def.id) ? null : negotiateAsServer(def, headerValues(head.headers, 'Sec-WebSocket-Extensions'));
-      if (deflate) {
-        const response = buildServerResponse({ key: req.key!, extensions: [deflate.responseExtension] });
-        this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, response, pieces: response, startedAt, rest }, deflate.compressor);
-        return;
-      }
-      // A case may bend the response (handshake.client.*); all others get a correct 101.
-      this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, response: bentResponseText(def, req.key!), pieces: bentServerResponse(def, req.key!), startedAt, rest });
+      this.runCase(socket, peer, r.n, r.agent, { request: head.raw, key: req.key!, extensionOffers: headerValues(head.headers, 'Sec-WebSocket-Extensions'), startedAt, rest });
       return;
     }
     const response = buildServerResponse({ key: req.key! });
@@ -390,7 +380,7 @@ class FuzzingServerImpl implements FuzzingServer {
 
   // ---- the URL protocol ---------------------------------------------------------------------
 
-  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; key: string; response: string; pieces: string | Buffer[]; startedAt: number; rest: Buffer }, compressor: MessageCompressor | null = null): void {
+  private runCase(socket: Socket, peer: string, n: number, agent: string, hs: { request: string; key: string; extensionOffers: string[]; startedAt: number; rest: Buffer }): void {
     const def = this.o.cases[n - 1]!;
     if (this.o.skip?.(agent, def.id)) {
       this.log(`${peer}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
@@ -400,10 +390,16 @@ class FuzzingServerImpl implements FuzzingServer {
     }
     if (!this.agentOrder.includes(agent)) this.agentOrder.push(agent);
     this.pendingAgents.add(agent);
+    // A case of sections 12/13 answers the client's permessage-deflate offers by its accept rule (a
+    // client that offers nothing acceptable gets a 101 without it: UNIMPLEMENTED); a handshake.client.*
+    // case may bend the response; every other case gets a correct 101.
+    const deflate = negotiateAsServer(def, hs.extensionOffers);
+    const pieces = deflate ? buildServerResponse({ key: hs.key, extensions: [deflate.responseExtension] }) : bentServerResponse(def, hs.key);
+    const compressor: MessageCompressor | null = deflate?.compressor ?? null;
     const t = emptyTranscript('server', hs.startedAt);
     t.httpRequest = hs.request;
-    t.httpResponse = hs.response;
-    const task = writePieces(socket, hs.pieces)
+    t.httpResponse = typeof pieces === 'string' ? pieces : bentResponseText(def, hs.key);
+    const task = writePieces(socket, pieces)
       .then(() => {
         t.openedAtMs = Date.now() - hs.startedAt;
         return new Session(socket, def, t, this.o.session, compressor).run(hs.rest);

@@ -1,7 +1,8 @@
 /** The scheduler: concurrency, the memory budget and the cap on bulk (compression) cases. */
 import assert from 'node:assert/strict';
 import { autobahnCases } from '../../cases/index.js';
-import { deflateBulk, DEFLATE_BULK_LIMIT, schedule } from '../../runner/plan.js';
+import { deflateBulk, DEFLATE_BULK_LIMIT, runTimeBoundMs, schedule } from '../../runner/plan.js';
+import { caseTimeoutOptions } from '../../runner/session.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -42,5 +43,15 @@ describe('schedule', () => {
     assert.equal(bulk.length, 216);
     assert.ok(bulk.every((id) => /^1[23]\./.test(id)));
     assert.ok(DEFLATE_BULK_LIMIT >= 2);
+  });
+
+  it('bounds a run by waves at each case\'s hard limit, the compression cases in waves of their own', () => {
+    const compression = autobahnCases.filter((c) => deflateBulk.is(c));
+    const framing = autobahnCases.filter((c) => c.id.startsWith('1.'));
+    // By default 12.x/13.x keep their own timers (up to 480 s + 5 s) and run at most 4 at once.
+    assert.equal(runTimeBoundMs(compression, 32, caseTimeoutOptions(undefined)), Math.ceil(216 / DEFLATE_BULK_LIMIT) * 485_000);
+    // An explicit limit is exact, and other cases run as wide as the concurrency.
+    assert.equal(runTimeBoundMs(framing, 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000);
+    assert.equal(runTimeBoundMs([...framing, ...compression], 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000 + Math.ceil(216 / 4) * 5000);
   });
 });
