@@ -80,6 +80,15 @@ function apiCase(s: ApiCaseSpec): CaseDef {
   };
 }
 
+/**
+ * The server breaks an open connection: the page connects and waits for close, and must see open,
+ * then the failure (§4); `expectWire` says what the browser may send back.
+ */
+const failsAfterOpen = ({ server, expectWire, ...s }: Omit<ApiCaseSpec, 'check'> & { server: ApiServerScript; expectWire?: ApiWireExpectation }): CaseDef =>
+  apiCase({ ...s, check: { server, page: [connect(), wait('close')], expectPage: ['open', ...failed], ...(expectWire ? { expectWire } : {}) } });
+/** A browser failing the connection sends nothing more, then a close frame with one of `codes`, or none. */
+const failureOnTheWire = (...codes: number[]): ApiWireExpectation => ({ messages: [], close: { oneOf: codes, orNone: true } });
+
 // ---- close(code): 1000 and 3000-4999 are accepted, every other code throws ----------------------
 
 const acceptedCodes = [1000, 3000, 4999];
@@ -386,17 +395,13 @@ const serverCloseCases: CaseDef[] = [
       expectWire: { messages: [], close: 'any' },
     },
   }),
-  apiCase({
+  failsAfterOpen({
     id: 'api.server-drop',
     title: 'The server drops TCP after the handshake',
     description: 'Shortly after the handshake the server closes TCP without a close frame.',
     expectation: 'A lost connection fails the WebSocket connection: open, then error, then close 1006, not clean.',
     requirement: spec.failOnDrop,
-    check: {
-      server: acceptThenLater({ do: 'drop' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-    },
+    server: acceptThenLater({ do: 'drop' }),
   }),
   apiCase({
     id: 'api.server-drop.after-message',
@@ -411,82 +416,58 @@ const serverCloseCases: CaseDef[] = [
     },
   }),
   ...[999, 1005, 1006, 1016, 2999].map((code) =>
-    apiCase({
+    failsAfterOpen({
       id: `api.server-close.invalid-code.${code}`,
       title: `The server closes with the invalid code ${code}`,
       description: `Shortly after the handshake the server sends a close frame with status ${code}, which may not appear in a close frame.`,
       expectation: 'The browser fails the connection: the page sees open, error, close 1006, not clean; on the wire a close frame 1002 or none.',
       requirement: spec.failOnBadClose,
-      check: {
-        server: acceptThenLater({ do: 'close', code }),
-        page: [connect(), wait('close')],
-        expectPage: ['open', ...failed],
-        expectWire: { messages: [], close: { oneOf: [1002], orNone: true } },
-      },
+      server: acceptThenLater({ do: 'close', code }),
+      expectWire: failureOnTheWire(1002),
     }),
   ),
-  apiCase({
+  failsAfterOpen({
     id: 'api.server-close.one-byte',
     title: 'The server sends a close frame with a 1-byte body',
     description: 'Shortly after the handshake the server sends a close frame whose body is one byte (a status code needs two).',
     expectation: 'The browser fails the connection: open, error, close 1006, not clean; on the wire a close frame 1002 or none.',
     requirement: spec.failOnBadClose,
-    check: {
-      server: acceptThenLater({ do: 'raw', hex: '880103' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-      expectWire: { messages: [], close: { oneOf: [1002], orNone: true } },
-    },
+    server: acceptThenLater({ do: 'raw', hex: '880103' }),
+    expectWire: failureOnTheWire(1002),
   }),
-  apiCase({
+  failsAfterOpen({
     id: 'api.server-close.invalid-utf8-reason',
     title: 'The server closes with a reason that is not UTF-8',
     description: 'Shortly after the handshake the server sends a close frame 4000 whose reason is the invalid UTF-8 C3 28.',
     expectation: 'The browser fails the connection: open, error, close 1006, not clean; on the wire a close frame 1007 or 1002, or none.',
     requirement: spec.failOnBadClose,
-    check: {
-      server: acceptThenLater({ do: 'close', code: 4000, reasonHex: 'c328' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-      expectWire: { messages: [], close: { oneOf: [1002, 1007], orNone: true } },
-    },
+    server: acceptThenLater({ do: 'close', code: 4000, reasonHex: 'c328' }),
+    expectWire: failureOnTheWire(1002, 1007),
   }),
-  apiCase({
+  failsAfterOpen({
     id: 'api.message.invalid-utf8',
     title: 'A text message that is not UTF-8 fails the connection',
     description: 'Shortly after the handshake the server sends a text frame holding C3 28.',
     expectation: 'No message event; open, error, close 1006, not clean; on the wire a close frame 1007 or none.',
     requirement: spec.failOnBadText,
-    check: {
-      server: acceptThenLater({ do: 'raw', hex: '8102c328' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-      expectWire: { messages: [], close: { oneOf: [1007], orNone: true } },
-    },
+    server: acceptThenLater({ do: 'raw', hex: '8102c328' }),
+    expectWire: failureOnTheWire(1007),
   }),
-  apiCase({
+  failsAfterOpen({
     id: 'api.event-order.drop-at-once',
     title: 'A connection lost right after the handshake still fires open first',
     description: 'The server sends its 101 response and closes TCP at once (one write, then FIN).',
     expectation: 'The connection was established, so open fires before the failure: open, error, close 1006, not clean.',
     requirement: spec.failOnDrop,
-    check: {
-      server: acceptThen({ do: 'drop' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-    },
+    server: acceptThen({ do: 'drop' }),
   }),
-  apiCase({
+  failsAfterOpen({
     id: 'api.event-order.fail-at-once',
     title: 'A protocol error right after the handshake still fires open first',
     description: 'The server sends its 101 response and a text frame holding invalid UTF-8 in one write.',
     expectation: 'open, then error, then close 1006, not clean: the open task is queued before the failure.',
     requirement: spec.failOnBadText,
-    check: {
-      server: acceptThen({ do: 'raw', hex: '8102c328' }),
-      page: [connect(), wait('close')],
-      expectPage: ['open', ...failed],
-    },
+    server: acceptThen({ do: 'raw', hex: '8102c328' }),
   }),
   apiCase({
     id: 'api.message.after-close',

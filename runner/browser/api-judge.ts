@@ -15,16 +15,19 @@ export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'me
 
 const arrow = (lines: readonly string[]): string => (lines.length === 0 ? '(nothing)' : lines.join(' → '));
 
+/** `close frame 1000 "reason"` (a long reason cut at 40 characters; an empty one left out). */
+const closeFrameText = (code: number, reason: string | undefined): string => `close frame ${code}${reason ? ` ${JSON.stringify(reason.length > 40 ? `${reason.slice(0, 40)}…` : reason)}` : ''}`;
+
 function describeClose(f: { code: number | null; reason: string; problem?: string }): string {
   if (f.code === null) return f.problem === 'one-byte-payload' ? 'a close frame with a 1-byte body' : 'a close frame without a status code';
-  return `close frame ${f.code}${f.reason ? ` ${JSON.stringify(f.reason.length > 40 ? `${f.reason.slice(0, 40)}…` : f.reason)}` : ''}`;
+  return closeFrameText(f.code, f.reason);
 }
 
 function describeExpectedClose(e: ApiCloseFrameExpectation): string {
   if (e === 'any') return 'a close frame';
   if (e === 'none') return 'no close frame';
   if ('oneOf' in e) return `a close frame ${e.oneOf.map((c) => (c === null ? 'without a status code' : String(c))).join(' or ')}${e.orNone ? ', or none' : ''}`;
-  return e.code === null ? 'a close frame without a status code' : `close frame ${e.code}${e.reason !== undefined && e.reason !== '' ? ` ${JSON.stringify(e.reason.length > 40 ? `${e.reason.slice(0, 40)}…` : e.reason)}` : ''}`;
+  return e.code === null ? 'a close frame without a status code' : closeFrameText(e.code, e.reason);
 }
 
 /** What the page observed against what it must observe. */

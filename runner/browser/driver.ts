@@ -16,8 +16,7 @@ import type { CaseResult } from '../results.js';
 import { caseLimitMs, type SessionOptions } from '../session.js';
 import { apiCaseResult, timeoutResult } from './api-judge.js';
 import { startApiServers, type ApiServers } from './api-server.js';
-import type { DisplayProvider } from './display.js';
-import { briefError, EngineUnavailable, type EngineHandle, type EngineName } from './engines.js';
+import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { launchEngine } from './launch.js';
 import type { PageEvent, PageServer } from './page-server.js';
 import { LOOPBACK, urlHost, type Reach } from './reach.js';
@@ -29,18 +28,12 @@ export interface BrowserAgent {
   description: string;
 }
 
-export interface BrowserRunOptions {
+/** LaunchOptions says how the engine is started (here, or reached at --browser-endpoint / --webdriver-url). */
+export interface BrowserRunOptions extends LaunchOptions {
   engine: EngineName;
-  executablePath?: string;
-  headed?: boolean;
-  display: DisplayProvider;
   pages: PageServer;
   /** Where the browser reaches the servers (default: 127.0.0.1). */
   reach?: Reach;
-  /** Connect to a Playwright browser server instead of launching (ws://HOST:PORT/…). */
-  browserEndpoint?: string;
-  /** Open a session on this WebDriver endpoint instead of launching (http://HOST:PORT). */
-  webdriverUrl?: string;
   /** Cases played over Autobahn's URL protocol (already chosen for a client target), in catalogue order: runCase N is index + 1. */
   cases: readonly CaseDef[];
   /** Browser-API cases (api.*). */
@@ -56,7 +49,6 @@ export interface BrowserRunOptions {
   maxRestarts?: number;
   onAgent?: (a: BrowserAgent) => void;
   onResult: (r: CaseResult) => void;
-  log?: (line: string) => void;
   shouldStop?: () => boolean;
   /**
    * Faults for wsconform's own tests, by case ID, when that case starts: the page's script hangs,
@@ -122,15 +114,7 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
   ];
   const keyOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : items.find((i) => i.def.id === id)?.key);
   const faults = { hangAt: keyOf(o.faults?.hangAt), crashAt: keyOf(o.faults?.crashAt), exitAt: keyOf(o.faults?.exitAt) };
-  const launch = (): Promise<EngineHandle> =>
-    launchEngine(o.engine, {
-      display: o.display,
-      log,
-      ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
-      ...(o.headed ? { headed: true } : {}),
-      ...(o.browserEndpoint !== undefined ? { browserEndpoint: o.browserEndpoint } : {}),
-      ...(o.webdriverUrl !== undefined ? { webdriverUrl: o.webdriverUrl } : {}),
-    });
+  const launch = (): Promise<EngineHandle> => launchEngine(o.engine, o);
 
   let handle: EngineHandle | null;
   try {

@@ -99,6 +99,8 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
     server.once('error', reject);
     server.listen(0, reach.listenHost, () => resolve());
   });
+  // Once listening, an error (accept failing under EMFILE, say) must not end the run.
+  server.removeAllListeners('error').on('error', () => undefined);
   const { port } = server.address() as AddressInfo;
   const origin = `http://${urlHost(reach.publicHost)}:${port}`;
   return {

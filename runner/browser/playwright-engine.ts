@@ -103,8 +103,9 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
     ...(engine === 'chromium'
       ? {
           async crashPage() {
-            const cdp = await page.context().newCDPSession(page);
-            await cdp.send('Page.crash').catch(() => undefined);
+            // A page that is already gone has no CDP session to open: nothing left to crash.
+            const cdp = await page.context().newCDPSession(page).catch(() => null);
+            await cdp?.send('Page.crash').catch(() => undefined);
           },
         }
       : {}),

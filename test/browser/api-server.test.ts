@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { caseById } from '../../cases/index.js';
-import { startApiServers } from '../../runner/browser/api-server.js';
+import type { CaseDef } from '../../cases/types.js';
+import { startApiServers, type ApiServers } from '../../runner/browser/api-server.js';
 
 function connect(url: string, protocols: string[] = []): Promise<{ ws: WebSocket | null; error: string | null; opened: boolean }> {
   return new Promise((resolve) => {
@@ -16,6 +17,17 @@ function connect(url: string, protocols: string[] = []): Promise<{ ws: WebSocket
 }
 
 const closed = (ws: WebSocket): Promise<{ code: number; reason: string }> => new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+
+/** Starts the servers of the case `id`, runs `body` against them, and closes them whatever happens. */
+async function withServer(id: string, body: (s: ApiServers, def: CaseDef) => Promise<void>): Promise<void> {
+  const def = caseById(id)!;
+  const s = await startApiServers([def]);
+  try {
+    await body(s, def);
+  } finally {
+    await s.close();
+  }
+}
 
 describe('browser-API servers', () => {
   it('gives every case its own port', async () => {
@@ -29,10 +41,8 @@ describe('browser-API servers', () => {
     }
   });
 
-  it('echoes a valid close frame and records it', async () => {
-    const def = caseById('api.close.twice')!;
-    const s = await startApiServers([def]);
-    try {
+  it('echoes a valid close frame and records it', () =>
+    withServer('api.close.twice', async (s, def) => {
       const { ws } = await connect(s.url(def.id));
       const done = closed(ws!);
       ws!.close(1000, 'a');
@@ -44,15 +54,10 @@ describe('browser-API servers', () => {
       assert.deepEqual(rec.serverClose, { code: 1000, reason: 'a' });
       assert.equal(rec.firstCloseBy, 'browser');
       assert.equal(rec.tcpClosedBy, 'server');
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  it('records messages before the close frame in order', async () => {
-    const def = caseById('api.send.before-close')!;
-    const s = await startApiServers([def]);
-    try {
+  it('records messages before the close frame in order', () =>
+    withServer('api.send.before-close', async (s, def) => {
       const { ws } = await connect(s.url(def.id));
       const done = closed(ws!);
       ws!.send('a');
@@ -62,27 +67,17 @@ describe('browser-API servers', () => {
       await done;
       await s.settled(def.id, 2000);
       assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary (10 bytes)', 'text (100 bytes)']);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  it('answers with a wrong Sec-WebSocket-Accept, which a client refuses', async () => {
-    const def = caseById('api.handshake.wrong-accept')!;
-    const s = await startApiServers([def]);
-    try {
+  it('answers with a wrong Sec-WebSocket-Accept, which a client refuses', () =>
+    withServer('api.handshake.wrong-accept', async (s, def) => {
       const r = await connect(s.url(def.id));
       assert.equal(r.opened, false);
       assert.match(r.error ?? '', /Sec-WebSocket-Accept/);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  it('answers 302 with a Location that leads to a working endpoint of the same case', async () => {
-    const def = caseById('api.handshake.redirect')!;
-    const s = await startApiServers([def]);
-    try {
+  it('answers 302 with a Location that leads to a working endpoint of the same case', () =>
+    withServer('api.handshake.redirect', async (s, def) => {
       const r = await connect(s.url(def.id));
       assert.equal(r.opened, false);
       assert.match(r.error ?? '', /302/);
@@ -98,29 +93,19 @@ describe('browser-API servers', () => {
       assert.equal(follows, true);
       await s.settled(def.id, 2000);
       assert.equal(s.record(def.id).connections, 3);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  it('sends its 101 and its first frames in one write', async () => {
-    const def = caseById('api.server-close.after-message')!;
-    const s = await startApiServers([def]);
-    try {
+  it('sends its 101 and its first frames in one write', () =>
+    withServer('api.server-close.after-message', async (s, def) => {
       const ws = new WebSocket(s.url(def.id), { perMessageDeflate: false });
       const messages: string[] = [];
       ws.on('message', (d) => messages.push(d.toString()));
       assert.deepEqual(await closed(ws), { code: 1000, reason: 'done' });
       assert.deepEqual(messages, ['m1']);
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 
-  it('never answers a held handshake, and settles once the client gives up', async () => {
-    const def = caseById('api.close.connecting')!;
-    const s = await startApiServers([def]);
-    try {
+  it('never answers a held handshake, and settles once the client gives up', () =>
+    withServer('api.close.connecting', async (s, def) => {
       const ws = new WebSocket(s.url(def.id), { perMessageDeflate: false });
       ws.on('error', () => undefined);
       await new Promise((r) => setTimeout(r, 100));
@@ -128,8 +113,5 @@ describe('browser-API servers', () => {
       ws.terminate();
       await s.settled(def.id, 2000);
       assert.equal(s.record(def.id).httpResponse, '(no answer)');
-    } finally {
-      await s.close();
-    }
-  });
+    }));
 });
