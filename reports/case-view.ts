@@ -1,7 +1,7 @@
 /** View model of a case page: the verdicts and why, the expectation, the close, and the wire log. */
 import type { CaseResult, EventJson, WireEntry } from '../runner/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
-import { classOf, firstPageDifference, formatDuration, formatTime, visible, visibleBlock } from './html-view.js';
+import { classOf, firstPageDifference, formatDuration, formatTime, isApiResult, visible, visibleBlock } from './html-view.js';
 import { caseFileStem } from './names.js';
 
 const opcodeNames = new Map<number, string>([
@@ -126,11 +126,6 @@ export interface ApiView {
 
 /** Notes the API judge also writes as `browserApi`; the page shows that record instead. */
 const apiNotePrefixes = ['expected on the page: ', 'observed on the page: ', 'server received: '];
-
-/** A browser-API result: it has the judge's record, or (a case the browser never finished) an api.* ID. */
-export function isApiResult(r: CaseResult): boolean {
-  return r.browserApi !== undefined || r.id.startsWith('api.');
-}
 
 function apiView(r: CaseResult): ApiView {
   const a = r.browserApi;

@@ -224,15 +224,20 @@ function apiDifference(r: CaseResult): { saw: string; want: string } {
   return { saw: '', want: '' };
 }
 
-/** A browser-API case: `behavior` judges the page, `behaviorClose` the wire. */
-const isApiCase = (r: CaseResult): boolean => r.browserApi !== undefined || r.id.startsWith('api.');
+/**
+ * A browser-API result (`behavior` judges the page, `behaviorClose` the wire): it has the judge's
+ * record, or (a case the browser never finished) an api.* ID.
+ */
+export function isApiResult(r: CaseResult): boolean {
+  return r.browserApi !== undefined || r.id.startsWith('api.');
+}
 
 /** The cell's second line (see CellView.closeVerdict). */
 function closeBadge(r: CaseResult): string {
   if (!notableClose.has(r.behaviorClose)) return '';
   if (r.behaviorClose !== r.behavior) return r.behaviorClose;
   if (r.timedOutWaitingFor !== undefined) return 'timed out';
-  return isApiCase(r) ? 'wire too' : 'close too';
+  return isApiResult(r) ? 'wire too' : 'close too';
 }
 
 function cellView(r: CaseResult | undefined, policy: Policy): CellView {
@@ -256,7 +261,7 @@ function cellView(r: CaseResult | undefined, policy: Policy): CellView {
     want: visible(diff.want),
     fail: outcome.status === 'fail',
     known: outcome.status === 'known',
-    tip: visible(`${isApiCase(r) ? `page ${r.behavior} / wire ${r.behaviorClose}` : `${r.behavior} / ${r.behaviorClose}`}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
+    tip: visible(`${isApiResult(r) ? `page ${r.behavior} / wire ${r.behaviorClose}` : `${r.behavior} / ${r.behaviorClose}`}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
   };
 }
 

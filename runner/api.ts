@@ -2,7 +2,7 @@
  * The programmatic API: the same runs as the CLI, as functions that return results. Nothing is
  * written unless `outdir` is given.
  */
-import { allCases, type CaseDef } from '../cases/index.js';
+import { allCases, catalogueVersion, type CaseDef } from '../cases/index.js';
 import { writeReports as writeAll, type ReportError, type ReportOptions } from '../reports/index.js';
 import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../reports/gate.js';
 import { appendResult, writeMeta } from '../reports/jsonl.js';
@@ -14,7 +14,6 @@ import { spawnEchoServer } from './targets/echo-server.js';
 import { startFuzzingServer } from './drivers/test-client.js';
 import { runClientCommand } from './drivers/client-command.js';
 import { version } from './version.js';
-import { catalogueVersion } from '../cases/index.js';
 
 export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from './results.js';
 export type { CaseDef } from '../cases/index.js';

@@ -11,7 +11,7 @@ import { parseIndexJson } from '../reports/autobahn-json.js';
 import { evaluateGate, makePolicy, summaryText, type Policy } from '../reports/gate.js';
 import { writeReports } from '../reports/index.js';
 import { appendResult, readRun, RESULTS_FILE, writeMeta } from '../reports/jsonl.js';
-import { casesForRole, parseShard, patternMatcher, selectCases, shardCases, splitPatterns, unmatchedPatterns } from './plan.js';
+import { casesForRole, parseShard, selectCases, shardCases, splitPatterns, unmatchedPatterns } from './plan.js';
 import { MergeRefused, mergeRuns, readParts } from './merge.js';
 import type { RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
@@ -71,7 +71,7 @@ interface CommonOptions {
 }
 
 function addRunOptions(cmd: Command, defaultOutdir: string): Command {
-  return cmd
+  const run = cmd
     .option('--cases <patterns>', 'cases to run: IDs or patterns with * (e.g. "1.*,6.4.*"); repeatable (default: all)', collect)
     .option('--exclude <patterns>', 'cases to leave out, same syntax; repeatable (default: none)', collect)
     .option('--outdir <dir>', 'where results and reports go', defaultOutdir)
@@ -80,14 +80,8 @@ function addRunOptions(cmd: Command, defaultOutdir: string): Command {
     .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run (default: none)', secondsOption('--deadline'))
     .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
     .addOption(new Option('--max-message-size <bytes>', 'largest message or frame accepted from the target').argParser(intOption('--max-message-size', 1024)).default(64 * 1024 * 1024, '64 MiB'))
-    .option('--junit <file>', 'also write a JUnit XML report to this file')
-    .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail the run (default: FAILED,WRONG CODE,UNCLEAN)')
-    .option('--allow <verdicts>', 'comma-separated verdicts that pass; every other verdict fails the run')
-    .option('--baseline <index.json>', "fail only on cases that got worse than in this earlier run's index.json")
-    .option('--expect-failures <file>', 'JSON object of known failures: {"case id": "why"}; they do not fail the run')
-    .option('--shard <i/n>', 'run only shard i of n (1-based), split deterministically and balanced by cost; merge the outdirs with `wsconform merge`', shardOption)
-    .option('--quiet', 'print only the summary');
+    .option('--shard <i/n>', 'run only shard i of n (1-based), split deterministically and balanced by cost; merge the outdirs with `wsconform merge`', shardOption);
+  return addGateOptions(run);
 }
 
 function shardOption(v: string): string {
@@ -100,15 +94,15 @@ function applyShard(cases: CaseDef[], shard: string | undefined): CaseDef[] {
   return s ? shardCases(cases, s.index, s.count) : cases;
 }
 
-/** The gate options of commands that judge results already on disk (report, merge). */
+/** The gate options: of every run command, and of those that judge results already on disk (report, merge). */
 function addGateOptions(cmd: Command): Command {
   return cmd
-    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--junit <file>', 'also write a JUnit XML report to this file')
     .option('--strict', 'NON-STRICT counts as a failure')
-    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail (default: FAILED,WRONG CODE,UNCLEAN)')
-    .option('--allow <verdicts>', 'comma-separated verdicts that pass')
-    .option('--baseline <index.json>', 'fail only on cases worse than this baseline')
-    .option('--expect-failures <file>', 'JSON object of known failures')
+    .option('--fail-on <verdicts>', 'comma-separated verdicts that fail the run (default: FAILED,WRONG CODE,UNCLEAN)')
+    .option('--allow <verdicts>', 'comma-separated verdicts that pass; every other verdict fails the run')
+    .option('--baseline <index.json>', "fail only on cases that got worse than in this earlier run's index.json")
+    .option('--expect-failures <file>', 'JSON object of known failures: {"case id": "why"}; they do not fail the run')
     .option('--quiet', 'print only the summary');
 }
 
@@ -442,8 +436,7 @@ async function runFuzzingClientSpec(file: string | undefined, io: Io): Promise<n
   if (file === undefined && ensureSpecFile(specFile, DEFAULT_CLIENT_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
   const spec = parseFuzzingClientSpec(readJsonFile(specFile), specFile);
   const selection = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'client');
-  const agentRules = Object.entries(spec.excludeAgentCases).map(([a, cs]) => ({ agent: patternMatcher(a, true), cases: cs.map((c) => patternMatcher(c, true)) }));
-  const skip = (agent: string, id: string): boolean => agentRules.some((r) => r.agent(agent) && r.cases.some((m) => m(id)));
+  const skip = agentCaseSkipper(spec.excludeAgentCases);
   const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, maxMessageSize: 64 * 1024 * 1024, failByDrop: spec.options.failByDrop ?? false };
   return runServerTargets(
     spec.servers.map((s) => ({ url: s.url, ...(s.agent ? { agent: s.agent } : {}), failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false })),

@@ -49,6 +49,8 @@ export function mergeRuns(parts: Array<{ dir: string; run: RunResults }>): Merge
   const shards = parts.map((p) => p.run.meta.options.shard).filter((s): s is string => typeof s === 'string');
   if (shards.length > 0) {
     const count = Number(shards[0]!.split('/')[1]);
+    const counts = [...new Set(shards.map((s) => Number(s.split('/')[1])))];
+    if (counts.length > 1) warnings.push(`shards of different splits (${counts.map((n) => `of ${n}`).join(', ')}): cases may be missing or duplicated; checking against ${count}`);
     const have = new Set(shards.map((s) => Number(s.split('/')[0])));
     const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !have.has(i));
     if (missing.length > 0) warnings.push(`missing shards: ${missing.map((i) => `${i}/${count}`).join(', ')}`);

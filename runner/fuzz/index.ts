@@ -47,6 +47,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ results: CaseR
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     openHandshakeTimeoutMs: o.openHandshakeTimeoutMs,
     closeHandshakeTimeoutMs: o.session.closeHandshakeTimeoutMs,
+    caseTimeoutMs: o.session.caseTimeoutMs,
     maxMessageSize: o.session.maxMessageSize,
     onResult: (def, t) => {
       const r = caseResult(def, t, o.agent, o.caseIndex?.(def) ?? 0);

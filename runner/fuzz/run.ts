@@ -26,6 +26,11 @@ export interface FuzzRunOptions {
   openHandshakeTimeoutMs: number;
   closeHandshakeTimeoutMs?: number;
   maxMessageSize?: number;
+  /**
+   * Hard limit for one connection (a batch), as a session's case limit: a peer that keeps sending
+   * unsolicited pongs or stray messages resets the inactivity timer forever. Default 60 s.
+   */
+  caseTimeoutMs?: number;
   onResult: (def: CaseDef, t: Transcript) => void;
   shouldStop?: () => boolean;
 }
@@ -126,6 +131,9 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
   const timeoutMs = Math.max(...batch.map((b) => b.timeoutMs));
   let inactivity: NodeJS.Timeout | null = null;
   let closeTimer: NodeJS.Timeout | null = null;
+  // At least one sequence's own timer and its close fit in the hard limit.
+  const hardLimitMs = Math.max(o.caseTimeoutMs ?? 60_000, timeoutMs + (o.closeHandshakeTimeoutMs ?? 1000));
+  let hardLimitHit = false;
 
   const write = (bytes: Buffer): void => {
     if (!socket.destroyed && !socket.writableEnded) socket.write(bytes);
@@ -177,10 +185,19 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
   socket.setNoDelay(true);
   socket.on('error', () => undefined);
   socket.on('end', () => (peerEnded = true));
+  const hardTimer = setTimeout(() => {
+    if (state === 'closed') return;
+    hardLimitHit = true;
+    closedByMe = true;
+    failedByMe = true;
+    notCleanReason ??= `the connection reached its hard time limit (${hardLimitMs} ms)`;
+    end();
+  }, hardLimitMs);
   socket.on('close', () => {
     state = 'closed';
     if (inactivity) clearTimeout(inactivity);
     if (closeTimer) clearTimeout(closeTimer);
+    clearTimeout(hardTimer);
     done();
   });
   const onData = (d: Buffer): void => {
@@ -264,6 +281,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
       t.droppedByMe = !peerEnded;
       t.tcpEnd = peerEnded ? 'peer-fin' : 'harness';
       if (failedByMe && localCloseCode === 1001) t.timedOutWaitingFor = 'the peer to answer the final ping or fail the connection';
+      if (hardLimitHit) t.timedOutWaitingFor ??= `the peer to answer the final ping or fail the connection, within the hard limit of ${hardLimitMs} ms`;
     } else {
       // Answered in full; the connection went on (or closed normally after the last sequence).
       const lastOfAll = i === batch.length - 1;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { autobahnWireRow, caseJson, indexJson, parseIndexJson, pyJson } from '../../reports/autobahn-json.js';
+import { autobahnWireRow, caseJson, indexJson, parseIndexJson, pyJson, type AutobahnCaseJson } from '../../reports/autobahn-json.js';
+import type { CaseResult } from '../../runner/results.js';
 import { pyNumber } from '../../reports/pyjson.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
@@ -109,6 +110,74 @@ describe('reports/autobahn-json', () => {
       assert.equal(j.wsconform.requirement?.level, 'MUST');
       assert.equal(j.wsconform.wirelog.length, makeResult().wirelog.length);
       assert.equal(caseJson(makeResult({ role: 'client' })).isServer, false);
+    });
+
+    it('carries every CaseResult field (a field added to CaseResult fails tsc here until caseJson carries it)', () => {
+      // Where each field of CaseResult lands in the case JSON. Record<keyof CaseResult, …> must name
+      // every key, so a new field that caseJson forgets breaks the type check of this file.
+      const carried: Record<keyof CaseResult, (j: AutobahnCaseJson) => unknown> = {
+        id: (j) => j.id,
+        agent: (j) => j.agent,
+        caseIndex: (j) => j.case,
+        role: (j) => j.wsconform.role,
+        title: (j) => j.wsconform.title,
+        description: (j) => j.description,
+        expectation: (j) => j.expectation,
+        requirement: (j) => j.wsconform.requirement,
+        behavior: (j) => j.behavior,
+        behaviorClose: (j) => j.behaviorClose,
+        result: (j) => j.result,
+        resultClose: (j) => j.resultClose,
+        started: (j) => j.started,
+        durationMs: (j) => j.duration,
+        reportTime: (j) => j.reportTime,
+        reportCompressionRatio: (j) => j.reportCompressionRatio,
+        expected: (j) => j.expected,
+        expectedClose: (j) => j.expectedClose,
+        received: (j) => j.received,
+        closedByMe: (j) => j.closedByMe,
+        failedByMe: (j) => j.failedByMe,
+        droppedByMe: (j) => j.droppedByMe,
+        wasClean: (j) => j.wasClean,
+        wasNotCleanReason: (j) => j.wasNotCleanReason,
+        wasServerConnectionDropTimeout: (j) => j.wasServerConnectionDropTimeout,
+        wasOpenHandshakeTimeout: (j) => j.wasOpenHandshakeTimeout,
+        wasCloseHandshakeTimeout: (j) => j.wasCloseHandshakeTimeout,
+        localCloseCode: (j) => j.localCloseCode,
+        localCloseReason: (j) => j.localCloseReason,
+        remoteCloseCode: (j) => j.remoteCloseCode,
+        remoteCloseReason: (j) => j.remoteCloseReason,
+        httpRequest: (j) => j.httpRequest,
+        httpResponse: (j) => j.httpResponse,
+        rxOctetStats: (j) => j.rxOctetStats,
+        txOctetStats: (j) => j.txOctetStats,
+        rxFrameStats: (j) => j.rxFrameStats,
+        txFrameStats: (j) => j.txFrameStats,
+        trafficStats: (j) => j.trafficStats,
+        wirelog: (j) => j.wsconform.wirelog,
+        violations: (j) => j.wsconform.violations,
+        timedOutWaitingFor: (j) => j.wsconform.timedOutWaitingFor,
+        notes: (j) => j.wsconform.notes,
+        browserApi: (j) => j.wsconform.browserApi,
+      };
+      // Every optional field set, to values caseJson passes through unchanged (whole-number duration, non-empty handshakes).
+      const r = makeResult({
+        caseIndex: 5,
+        durationMs: 7,
+        localCloseReason: 'bye',
+        remoteCloseReason: 'ok',
+        wasNotCleanReason: 'peer dropped',
+        violations: [{ code: 'WS_ERR_X', message: 'x' }],
+        timedOutWaitingFor: 'a pong',
+        notes: ['a note'],
+        browserApi: { expectedPage: ['open'], observedPage: ['error'], wire: [{ what: 'close', expected: '1000', observed: '1006', ok: false }] },
+      });
+      const j = caseJson(r);
+      assert.deepEqual(Object.keys(r).filter((k) => !(k in carried)), [], 'the fixture has a field this test does not map');
+      for (const [key, get] of Object.entries(carried) as Array<[keyof CaseResult, (j: AutobahnCaseJson) => unknown]>) {
+        assert.notEqual(r[key], undefined, `the fixture leaves ${key} unset`);
+        assert.deepEqual(get(j), r[key], key);
+      }
     });
 
     it('converts wire entries to Autobahn rows, marking cut payloads with " ..."', () => {

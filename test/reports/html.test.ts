@@ -163,6 +163,31 @@ describe('reports/html', () => {
   describe('case page of a browser-API (api.*) case', () => {
     const echoWording = /judged on the echoes|Expected and received events/;
 
+    it('escapes what the page logged and what crossed the wire, on the case page and in the matrix cell', () => {
+      const hostile = makeApiResult({
+        agent: HOSTILE_AGENT,
+        browserApi: {
+          expectedPage: ['open', 'error'],
+          observedPage: ['open', `close 1000 "${HOSTILE_REASON}${weird}" clean`],
+          wire: [{ what: '<b>aspect</b>', expected: '<i>1000</i>', observed: `<script>s</script>${weird}`, ok: false }],
+        },
+      });
+      const page = renderCaseHtml(hostile);
+      assertOnlyOurScript(page);
+      assert.ok(page.includes('&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;'), 'the observed step');
+      assert.ok(page.includes('&lt;script&gt;s&lt;/script&gt;nul␀'), 'the wire row');
+      assert.doesNotMatch(page, /<b>aspect|<i>1000/);
+      const run = sampleRun();
+      run.results.push(hostile);
+      const index = renderIndexHtml(run);
+      assertOnlyOurScript(index);
+      assert.match(index, /<span class="saw">close 1000 &quot;&lt;\/td&gt;&lt;script&gt;x&lt;\/script&gt;nul␀/);
+      for (const html of [page, index]) {
+        // eslint-disable-next-line no-control-regex
+        assert.doesNotMatch(html, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e]/);
+      }
+    });
+
     it('shows the expectation from the standard next to what the browser did, not the echo wording', () => {
       const html = renderCaseHtml(makeApiResult());
       assertOnlyOurScript(html);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,40 @@ describe('fuzz: against servers', function () {
       assert.deepEqual(verdicts.filter((v) => !/ OK /.test(v)), []);
     } finally {
       await server.close();
+    }
+  });
+
+  it('ends a batch at its hard limit when the peer keeps sending unsolicited pongs (no endless inactivity timer)', async () => {
+    // Accepts the handshake, ignores every frame, and sends an empty pong every 50 ms.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      let head = '';
+      socket.on('data', (d: Buffer) => {
+        if (head.endsWith('\r\n\r\n')) return;
+        head += d.toString('latin1');
+        const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1];
+        if (!head.includes('\r\n\r\n') || !key) return;
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        const timer = setInterval(() => socket.write(Buffer.from([0x8a, 0x00])), 50);
+        socket.on('close', () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const defs = fuzzCases(5, 3, { timeoutMs: 300 });
+      const verdicts: string[] = [];
+      const started = Date.now();
+      await runFuzzCases(defs, { url: new URL(`ws://127.0.0.1:${port}`), concurrency: 1, openHandshakeTimeoutMs: 2000, closeHandshakeTimeoutMs: 200, caseTimeoutMs: 1500, onResult: (d, t) => verdicts.push(`${d.id} ${judge(d, t).behavior}`) });
+      assert.equal(verdicts.length, 3, verdicts.join('\n'));
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+      assert.ok(verdicts.some((v) => / FAILED$/.test(v)), verdicts.join('\n'));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
     }
   });
 

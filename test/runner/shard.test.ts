@@ -48,6 +48,11 @@ describe('merging', () => {
     assert.ok(m.warnings.some((w) => /missing shards: 2\/3/.test(w)), m.warnings.join('\n'));
   });
 
+  it('warns when the shards come from different splits', () => {
+    const m = mergeRuns([part('s1', { shard: '1/2' }, [result('a', '1.1.1')]), part('s2', { shard: '2/3' }, [result('a', '2.1')])]);
+    assert.ok(m.warnings.some((w) => /different splits \(of 2, of 3\)/.test(w)), m.warnings.join('\n'));
+  });
+
   it('reports duplicated cases', () => {
     const m = mergeRuns([part('x', {}, [result('a', '1.1.1', 'OK')]), part('y', {}, [result('a', '1.1.1', 'FAILED')])]);
     assert.equal(m.run.results.length, 1);
