@@ -2,12 +2,12 @@
  * Test peers for permessage-deflate, on raw sockets so that they can break any rule: an echo server
  * with configurable flaws.
  */
-import net from 'node:net';
 import zlib from 'node:zlib';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
 import { PerMessageDeflate } from '../../runner/wire/deflate.js';
 import { closePayload, encodeFrame, Opcode } from '../../runner/wire/frame.js';
-import { buildServerResponse, headerValues, parseClientRequest, parseHttpHead } from '../../runner/wire/handshake.js';
+import { buildServerResponse, parseClientRequest } from '../../runner/wire/handshake.js';
+import { listenRaw, readRequestHead, type RawServer } from '../support/raw-server.js';
 
 export interface DeflateFlaws {
   /** The Sec-WebSocket-Extensions value to answer with; null: none. Default: plain "permessage-deflate". */
@@ -22,49 +22,6 @@ export interface DeflateFlaws {
   bombBytes?: number;
 }
 
-export interface Peer {
-  url: string;
-  close(): Promise<void>;
-}
-
-function listen(onSocket: (s: net.Socket) => void): Promise<Peer> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    onSocket(socket);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      resolve({
-        url: `ws://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
-
-/** Reads the client's opening handshake, then hands over the head and the bytes after it. */
-function onHandshake(socket: net.Socket, then: (head: NonNullable<ReturnType<typeof parseClientRequest>>, extensions: string[], rest: Buffer) => void): void {
-  let buf = Buffer.alloc(0);
-  const onData = (d: Buffer): void => {
-    buf = Buffer.concat([buf, d]);
-    const parsed = parseHttpHead(buf);
-    if (parsed.state === 'incomplete') return;
-    socket.removeListener('data', onData);
-    if (parsed.state === 'error') return void socket.destroy();
-    socket.pause();
-    then(parseClientRequest(parsed.head), headerValues(parsed.head.headers, 'Sec-WebSocket-Extensions'), parsed.rest);
-  };
-  socket.on('data', onData);
-}
-
 const TRAILER = Buffer.from([0, 0, 0xff, 0xff]);
 
 function bomb(bytes: number): Buffer {
@@ -75,9 +32,10 @@ function bomb(bytes: number): Buffer {
 }
 
 /** An echo server that negotiates permessage-deflate its own (possibly wrong) way. */
-export function startDeflatePeer(flaws: DeflateFlaws): Promise<Peer> {
-  return listen((socket) =>
-    onHandshake(socket, (req, _offers, rest) => {
+export function startDeflatePeer(flaws: DeflateFlaws): Promise<RawServer> {
+  return listenRaw((socket) =>
+    readRequestHead(socket, (head, rest) => {
+      const req = parseClientRequest(head);
       const response = flaws.response === undefined ? 'permessage-deflate' : flaws.response;
       socket.write(buildServerResponse({ key: req.key ?? '', extensions: response === null ? [] : [response] }));
       const agreed = response !== null;

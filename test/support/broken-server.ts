@@ -9,6 +9,7 @@ import { encodeFrame, closePayload, Opcode } from '../../runner/wire/frame.js';
 import { buildHttpError, buildServerResponse, parseHttpHead, parseClientRequest, type ParsedClientRequest } from '../../runner/wire/handshake.js';
 import { isValidUtf8, Utf8Validator } from '../../runner/wire/utf8.js';
 import { isValidCloseCode } from '../../runner/wire/close.js';
+import { listenRaw, type RawServer } from './raw-server.js';
 
 export interface Flaws {
   /** Echo text without checking UTF-8 (and never fail on it). */
@@ -69,32 +70,10 @@ export interface Flaws {
   stallOnF0Fragment?: boolean;
 }
 
-export interface BrokenServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type BrokenServer = RawServer;
 
 export function startBrokenServer(flaws: Flaws): Promise<BrokenServer> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    serve(socket, flaws);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      resolve({
-        url: `ws://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenRaw((socket) => serve(socket, flaws));
 }
 
 function serve(socket: net.Socket, flaws: Flaws): void {
