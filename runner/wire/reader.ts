@@ -104,6 +104,7 @@ export class MessageReader {
   private check(f: DecodedFrame): Violation | null {
     if (!isKnownOpcode(f.opcode)) return { code: 'WS_ERR_INVALID_OPCODE', closeCode: 1002, message: `reserved opcode ${f.opcode}` };
     const rsv1Ok = this.opts.inflater && f.rsv === 4 && (f.opcode === Opcode.text || f.opcode === Opcode.binary);
+    if (this.opts.inflater && f.rsv === 4 && f.opcode === Opcode.continuation) return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: 'RSV1 set on a continuation frame (permessage-deflate sets it on the first frame only)' };
     if (f.rsv !== 0 && !rsv1Ok) return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: `reserved bits ${f.rsv.toString(2).padStart(3, '0')} set without a negotiated extension that defines them` };
     if (f.masked && !this.opts.expectMasked) return { code: 'WS_ERR_MASKED_FRAME', closeCode: 1002, message: 'a server must not mask frames it sends' };
     if (!f.masked && this.opts.expectMasked) return { code: 'WS_ERR_UNMASKED_FRAME', closeCode: 1002, message: 'a client must mask every frame it sends' };
@@ -114,7 +115,6 @@ export class MessageReader {
     }
     if (f.opcode === Opcode.continuation && this.msgOpcode < 0) return { code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: 1002, message: 'continuation frame with no message to continue' };
     if (f.opcode !== Opcode.continuation && this.msgOpcode >= 0) return { code: 'WS_ERR_EXPECTED_CONTINUATION', closeCode: 1002, message: 'new data frame while a fragmented message is still open' };
-    if (f.opcode === Opcode.continuation && f.rsv !== 0) return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: 'RSV1 set on a continuation frame' };
     return null;
   }
 

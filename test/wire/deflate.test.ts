@@ -21,6 +21,9 @@ import {
   type DeflateDirection,
   type DeflateOffer,
 } from '../../runner/wire/deflate.js';
+import type { DecodedFrame } from '../../runner/wire/decoder.js';
+import { Opcode } from '../../runner/wire/frame.js';
+import { MessageReader } from '../../runner/wire/reader.js';
 import { seededRandom } from '../support/bytes.js';
 
 const D = 'permessage-deflate; client_no_context_takeover; client_max_window_bits';
@@ -294,6 +297,20 @@ describe('compressed messages (RFC 7692 §7.2)', () => {
     // Exactly at the limit is fine.
     const exact = new PerMessageDeflate({ send: dir(true), receive: dir(true) }).inflater.inflate(mib.subarray(0, mib.length - 4), 1 << 20);
     assert.ok(exact.ok && exact.payload.length === 1 << 20);
+  });
+
+  it('names RSV1 on a continuation frame as such once deflate is agreed, and only there', () => {
+    const codec = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
+    const frame = (opcode: number, rsv: number, fin: boolean): DecodedFrame => ({ opcode, rsv, fin, masked: true, mask: null, payload: Buffer.from('x'), lengthEncoding: 7, nonMinimalLength: false });
+    const reader = new MessageReader({ expectMasked: true, maxMessageSize: 1 << 20, inflater: codec.inflater });
+    assert.deepEqual(reader.push(frame(Opcode.text, 4, false)), []);
+    const [v] = reader.push(frame(Opcode.continuation, 4, true));
+    assert.equal(v?.type, 'violation');
+    assert.ok(v?.type === 'violation' && v.violation.code === 'WS_ERR_UNEXPECTED_RSV' && /continuation/.test(v.violation.message), JSON.stringify(v));
+    // Without an agreement, any reserved bit is named as such.
+    const plain = new MessageReader({ expectMasked: true, maxMessageSize: 1 << 20, inflater: null });
+    const [w] = plain.push(frame(Opcode.text, 4, true));
+    assert.ok(w?.type === 'violation' && /without a negotiated extension/.test(w.violation.message), JSON.stringify(w));
   });
 });
 
