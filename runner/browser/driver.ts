@@ -19,7 +19,7 @@ import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { launchEngine } from './launch.js';
 import type { PageEvent, PageServer } from './page-server.js';
-import { LOOPBACK, urlHost, type Reach } from './reach.js';
+import { laneReach, LOOPBACK, urlHost, type Reach } from './reach.js';
 
 export interface BrowserAgent {
   name: string;
@@ -99,6 +99,8 @@ const API_AFTER_MS = 50;
 const API_CONCURRENCY = 6;
 /** SharedWorkers (threads) the Autobahn cases are spread over, where they run in workers. */
 const AUTOBAHN_WORKERS = 4;
+/** Server addresses a page's Autobahn lanes are spread over (see laneReach); lanes beyond share them. */
+const MAX_LANE_ADDRESSES = 16;
 
 export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcome> {
   const t0 = Date.now();
@@ -199,6 +201,23 @@ function phases(items: readonly Item[]): number[][] {
   return [longestFirst(bulk), longestFirst(rest)].filter((p) => p.length > 0);
 }
 
+/**
+ * URLs of the fuzzing server for `lanes` lanes, each its own address: the server listens once more
+ * per lane. Where a lane's loopback address cannot be bound (only 127.0.0.1 exists on some
+ * systems), the lane gets another port on the run's own host.
+ */
+async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[]> {
+  const more = Array.from({ length: Math.max(0, lanes - 1) }, async (_, i) => {
+    const lane = laneReach(reach, i + 1);
+    const at = await fuzz.listenAlso(lane.listenHost).then(
+      (a) => ({ ...a, publicHost: lane.publicHost }),
+      () => fuzz.listenAlso(reach.listenHost).then((a) => ({ ...a, publicHost: reach.publicHost })),
+    );
+    return `ws://${urlHost(at.publicHost)}:${at.port}`;
+  });
+  return [`ws://${urlHost(reach.publicHost)}:${fuzz.port}`, ...(await Promise.all(more))];
+}
+
 async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency: number, o: BrowserRunOptions, faults: Faults): Promise<JobOutcome> {
   const started = new Map<string, number>();
   const completed = new Set<string>();
@@ -234,6 +253,16 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
     if (r && pageDone.has(item.key)) complete(item, r);
   };
 
+  // A case starts when the page says so (browser-API cases, and any case with a deliberate fault)
+  // or when the fuzzing server sees its /runCase, whichever comes first.
+  const caseStarted = (key: string): void => {
+    if (aborted || started.has(key)) return;
+    started.set(key, Date.now());
+    if (faults.exitAt === key) void h.kill();
+    if (faults.crashAt === key) void (h.crashPage ? h.crashPage() : h.kill());
+    progress();
+  };
+
   let fuzz: FuzzingServer | null = null;
   let api: ApiServers | null = null;
   const token = randomBytes(12).toString('hex');
@@ -245,6 +274,10 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         cases: o.cases,
         session: o.session,
         openHandshakeTimeoutMs: 5000,
+        onCaseStart: (a, n) => {
+          const item = byN.get(n);
+          if (item && a === agent) caseStarted(item.key);
+        },
         onResult: (r) => {
           const item = byN.get(r.caseIndex);
           if (!item || r.agent !== agent) return;
@@ -266,10 +299,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
       if (aborted) return;
       switch (e.type) {
         case 'start':
-          started.set(e.key, Date.now());
-          if (faults.exitAt === e.key) void h.kill();
-          if (faults.crashAt === e.key) void (h.crashPage ? h.crashPage() : h.kill());
-          progress();
+          caseStarted(e.key);
           break;
         case 'done': {
           const item = byKey.get(e.key);
@@ -295,7 +325,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
       apiConcurrency: Math.min(concurrency, API_CONCURRENCY),
       autobahnIn: h.pageSocketsInstrumented ? 'shared-worker' : 'page',
       autobahnWorkers: AUTOBAHN_WORKERS,
-      autobahn: fuzz ? { url: `ws://${urlHost(reach.publicHost)}:${fuzz.port}`, phases: phases(urlProtocolItems) } : null,
+      autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, urlProtocolItems.length, MAX_LANE_ADDRESSES)), phases: phases(urlProtocolItems) } : null,
       api: apiServers
         ? apiItems.map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: i.def.browserApi!.page, settleMs: API_AFTER_MS }))
         : null,

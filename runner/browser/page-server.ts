@@ -82,13 +82,14 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
         // A job that was removed (an aborted attempt) gets no more events.
         const current = jobs.get(parts[2] ?? '');
         if (!current) return;
-        let event: unknown;
+        let body: unknown;
         try {
-          event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
           return;
         }
-        if (isPageEvent(event)) current.onEvent(event);
+        // An array of events in order (what the page sends), or a single event.
+        for (const event of Array.isArray(body) ? body : [body]) if (isPageEvent(event)) current.onEvent(event);
       });
       return;
     }

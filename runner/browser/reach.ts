@@ -32,3 +32,16 @@ export function reachFromPublicUrl(value: string): Reach {
 export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/**
+ * Where lane `k` of a page's cases reaches the servers. A browser lets one connection per host
+ * (Firefox) or per host and port (Chromium, which then waits 10 ms before the next) be CONNECTING
+ * at a time (RFC 6455 §4.1), so cases that run side by side need addresses of their own. On
+ * 127.0.0.1 every 127.0.0.x is this machine too, and lane k gets 127.0.0.(k+1); any other reach
+ * keeps its host, and lanes differ by port only.
+ */
+export function laneReach(reach: Reach, k: number): Reach {
+  if (reach.listenHost !== LOOPBACK.listenHost || reach.publicHost !== LOOPBACK.publicHost || k <= 0) return reach;
+  const host = `127.0.0.${1 + (k % 254)}`;
+  return { listenHost: host, publicHost: host };
+}

@@ -31,6 +31,8 @@ export interface ClientRunOptions {
   openHandshakeTimeoutMs: number;
   /** Cases excluded for an agent (Autobahn's exclude-agent-cases): the connection is closed at once, no result. */
   skip?: (agent: string, id: string) => boolean;
+  /** Called when a client opens /runCase for a case it may run (N is runCase's number). */
+  onCaseStart?: (agent: string, n: number) => void;
   /** Called for every result, including a later run of the same (agent, case) that replaces an earlier one. */
   onResult?: (r: CaseResult) => void;
   /** Called on /updateReports; the client's connection is closed once a returned promise settles. */
@@ -59,6 +61,12 @@ export interface FuzzingServer {
   stopReason(): StopReason | null;
   /** Open connections and the time of the last accepted connection (epoch ms), to spot an idle client. */
   activity(): { connections: number; lastConnectionAt: number };
+  /**
+   * Accepts the same protocol on one more address (a free port on `host`), sharing every case and
+   * result with the first. Browsers let only one connection per host (Firefox) or per host and port
+   * (Chromium) be CONNECTING at a time, so a page running cases side by side needs several.
+   */
+  listenAlso(host: string): Promise<{ host: string; port: number }>;
   /** Stops listening and drops every connection; cases cut short this way leave no result. */
   close(): Promise<void>;
 }
@@ -158,7 +166,8 @@ class FuzzingServerImpl implements FuzzingServer {
   url = '';
   port = 0;
   private readonly o: ClientRunOptions;
-  private readonly server: net.Server;
+  /** The first listener, then those added by listenAlso. */
+  private readonly servers: net.Server[] = [];
   private readonly maxConnections: number;
   private readonly sockets = new Set<Socket>();
   private readonly stored = new Map<Key, CaseResult>();
@@ -179,21 +188,33 @@ class FuzzingServerImpl implements FuzzingServer {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.server = net.createServer((socket) => this.onConnection(socket));
-    this.server.on('error', (e) => this.log(`server error: ${e.message}`));
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const host = this.o.host ?? '127.0.0.1';
+    this.port = await this.addListener(host, this.o.port);
+    this.url = `ws://${net.isIPv6(host) ? `[${host}]` : host}:${this.port}`;
+  }
+
+  async listenAlso(host: string): Promise<{ host: string; port: number }> {
+    if (this.closing) throw new Error('the fuzzing server is closed');
+    return { host, port: await this.addListener(host, 0) };
+  }
+
+  private addListener(host: string, port: number): Promise<number> {
+    const server = net.createServer((socket) => this.onConnection(socket));
     return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
-      this.server.once('error', onError);
-      this.server.listen(this.o.port, host, () => {
-        this.server.removeListener('error', onError);
-        const addr = this.server.address() as net.AddressInfo;
-        this.port = addr.port;
-        this.url = `ws://${net.isIPv6(host) ? `[${host}]` : host}:${addr.port}`;
-        resolve();
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.removeListener('error', reject);
+        if (this.closing) {
+          server.close();
+          reject(new Error('the fuzzing server is closed'));
+          return;
+        }
+        server.on('error', (e) => this.log(`server error: ${e.message}`));
+        this.servers.push(server);
+        resolve((server.address() as net.AddressInfo).port);
       });
     });
   }
@@ -222,7 +243,7 @@ class FuzzingServerImpl implements FuzzingServer {
   async close(): Promise<void> {
     if (!this.serverClosed) {
       this.closing = true;
-      this.serverClosed = new Promise((resolve) => this.server.close(() => resolve()));
+      this.serverClosed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
       for (const socket of this.sockets) socket.destroy();
     }
     const cases = [...this.running.values()].flatMap((set) => [...set]);
@@ -390,6 +411,11 @@ class FuzzingServerImpl implements FuzzingServer {
     }
     if (!this.agentOrder.includes(agent)) this.agentOrder.push(agent);
     this.pendingAgents.add(agent);
+    try {
+      this.o.onCaseStart?.(agent, n);
+    } catch (e) {
+      this.log(`onCaseStart failed for ${agent} ${def.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     // A case of sections 12/13 answers the client's permessage-deflate offers by its accept rule (a
     // client that offers nothing acceptable gets a 101 without it: UNIMPLEMENTED); a handshake.client.*
     // case may bend the response; every other case gets a correct 101.

@@ -52,6 +52,12 @@ describe('test-browser chromium (real Chromium)', function () {
     for (const id of ['1.1.1', '1.1.2', '1.2.3', '2.10', '5.1', '6.1.1', '7.1.1', '9.1.1']) assert.equal(byId(id).behavior, 'OK', `${id}: ${byId(id).result}`);
   });
 
+  it('spreads the Autobahn cases over several loopback addresses (a browser connects to one address at a time)', () => {
+    const hosts = new Set(run.results.filter((x) => !x.id.startsWith('api.')).map((x) => /\r\nHost: ([^\r]+)\r\n/i.exec(x.httpRequest)?.[1]));
+    assert.ok(hosts.size >= 4, `Host headers: ${[...hosts].join(' ')}`);
+    for (const h of hosts) assert.match(String(h), /^127\.0\.0\.\d+:\d+$/);
+  });
+
   it('never needed a timeout verdict', () => {
     assert.deepEqual(run.results.filter((x) => x.timedOutWaitingFor).map((x) => x.id), []);
   });

@@ -53,6 +53,12 @@ describe('page server', () => {
     assert.deepEqual(events, [{ type: 'start', key: 'a' }]);
   });
 
+  it('passes on the events of an array in order, skipping those that are not events', async () => {
+    const batch = [{ type: 'done', key: 'a' }, { type: 'bogus' }, 'x', { type: 'start', key: 'b' }, { type: 'finished' }];
+    assert.equal(await post(pages.origin, '/job/t1/event', JSON.stringify(batch)), 204);
+    assert.deepEqual(events, [{ type: 'done', key: 'a' }, { type: 'start', key: 'b' }, { type: 'finished' }]);
+  });
+
   it('drops a body over 4 MB or cut short, and keeps serving', async () => {
     assert.equal(await post(pages.origin, '/job/t1/event', { size: 8 * 1024 * 1024 }), null);
     assert.equal(await post(pages.origin, '/job/t1/event', { size: 256 * 1024, cut: true }), null);

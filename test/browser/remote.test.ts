@@ -9,7 +9,7 @@ import { allCases, browserApiCases } from '../../cases/index.js';
 import { displayProvider } from '../../runner/browser/display.js';
 import { findExecutable, knownPaths } from '../../runner/browser/executables.js';
 import { runBrowsers, type EngineName } from '../../runner/browser/index.js';
-import { reachFromPublicUrl } from '../../runner/browser/reach.js';
+import { laneReach, LOOPBACK, reachFromPublicUrl } from '../../runner/browser/reach.js';
 import { casesForRole, selectCases } from '../../runner/plan.js';
 import type { CaseResult } from '../../runner/results.js';
 import { defaultSessionOptions } from '../../runner/session.js';
@@ -32,6 +32,14 @@ describe('test-browser with remote browsers (on loopback)', function () {
     assert.deepEqual(reachFromPublicUrl('http://192.0.2.10:8080/'), { listenHost: '0.0.0.0', publicHost: '192.0.2.10' });
     assert.deepEqual(reachFromPublicUrl('http://[2001:db8::1]'), { listenHost: '::', publicHost: '2001:db8::1' });
     assert.throws(() => reachFromPublicUrl('not a url'), /--public-url "not a url" is not a URL/);
+  });
+
+  it('gives each lane its own loopback address on 127.0.0.1, and only other ports elsewhere', () => {
+    assert.deepEqual([0, 1, 7].map((k) => laneReach(LOOPBACK, k).publicHost), ['127.0.0.1', '127.0.0.2', '127.0.0.8']);
+    assert.deepEqual(laneReach(LOOPBACK, 3), { listenHost: '127.0.0.4', publicHost: '127.0.0.4' });
+    const remote = reachFromPublicUrl('http://192.0.2.10');
+    assert.deepEqual(laneReach(remote, 3), remote);
+    assert.deepEqual(laneReach(reachFromPublicUrl('http://[::1]'), 3), { listenHost: '::1', publicHost: '::1' });
   });
 
   it('a Playwright browser server gives the same verdicts as a launched Chromium', async function () {

@@ -122,6 +122,27 @@ describe('fuzzing server: the URL protocol', function () {
     }
   });
 
+  it('serves the same cases on every address it listens on, says when each case starts, and closes them all', async () => {
+    const starts: string[] = [];
+    const { server, byId } = await startTestServer(casesById(['1.1.1', '1.1.2']), { onCaseStart: (agent, n) => starts.push(`${agent}:${n}`) });
+    let other: { host: string; port: number } | undefined;
+    try {
+      other = await server.listenAlso('127.0.0.1');
+      assert.notEqual(other.port, server.port);
+      assert.equal(await runCase(server.url, 1, 'a'), 1000);
+      assert.equal(await runCase(`ws://127.0.0.1:${other.port}`, 2, 'a'), 1000);
+      assert.deepEqual([(await byId('1.1.1', 'a')).caseIndex, (await byId('1.1.2', 'a')).caseIndex], [1, 2]);
+      assert.deepEqual(server.results().map((r) => r.id), ['1.1.1', '1.1.2']);
+      assert.deepEqual(starts, ['a:1', 'a:2']);
+    } finally {
+      await server.close();
+    }
+    // Refused: the client never opens (1006), and no result or start appears.
+    assert.equal(await runCase(`ws://127.0.0.1:${other.port}`, 1, 'b'), 1006);
+    assert.deepEqual(starts, ['a:1', 'a:2']);
+    await assert.rejects(server.listenAlso('127.0.0.1'), /closed/);
+  });
+
   it('runs a case named by casetuple', async () => {
     const { server, byId } = await startTestServer(casesById(['1.1.1', '2.1', '7.3.3']));
     try {

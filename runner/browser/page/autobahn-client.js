@@ -7,13 +7,51 @@
 'use strict';
 
 (function (scope) {
-  /** Runs `task` for every item, `concurrency` at a time. */
+  /** Runs `task(item, lane)` for every item, `concurrency` at a time; lane is 0 … concurrency - 1. */
   async function pool(items, concurrency, task) {
     let next = 0;
-    const worker = async () => {
-      while (next < items.length) await task(items[next++]);
+    const lane = async (k) => {
+      while (next < items.length) await task(items[next++], k);
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, (_, k) => lane(k)));
+  }
+
+  /**
+   * Reports events to the harness: POST /job/<token>/event with a JSON array, one request at a
+   * time so that events arrive in order. `post` queues an event (it leaves within DELAY_MS, with
+   * whatever else is queued by then); `send` queues it and resolves once the harness has it, and
+   * so does `flush` for whatever is queued.
+   */
+  function reporter(token) {
+    const DELAY_MS = 25;
+    let queue = [];
+    let timer = null;
+    let chain = Promise.resolve();
+    const flush = () => {
+      clearTimeout(timer);
+      timer = null;
+      chain = chain.then(() => {
+        if (queue.length === 0) return undefined;
+        const body = JSON.stringify(queue);
+        queue = [];
+        return fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+          () => undefined,
+          () => undefined,
+        );
+      });
+      return chain;
+    };
+    return {
+      post(event) {
+        queue.push(event);
+        if (timer === null) timer = setTimeout(flush, DELAY_MS);
+      },
+      send(event) {
+        queue.push(event);
+        return flush();
+      },
+      flush,
+    };
   }
 
   /** Deliberate faults for the harness's own tests: the thread stops for good, or the case waits forever. */
@@ -65,27 +103,32 @@
   }
 
   /**
-   * The whole loop; `post` reports an event to the harness. The cases come in phases run one after
-   * the other (bulk transfers first, then the cases whose verdicts hang on short timers).
+   * The whole loop; `report` (a reporter) tells the harness of each case's end. The cases come in
+   * phases run one after the other (bulk transfers first, then the cases whose verdicts hang on
+   * short timers). Each lane has a server address of its own (`urls`, shared out from `firstLane`
+   * on): a browser opens one connection per address at a time. The fuzzing server sees each case
+   * start; the page says so itself only before a deliberate fault.
    */
-  async function runAutobahn(job, post) {
+  async function runAutobahn(job, report) {
     const a = job.autobahn;
     const all = a.phases.flat();
-    const [count] = await control(`${a.url}/getCaseCount`);
-    if (Number(count) < Math.max(0, ...all)) void post({ type: 'page-error', message: `getCaseCount says ${count}, the job has case ${Math.max(...all)}` });
+    const urlOf = (lane) => a.urls[((job.firstLane || 0) + lane) % a.urls.length];
+    const [count] = await control(`${urlOf(0)}/getCaseCount`);
+    if (Number(count) < Math.max(0, ...all)) report.post({ type: 'page-error', message: `getCaseCount says ${count}, the job has case ${Math.max(...all)}` });
+    const faulty = (key) => job.faults && (job.faults.hangAt === key || job.faults.stallAt === key);
     for (const phase of a.phases) {
-      await pool(phase, job.concurrency, async (n) => {
+      await pool(phase, job.concurrency, async (n, lane) => {
         const key = `ab:${n}`;
-        await post({ type: 'start', key });
+        if (faulty(key)) await report.send({ type: 'start', key });
         await maybeHang(job, key);
-        await runCase(a.url, n, job.agent);
-        void post({ type: 'done', key });
+        await runCase(urlOf(lane), n, job.agent);
+        report.post({ type: 'done', key });
       });
     }
-    await control(`${a.url}/updateReports?agent=${encodeURIComponent(job.agent)}`);
+    await control(`${urlOf(0)}/updateReports?agent=${encodeURIComponent(job.agent)}`);
   }
 
-  scope.wsconformAutobahn = { pool, maybeHang, runAutobahn };
+  scope.wsconformAutobahn = { pool, maybeHang, reporter, runAutobahn };
 
   // As a SharedWorker: the page sends {job, token}; the worker reports to the harness itself and
   // tells the page when it is done.
@@ -94,16 +137,14 @@
       const port = e.ports[0];
       port.onmessage = async (m) => {
         const { job, token } = m.data;
-        const post = (event) =>
-          fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) }).then(
-            () => undefined,
-            () => undefined,
-          );
+        const report = reporter(token);
         try {
-          await runAutobahn(job, post);
+          await runAutobahn(job, report);
         } catch (err) {
-          await post({ type: 'page-error', message: `worker: ${err && err.message}` });
+          report.post({ type: 'page-error', message: `worker: ${err && err.message}` });
         }
+        // Everything reported reaches the harness before the page hears that this worker is done.
+        await report.flush();
         port.postMessage('finished');
       };
     };

@@ -1,7 +1,8 @@
 // wsconform's page: the browser's own WebSocket is the client under test. Plain browser JavaScript,
 // no build step. The harness serves this page at /run/<token>; the script fetches its job from
-// /job/<token> and reports every step back with POST /job/<token>/event:
-//   {type:'start', key}        a case is about to start
+// /job/<token> and reports back with POST /job/<token>/event, a JSON array of events:
+//   {type:'start', key}        a case is about to start (browser-API cases, and an Autobahn case
+//                              before a deliberate fault; the fuzzing server sees the others start)
 //   {type:'done', key, log?}   a case ended (browser-API cases carry what the page observed)
 //   {type:'finished'}          every case of the job ended
 //   {type:'page-error', message}
@@ -10,27 +11,24 @@
 
 (function () {
   const token = location.pathname.split('/')[2] || '';
-  const post = (event) =>
-    fetch(`/job/${token}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) }).then(
-      () => undefined,
-      () => undefined,
-    );
+  const { pool, maybeHang, reporter, runAutobahn } = self.wsconformAutobahn;
+  const report = reporter(token);
 
-  window.addEventListener('error', (e) => void post({ type: 'page-error', message: String(e.message) }));
-  window.addEventListener('unhandledrejection', (e) => void post({ type: 'page-error', message: String(e.reason && e.reason.message ? e.reason.message : e.reason) }));
-
-  const { pool, maybeHang, runAutobahn } = self.wsconformAutobahn;
+  window.addEventListener('error', (e) => report.post({ type: 'page-error', message: String(e.message) }));
+  window.addEventListener('unhandledrejection', (e) => report.post({ type: 'page-error', message: String(e.reason && e.reason.message ? e.reason.message : e.reason) }));
 
   /**
    * Runs the Autobahn cases here, or in SharedWorkers when the job asks for it: each worker is a
    * thread of its own, so a slow 16 MB echo does not hold up the small round trips of another case.
    */
   async function autobahn(job) {
-    if (job.autobahnIn !== 'shared-worker') return runAutobahn(job, post);
+    if (job.autobahnIn !== 'shared-worker') return runAutobahn(job, report);
     const workers = Math.max(1, Math.min(job.autobahnWorkers || 1, job.concurrency, job.autobahn.phases.flat().length));
+    const perWorker = Math.max(1, Math.ceil(job.concurrency / workers));
     const share = (i) => ({
       ...job,
-      concurrency: Math.max(1, Math.ceil(job.concurrency / workers)),
+      concurrency: perWorker,
+      firstLane: i * perWorker,
       autobahn: { ...job.autobahn, phases: job.autobahn.phases.map((phase) => phase.filter((_, k) => k % workers === i)) },
     });
     await Promise.all(
@@ -41,7 +39,7 @@
             const worker = new SharedWorker('/autobahn-client.js', { name: `wsconform-${token}-${i}` });
             worker.port.onmessage = () => resolve();
             worker.onerror = (e) => {
-              void post({ type: 'page-error', message: `shared worker: ${e.message || 'failed to start'}` });
+              report.post({ type: 'page-error', message: `shared worker: ${e.message || 'failed to start'}` });
               resolve();
             };
             worker.port.postMessage({ job: share(i), token });
@@ -170,7 +168,7 @@
         case 'navigate':
           log.push('navigate');
           frozen = true;
-          await post({ type: 'done', key: c.key, log });
+          await report.send({ type: 'done', key: c.key, log });
           location.href = '/blank';
           // The document goes away; nothing after this runs.
           await new Promise(() => undefined);
@@ -188,7 +186,8 @@
 
   async function runApi(job) {
     await pool(job.api, job.apiConcurrency, async (c) => {
-      await post({ type: 'start', key: c.key });
+      // Sent at once: the case's time starts when the harness hears of it.
+      await report.send({ type: 'start', key: c.key });
       await maybeHang(job, c.key);
       let log;
       try {
@@ -196,7 +195,7 @@
       } catch (e) {
         log = [`(page error: ${errorName(e)}: ${e && e.message})`];
       }
-      void post({ type: 'done', key: c.key, log });
+      report.post({ type: 'done', key: c.key, log });
     });
   }
 
@@ -206,6 +205,6 @@
     // ones, so the browser-API cases' waits would depend on the Autobahn traffic next to them.
     if (job.autobahn) await autobahn(job);
     if (job.api) await runApi(job);
-    await post({ type: 'finished' });
-  })().catch((e) => void post({ type: 'page-error', message: `${errorName(e)}: ${e && e.message}` }));
+    await report.send({ type: 'finished' });
+  })().catch((e) => void report.send({ type: 'page-error', message: `${errorName(e)}: ${e && e.message}` }));
 })();
