@@ -151,6 +151,21 @@ describe('wsconform CLI', function () {
     assert.equal(Object.keys(Object.values(index)[0]!).length, n);
   });
 
+  it('finishes the run and writes the reports when its output is closed early (| head)', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [bin, 'test-server', '--cases', '1.*,2.*'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    // Read the first line, then go away as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|internal error/);
+    const index = JSON.parse(readFileSync(join(dir, 'reports/servers/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.equal(Object.keys(Object.values(index)[0]!).length, 27);
+  });
+
   it('prints help with defaults and exits 0', () => {
     const r = spawnSync(process.execPath, [bin, 'test-server', '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0);
