@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, WriteMode } from '../cases/types.js';
-import { applyMask, closePayload, encodeFrame, encodeHeader, Opcode } from './wire/frame.js';
+import { applyMask, closePayload, encodeFrame, encodeHeader, headerSize, Opcode, writeHeader } from './wire/frame.js';
 import { FrameDecoder, type DecodedFrame } from './wire/decoder.js';
 import { MessageReader, type MessageInflater, type Violation } from './wire/reader.js';
 import type { CorpusSlice } from './wire/deflate.js';
@@ -275,10 +275,22 @@ export class Session {
     const opcode = msg.binary ? Opcode.binary : Opcode.text;
     const size = rounds.fragmentSize && rounds.fragmentSize > 0 ? rounds.fragmentSize : Math.max(data.length, 1);
     const nFrames = Math.max(1, Math.ceil(data.length / size));
-    const maskBytes = this.masking ? 4 : 0;
-    const headerFor = (len: number): number => 2 + (len <= 125 ? 0 : len <= 0xffff ? 2 : 8) + maskBytes;
+    this.lastSent = msg;
+    this.t.traffic.txApp += msg.payload.length;
+    this.t.traffic.txMessages++;
+    // One unmasked frame written at once: its payload goes out as it is, after the header.
+    if (nFrames === 1 && !this.masking && !rounds.chop) {
+      const header = Buffer.allocUnsafe(headerSize(data.length, false));
+      writeHeader(header, 0, opcode, true, rsv, data.length, null);
+      this.countTxFrame(opcode, data.length);
+      this.write([header, data]);
+      return;
+    }
     let total = 0;
-    for (let k = 0; k < nFrames; k++) total += headerFor(Math.min(size, data.length - k * size)) + Math.min(size, data.length - k * size);
+    for (let k = 0; k < nFrames; k++) {
+      const len = Math.min(size, data.length - k * size);
+      total += headerSize(len, this.masking) + len;
+    }
     const bytes = Buffer.allocUnsafe(total);
     let pos = 0;
     for (let k = 0; k < nFrames; k++) {
@@ -286,16 +298,12 @@ export class Session {
       const payload = data.subarray(at, Math.min(at + size, data.length));
       const first = k === 0;
       const mask = this.masking ? this.newMask() : null;
-      const header = encodeHeader({ opcode: first ? opcode : Opcode.continuation, fin: k === nFrames - 1, rsv: first ? rsv : 0, mask }, payload.length);
-      pos += header.copy(bytes, pos);
+      pos += writeHeader(bytes, pos, first ? opcode : Opcode.continuation, k === nFrames - 1, first ? rsv : 0, payload.length, mask);
       payload.copy(bytes, pos);
       if (mask) applyMask(bytes.subarray(pos, pos + payload.length), mask);
       pos += payload.length;
       this.countTxFrame(first ? opcode : Opcode.continuation, payload.length);
     }
-    this.lastSent = msg;
-    this.t.traffic.txApp += msg.payload.length;
-    this.t.traffic.txMessages++;
     if (rounds.chop) {
       for (let at = 0; at < bytes.length; at += rounds.chop) {
         if (this.isClosed()) return;
@@ -553,12 +561,24 @@ export class Session {
     this.write(encodeFrame({ opcode, payload, mask }));
   }
 
-  private write(bytes: Buffer, _together = true): void {
+  /** One write as the octet statistics count it; given in parts, they go out together without being copied into one buffer. */
+  private write(bytes: Buffer | Buffer[], _together = true): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.t.traffic.txWire += bytes.length;
-    this.count(this.t.txOctetStats, bytes.length);
-    if (this.wirelogOn) this.log({ t: this.now(), kind: 'octets', dir: 'tx', length: bytes.length, hex: bytes.subarray(0, LOG_BYTES).toString('hex'), truncated: bytes.length > LOG_BYTES });
-    this.socket.write(bytes);
+    const parts = Array.isArray(bytes) ? bytes : [bytes];
+    const length = parts.reduce((n, b) => n + b.length, 0);
+    this.t.traffic.txWire += length;
+    this.count(this.t.txOctetStats, length);
+    if (this.wirelogOn) {
+      const head = parts.length === 1 ? parts[0]!.subarray(0, LOG_BYTES) : Buffer.concat(parts.map((b) => b.subarray(0, LOG_BYTES))).subarray(0, LOG_BYTES);
+      this.log({ t: this.now(), kind: 'octets', dir: 'tx', length, hex: head.toString('hex'), truncated: length > LOG_BYTES });
+    }
+    if (parts.length === 1) {
+      this.socket.write(parts[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of parts) this.socket.write(b);
+    this.socket.uncork();
   }
 
   private countTxFrame(opcode: number, payloadLength: number): void {

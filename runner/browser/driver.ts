@@ -342,8 +342,12 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
     }
     lastProgress = Date.now();
     await new Promise<void>((resolve) => {
-      const timer = setInterval(() => wake(), 250);
-      wake = (): void => {
+      // Every event checks whether the job is over; the timer also looks for cases over their time.
+      const timer = setInterval(() => {
+        watchdog();
+        wake();
+      }, 250);
+      const watchdog = (): void => {
         const now = Date.now();
         if (!aborted && o.shouldStop?.()) aborted = 'the run was stopped';
         if (!aborted) {
@@ -357,12 +361,15 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
           const inFlight = [...started.keys()].some((key) => !completed.has(key));
           if (!inFlight && now - lastProgress > o.caseTimeoutMs) aborted ??= `the page made no progress for ${o.caseTimeoutMs / 1000} s`;
         }
-        if (aborted || batch.every((i) => completed.has(i.key))) {
+      };
+      wake = (): void => {
+        if (aborted || completed.size === batch.length) {
           clearInterval(timer);
           wake = () => undefined;
           resolve();
         }
       };
+      watchdog();
       wake();
     });
   } finally {

@@ -79,6 +79,38 @@ export function encodeHeader(spec: Omit<FrameSpec, 'payload'>, payloadLength: nu
   return header;
 }
 
+/**
+ * Writes the header of an honest frame (minimal length encoding of the real payload length) into
+ * `out` at `at`, and returns its size: encodeHeader without allocating, for bulk traffic.
+ */
+export function writeHeader(out: Buffer, at: number, opcode: number, fin: boolean, rsv: number, length: number, mask: Uint8Array | null): number {
+  out[at] = (fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0xf);
+  const maskBit = mask ? 0x80 : 0;
+  let size = 2;
+  if (length <= 125) {
+    out[at + 1] = maskBit | length;
+  } else if (length <= 0xffff) {
+    out[at + 1] = maskBit | 126;
+    out.writeUInt16BE(length, at + 2);
+    size = 4;
+  } else {
+    out[at + 1] = maskBit | 127;
+    out.writeUInt32BE(Math.floor(length / 0x1_0000_0000), at + 2);
+    out.writeUInt32BE(length >>> 0, at + 6);
+    size = 10;
+  }
+  if (mask) {
+    out.set(mask.subarray(0, 4), at + size);
+    size += 4;
+  }
+  return size;
+}
+
+/** Header size of an honest frame with this payload length. */
+export function headerSize(length: number, masked: boolean): number {
+  return (length <= 125 ? 2 : length <= 0xffff ? 4 : 10) + (masked ? 4 : 0);
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** XORs `data` in place with the 4-byte `mask`, as if `data` started at payload offset `offset`. */

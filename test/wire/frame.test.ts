@@ -4,11 +4,13 @@ import {
   closePayload,
   encodeFrame,
   encodeHeader,
+  headerSize,
   isControlOpcode,
   isKnownOpcode,
   minimalLengthEncoding,
   Opcode,
   opcodeName,
+  writeHeader,
 } from '../../runner/wire/frame.js';
 import { hex, seededRandom } from '../support/bytes.js';
 
@@ -137,6 +139,24 @@ describe('frame', () => {
       const spec = { opcode: Opcode.text, payload: hello, mask: rfcMask, rsv: 4, fin: false };
       const header = encodeHeader(spec, hello.length);
       assert.deepEqual(encodeFrame(spec).subarray(0, header.length), header);
+    });
+  });
+
+  describe('writeHeader', () => {
+    it('writes what encodeHeader encodes for every length encoding, mask, opcode and flag, where it is told', () => {
+      for (const length of [0, 1, 125, 126, 127, 0xffff, 0x10000, 2 ** 32 + 5, 2 ** 40]) {
+        for (const mask of [null, rfcMask]) {
+          for (const [opcode, fin, rsv] of [[Opcode.text, true, 0], [Opcode.continuation, false, 4], [Opcode.binary, true, 7]] as const) {
+            const want = encodeHeader({ opcode, fin, rsv, mask }, length);
+            const out = Buffer.alloc(3 + 14, 0xee);
+            const size = writeHeader(out, 3, opcode, fin, rsv, length, mask);
+            assert.equal(size, want.length, `length ${length}`);
+            assert.equal(headerSize(length, mask !== null), want.length);
+            assert.deepEqual(out.subarray(3, 3 + size), want, `length ${length}, mask ${mask !== null}, opcode ${opcode}`);
+            assert.deepEqual(out.subarray(0, 3), Buffer.alloc(3, 0xee), 'nothing before `at` is touched');
+          }
+        }
+      }
     });
   });
 
