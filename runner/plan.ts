@@ -69,6 +69,14 @@ export function estimateMs(def: CaseDef): number {
       ms += step.rounds.count * 0.3 + (def.cost ?? 0) / 50_000 + (step.rounds.chop ? (def.cost ?? 0) / step.rounds.chop / 50 : 0) + frames * 0.05;
     }
   }
+  // A browser-API case takes the pauses its server and page make.
+  const api = def.browserApi;
+  if (api) {
+    const { handshake, actions, onClose, closeAfterMs } = api.server;
+    ms += (handshake.kind === 'accept' ? (handshake.delayMs ?? 0) : 0) + (onClose?.delayMs ?? 0) + (closeAfterMs ?? 0);
+    for (const a of actions ?? []) if (a.do === 'wait') ms += a.ms;
+    for (const a of api.page) if (a.do === 'sleep') ms += a.ms;
+  }
   return ms;
 }
 

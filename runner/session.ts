@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, WriteMode } from '../cases/types.js';
-import { applyMask, closePayload, encodeFrame, encodeHeader, headerSize, Opcode, writeHeader } from './wire/frame.js';
+import { applyMask, closePayload, encodeFrame, headerSize, Opcode, writeHeader } from './wire/frame.js';
 import { FrameDecoder, type DecodedFrame } from './wire/decoder.js';
 import { MessageReader, type MessageInflater, type Violation } from './wire/reader.js';
 import type { CorpusSlice } from './wire/deflate.js';

@@ -1,7 +1,7 @@
 /** The scheduler: concurrency, the memory budget and the cap on bulk (compression) cases. */
 import assert from 'node:assert/strict';
-import { autobahnCases } from '../../cases/index.js';
-import { deflateBulk, DEFLATE_BULK_LIMIT, runTimeBoundMs, schedule } from '../../runner/plan.js';
+import { autobahnCases, browserApiCases } from '../../cases/index.js';
+import { deflateBulk, DEFLATE_BULK_LIMIT, estimateMs, runTimeBoundMs, schedule } from '../../runner/plan.js';
 import { caseTimeoutOptions } from '../../runner/session.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -53,5 +53,15 @@ describe('schedule', () => {
     // An explicit limit is exact, and other cases run as wide as the concurrency.
     assert.equal(runTimeBoundMs(framing, 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000);
     assert.equal(runTimeBoundMs([...framing, ...compression], 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000 + Math.ceil(216 / 4) * 5000);
+  });
+});
+
+describe('estimateMs for browser-API cases', () => {
+  it('counts the pauses of the server and the page, so that slow cases start first', () => {
+    const ms = (id: string): number => estimateMs(browserApiCases.find((c) => c.id === id)!);
+    assert.equal(ms('api.close.code.999'), 0);
+    assert.equal(ms('api.send.connecting'), 300, 'the handshake answered after 300 ms');
+    assert.equal(ms('api.send.closing.not-sent'), 300, 'the close answered after 300 ms');
+    assert.ok(ms('api.close.closed') >= 100, 'the page sleeps 100 ms');
   });
 });
