@@ -13,7 +13,7 @@ import { parseClosePayload } from '../wire/close.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, parseHttpHead } from '../wire/handshake.js';
-import { LOOPBACK, urlHost, type Reach } from './reach.js';
+import { laneReach, LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the server saw of one case, over all its connections. */
 export interface ApiWireRecord {
@@ -391,14 +391,24 @@ class Connection {
   }
 }
 
-/** Starts one listener per browser-API case (on 127.0.0.1 unless `reach` says otherwise). */
+/**
+ * Starts one listener per browser-API case, on hosts taken in turn from laneReach (127.0.0.1 …
+ * 127.0.0.16, or `reach`'s own host): Firefox lets one connection per host be CONNECTING, so a
+ * case whose handshake is never answered would hold up the cases on its host.
+ */
 export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK): Promise<ApiServers> {
   const servers = new Map<string, CaseServer>();
+  const start = async (def: CaseDef, script: ApiServerScript, at: Reach): Promise<CaseServer> => {
+    const s = new CaseServer(def, script, at.publicHost);
+    await s.listen(at.listenHost);
+    return s;
+  };
   try {
-    for (const def of cases) {
+    for (const [i, def] of cases.entries()) {
       if (!def.browserApi) continue;
-      const s = new CaseServer(def, def.browserApi.server, reach.publicHost);
-      await s.listen(reach.listenHost);
+      const script = def.browserApi.server;
+      // Where a loopback address other than 127.0.0.1 cannot be bound, the case stays on `reach`.
+      const s = await start(def, script, laneReach(reach, i)).catch(() => start(def, script, reach));
       servers.set(def.id, s);
     }
   } catch (e) {

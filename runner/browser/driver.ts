@@ -100,8 +100,12 @@ const API_AFTER_MS = 50;
 const API_CONCURRENCY = 10;
 /** SharedWorkers (threads) the Autobahn cases are spread over, where they run in workers. */
 const AUTOBAHN_WORKERS = 4;
-/** Server addresses a page's Autobahn lanes are spread over (see laneReach); lanes beyond share them. */
-const MAX_LANE_ADDRESSES = 16;
+/**
+ * Ports each lane takes its cases to in turn. Firefox holds the next connection to a host, port
+ * and path back by 200-400 ms after one that failed (RFC 6455 §7.2.3), and a browser's fuzzing
+ * run fails connections all the time: with 8 ports a lane comes back to a port after 8 cases.
+ */
+const PORTS_PER_LANE = 8;
 
 export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcome> {
   const t0 = Date.now();
@@ -203,20 +207,23 @@ function phases(items: readonly Item[]): number[][] {
 }
 
 /**
- * URLs of the fuzzing server for `lanes` lanes, each its own address: the server listens once more
- * per lane. Where a lane's loopback address cannot be bound (only 127.0.0.1 exists on some
- * systems), the lane gets another port on the run's own host.
+ * URLs of the fuzzing server for each of `lanes` lanes: a host of its own and PORTS_PER_LANE ports
+ * on it (the first lane's first URL is where the server already listens). Where a lane's loopback
+ * address cannot be bound (only 127.0.0.1 exists on some systems), it gets ports on the run's own host.
  */
-async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[]> {
-  const more = Array.from({ length: Math.max(0, lanes - 1) }, async (_, i) => {
-    const lane = laneReach(reach, i + 1);
+async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[][]> {
+  const listen = async (lane: Reach): Promise<string> => {
     const at = await fuzz.listenAlso(lane.listenHost).then(
       (a) => ({ ...a, publicHost: lane.publicHost }),
       () => fuzz.listenAlso(reach.listenHost).then((a) => ({ ...a, publicHost: reach.publicHost })),
     );
     return `ws://${urlHost(at.publicHost)}:${at.port}`;
-  });
-  return [`ws://${urlHost(reach.publicHost)}:${fuzz.port}`, ...(await Promise.all(more))];
+  };
+  return Promise.all(
+    Array.from({ length: lanes }, (_, k) =>
+      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? `ws://${urlHost(reach.publicHost)}:${fuzz.port}` : listen(laneReach(reach, k))))),
+    ),
+  );
 }
 
 /**
@@ -338,7 +345,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
       apiConcurrency: Math.min(concurrency, API_CONCURRENCY),
       autobahnIn: h.pageSocketsInstrumented ? 'shared-worker' : 'page',
       autobahnWorkers: AUTOBAHN_WORKERS,
-      autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, urlProtocolItems.length, MAX_LANE_ADDRESSES)), phases: phases(urlProtocolItems) } : null,
+      autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, urlProtocolItems.length)), phases: phases(urlProtocolItems) } : null,
       api: apiServers
         ? apiOrder(apiItems).map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: i.def.browserApi!.page, settleMs: API_AFTER_MS }))
         : null,

@@ -41,7 +41,10 @@ export function urlHost(host: string): string {
  * keeps its host, and lanes differ by port only.
  */
 export function laneReach(reach: Reach, k: number): Reach {
-  if (reach.listenHost !== LOOPBACK.listenHost || reach.publicHost !== LOOPBACK.publicHost || k <= 0) return reach;
-  const host = `127.0.0.${1 + (k % 254)}`;
+  if (reach.listenHost !== LOOPBACK.listenHost || reach.publicHost !== LOOPBACK.publicHost || k % LANE_HOSTS === 0) return reach;
+  const host = `127.0.0.${1 + (k % LANE_HOSTS)}`;
   return { listenHost: host, publicHost: host };
 }
+
+/** Loopback hosts laneReach hands out (127.0.0.1 … 127.0.0.16); lane 16 is on 127.0.0.1 again. */
+export const LANE_HOSTS = 16;

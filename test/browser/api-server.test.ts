@@ -30,12 +30,24 @@ async function withServer(id: string, body: (s: ApiServers, def: CaseDef) => Pro
 }
 
 describe('browser-API servers', () => {
-  it('gives every case its own port', async () => {
-    const defs = ['api.close.code.1000', 'api.close.connecting'].map((id) => caseById(id)!);
+  it('gives every case its own port, and spreads them over loopback hosts (one CONNECTING per host in Firefox)', async () => {
+    const defs = ['api.close.code.1000', 'api.close.connecting', 'api.close.code.999'].map((id) => caseById(id)!);
     const s = await startApiServers(defs);
     try {
       assert.notEqual(s.host(defs[0]!.id), s.host(defs[1]!.id));
       assert.match(s.url(defs[0]!.id), /^ws:\/\/127\.0\.0\.1:\d+\/api\.close\.code\.1000$/);
+      assert.match(s.url(defs[1]!.id), /^ws:\/\/127\.0\.0\.2:\d+\/api\.close\.connecting$/);
+      assert.match(s.host(defs[2]!.id), /^127\.0\.0\.3:\d+$/);
+      // Each one really listens where its URL says.
+      for (const def of defs.filter((d) => d.id !== 'api.close.connecting')) {
+        const ws = new WebSocket(s.url(def.id));
+        ws.on('error', () => undefined);
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('close', () => reject(new Error(`${def.id}: no open`)));
+        });
+        ws.terminate();
+      }
     } finally {
       await s.close();
     }

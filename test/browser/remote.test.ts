@@ -35,7 +35,7 @@ describe('test-browser with remote browsers (on loopback)', function () {
   });
 
   it('gives each lane its own loopback address on 127.0.0.1, and only other ports elsewhere', () => {
-    assert.deepEqual([0, 1, 7].map((k) => laneReach(LOOPBACK, k).publicHost), ['127.0.0.1', '127.0.0.2', '127.0.0.8']);
+    assert.deepEqual([0, 1, 7, 15, 16, 17].map((k) => laneReach(LOOPBACK, k).publicHost), ['127.0.0.1', '127.0.0.2', '127.0.0.8', '127.0.0.16', '127.0.0.1', '127.0.0.2']);
     assert.deepEqual(laneReach(LOOPBACK, 3), { listenHost: '127.0.0.4', publicHost: '127.0.0.4' });
     const remote = reachFromPublicUrl('http://192.0.2.10');
     assert.deepEqual(laneReach(remote, 3), remote);

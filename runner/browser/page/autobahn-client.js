@@ -105,14 +105,19 @@
   /**
    * The whole loop; `report` (a reporter) tells the harness of each case's end. The cases come in
    * phases run one after the other (bulk transfers first, then the cases whose verdicts hang on
-   * short timers). Each lane has a server address of its own (`urls`, shared out from `firstLane`
-   * on): a browser opens one connection per address at a time. The fuzzing server sees each case
-   * start; the page says so itself only before a deliberate fault.
+   * short timers). Each lane has server addresses of its own (`urls[lane]`, lanes shared out
+   * from `firstLane` on) and takes them in turn: a browser opens one connection per address at a
+   * time, and may hold one back after a failed one. The fuzzing server sees each case start; the
+   * page says so itself only before a deliberate fault.
    */
   async function runAutobahn(job, report) {
     const a = job.autobahn;
     const all = a.phases.flat();
-    const urlOf = (lane) => a.urls[((job.firstLane || 0) + lane) % a.urls.length];
+    const turns = a.urls.map(() => 0);
+    const urlOf = (lane) => {
+      const k = ((job.firstLane || 0) + lane) % a.urls.length;
+      return a.urls[k][turns[k]++ % a.urls[k].length];
+    };
     const [count] = await control(`${urlOf(0)}/getCaseCount`);
     if (Number(count) < Math.max(0, ...all)) report.post({ type: 'page-error', message: `getCaseCount says ${count}, the job has case ${Math.max(...all)}` });
     const faulty = (key) => job.faults && (job.faults.hangAt === key || job.faults.stallAt === key);
