@@ -377,6 +377,8 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   });
   const deadline = o.deadline ? setTimeout(() => (stopping ??= `deadline of ${o.deadline} s reached`), o.deadline * 1000) : null;
   let unavailable = 0;
+  // The browsers close while the reports are written.
+  let closing: Promise<void> = Promise.resolve();
   try {
     await runBrowsers({
       engines,
@@ -405,6 +407,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
       },
       shouldStop: () => stopping !== null,
+      deferClose: (c) => (closing = c),
     });
   } finally {
     off();
@@ -412,6 +415,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
     rec.endProgress();
   }
   const code = finishRun(rec.finish(stopping), rec.outdir, o, policy, io, stopping);
+  await closing;
   return unavailable === engines.length ? ExitCode.usage : code;
 }
 

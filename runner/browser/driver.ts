@@ -51,6 +51,11 @@ export interface BrowserRunOptions extends LaunchOptions {
   onResult: (r: CaseResult) => void;
   shouldStop?: () => boolean;
   /**
+   * When given, the browser is closed in the background once the last case has its result: the
+   * closing is handed over here (to await later) instead of being awaited before returning.
+   */
+  deferClose?: (closing: Promise<void>) => void;
+  /**
    * Faults for wsconform's own tests, by case ID, when that case starts: the page's script hangs,
    * the page crashes (Chromium; elsewhere the browser is killed), or the browser is killed.
    */
@@ -187,7 +192,9 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
       }
     }
   } finally {
-    await handle?.close();
+    const closing = handle?.close() ?? Promise.resolve();
+    if (o.deferClose) o.deferClose(closing);
+    else await closing;
   }
   return { engine: o.engine, agent, version, description, restarts, timeouts, launchMs, wallMs: Date.now() - t0 };
 }

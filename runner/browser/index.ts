@@ -36,16 +36,23 @@ export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutc
   const display = displayProvider();
   const pages = await startPageServer(reach);
   const outcomes: BrowserRunOutcome[] = [];
+  // Each browser closes while the next engine runs (or, with deferClose, while reports are written);
+  // the display goes once they all have.
+  const closings: Array<Promise<void>> = [];
   try {
     for (const engine of engines) {
       if (o.shouldStop?.()) break;
-      const outcome = await runBrowser({ ...shared, engine, display, pages, reach, caseTimeoutMs: caseTimeoutMs ?? o.session.caseTimeoutMs + 10_000 });
+      const outcome = await runBrowser({ ...shared, engine, display, pages, reach, caseTimeoutMs: caseTimeoutMs ?? o.session.caseTimeoutMs + 10_000, deferClose: (c) => closings.push(c) });
       if (outcome.unavailable !== undefined) onUnavailable?.(engine, outcome.unavailable);
       outcomes.push(outcome);
     }
   } finally {
     await pages.close();
-    await display.stop();
+    const closed = Promise.all(closings).then(() => display.stop());
+    // Whoever defers the close may never await it (the run threw): a failure must not go unhandled.
+    closed.catch(() => undefined);
+    if (o.deferClose) o.deferClose(closed);
+    else await closed;
   }
   return outcomes;
 }
