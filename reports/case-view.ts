@@ -124,27 +124,28 @@ export interface ApiView {
   wire: ApiWireRowView[];
 }
 
-/** Notes the API judge also writes as `browserApi`; the page shows that record instead. */
-const apiNotePrefixes = ['expected on the page: ', 'observed on the page: ', 'server received: '];
-
 function apiView(r: CaseResult): ApiView {
   const a = r.browserApi;
   if (!a) return { recorded: false, pageOk: false, pageSummary: '', steps: [], wire: [] };
   const diff = firstPageDifference(a);
+  const unfinished = r.timedOutWaitingFor !== undefined;
   const n = Math.max(a.expectedPage.length, a.observedPage.length);
   const steps: ApiStepView[] = [];
   for (let i = 0; i < n; i++) {
-    const cls = diff === -1 || i < diff ? 'same' : i === diff ? 'first' : 'after';
+    // In a case that never finished, steps past the last one logged were not reached, not wrong.
+    const reached = !unfinished || i < a.observedPage.length;
+    const cls = diff === -1 || i < diff ? 'same' : i === diff && reached ? 'first' : 'after';
     steps.push({
       n: i + 1,
       expected: i < a.expectedPage.length ? visible(a.expectedPage[i] as string) : '(nothing more)',
-      observed: i < a.observedPage.length ? visible(a.observedPage[i] as string) : '(nothing more)',
+      observed: i < a.observedPage.length ? visible(a.observedPage[i] as string) : unfinished ? '(not reached)' : '(nothing more)',
       cls,
       mark: cls === 'same' ? '✓' : cls === 'first' ? '✗' : '',
     });
   }
-  const pageSummary =
-    diff === -1
+  const pageSummary = unfinished
+    ? `The case never finished: the page had logged ${a.observedPage.length} step(s) when the browser stopped${diff === -1 || diff >= a.observedPage.length ? '' : `, the first differing at step ${diff + 1}`}.`
+    : diff === -1
       ? `The page logged exactly the ${a.expectedPage.length} step(s) the standard requires.`
       : `The page's log first differs at step ${diff + 1}; the steps after it are shown as logged, not compared.`;
   return {
@@ -209,7 +210,7 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
   const stem = caseFileStem(r.agent, r.id);
   const ec = r.expectedClose;
   const api = isApiResult(r);
-  const notes = (r.notes ?? []).filter((n) => !(r.browserApi && apiNotePrefixes.some((p) => n.startsWith(p))));
+  const notes = r.notes ?? [];
   return {
     pageTitle: visible(`${r.id} ${r.title} — ${r.agent}`),
     id: visible(r.id),

@@ -214,7 +214,8 @@ function ratioText(r: CaseResult): string {
  */
 function apiDifference(r: CaseResult): { saw: string; want: string } {
   const a = r.browserApi;
-  if (!a) return { saw: '', want: '' };
+  // A case that never finished says so in its verdict; its partial log is for the case page.
+  if (!a || r.timedOutWaitingFor !== undefined) return { saw: '', want: '' };
   const i = firstPageDifference(a);
   if (i !== -1) {
     return { saw: a.observedPage[i] ?? '(nothing more)', want: a.expectedPage[i] ?? '(nothing more)' };

@@ -206,22 +206,33 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     httpResponse: wire.httpResponse,
     wirelog: wire.wirelog,
     browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
-    notes: [
-      `expected on the page: ${arrow(check.expectPage)}`,
-      `observed on the page: ${arrow(observed)}`,
-      `server received: ${wire.connections} opening request(s); messages: ${arrow(wire.messages)}; close frames: ${wire.closeFrames.length === 0 ? 'none' : wire.closeFrames.map(describeClose).join(', ')}${wire.messagesAfterClose > 0 ? `; ${wire.messagesAfterClose} message(s) after the close frame` : ''}`,
-    ],
   };
 }
 
-/** The result of a case the browser never finished (page hung or crashed, browser exited). */
-export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number): CaseResult {
-  const r = bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt);
-  return {
-    ...r,
+/** How far a browser-API case got before the browser stopped: the page's lines, what the server saw. */
+export interface PartialApiCase {
+  log: readonly string[];
+  wire: ApiWireRecord | null;
+}
+
+/**
+ * The result of a case the browser never finished (page hung or crashed, browser exited). A
+ * browser-API case keeps what the page and the server had seen by then, for the case page.
+ */
+export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number, partial?: PartialApiCase): CaseResult {
+  const r: CaseResult = {
+    ...bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt),
     result: `No verdict from the browser: ${why}.`,
     resultClose: 'The case never finished, so the connection was not judged.',
     timedOutWaitingFor: 'the browser to finish the case',
     notes: [`timeout: ${why}`],
+  };
+  const check = def.browserApi;
+  if (!check || !partial) return r;
+  const wire = partial.wire;
+  return {
+    ...r,
+    ...(wire ? { httpRequest: wire.httpRequest, httpResponse: wire.httpResponse, wirelog: wire.wirelog } : {}),
+    browserApi: { expectedPage: [...check.expectPage], observedPage: [...partial.log], wire: wire ? wireRows(check.expectWire, wire) : [] },
   };
 }

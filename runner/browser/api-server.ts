@@ -83,6 +83,9 @@ class CaseServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<Socket>();
   private readonly idle = new Set<() => void>();
+  /** Pauses a case's script makes (a delayed answer, waits): cleared when the server closes. */
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
   port = 0;
 
   constructor(
@@ -196,7 +199,7 @@ class CaseServer {
       new Connection(this, socket, rest, script).start(Buffer.from(response, 'latin1'));
     };
     const delay = h.kind === 'accept' ? (h.delayMs ?? 0) : 0;
-    if (delay > 0) setTimeout(answer, delay);
+    if (delay > 0) this.later(delay, answer);
     else answer();
   }
 
@@ -243,8 +246,26 @@ class CaseServer {
   }
 
   close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Runs `fn` after `ms`, unless the server is closed first (then never). */
+  later(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Resolves after `ms`; never, once the server is closed (what waits on it is abandoned). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve));
   }
 }
 
@@ -331,7 +352,7 @@ class Connection {
           return;
         case 'wait':
           flush();
-          await new Promise((r) => setTimeout(r, a.ms));
+          await this.cs.sleep(a.ms);
           break;
       }
     }
@@ -383,7 +404,7 @@ class Connection {
   private async answerClose(payload: Buffer): Promise<void> {
     const o = this.script.onClose ?? {};
     if (o.textFirst !== undefined) this.write(this.cs.frameOut(Opcode.text, Buffer.from(o.textFirst, 'utf8')));
-    if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
+    if (o.delayMs) await this.cs.sleep(o.delayMs);
     this.closeSent = true;
     this.cs.rec.serverClose ??= parseClosePayload(payload).code === null ? { code: null, reason: '' } : { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
     this.write(this.cs.frameOut(Opcode.close, payload));

@@ -14,7 +14,7 @@ import { startFuzzingServer, type FuzzingServer } from '../drivers/test-client.j
 import { estimateMs } from '../plan.js';
 import type { CaseResult } from '../results.js';
 import { caseLimitMs, type SessionOptions } from '../session.js';
-import { apiCaseResult, timeoutResult } from './api-judge.js';
+import { apiCaseResult, timeoutResult, type PartialApiCase } from './api-judge.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { launchEngine } from './launch.js';
@@ -90,7 +90,12 @@ interface JobOutcome {
   completed: Set<string>;
   started: Map<string, number>;
   aborted: string | null;
+  /** What the page and the server had seen of the browser-API cases that never ended. */
+  partial: Map<string, PartialApiCase>;
 }
+
+/** Lines the page reports for one browser-API case are kept up to this many. */
+const MAX_LOG_LINES = 1000;
 
 /** How long a browser-API case's connections may take to close after the page reported its end. */
 const API_SETTLE_MS = 2000;
@@ -142,9 +147,9 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
   o.onAgent?.({ name: agent, engine: o.engine, version, description });
 
   const timeouts: string[] = [];
-  const giveTimeout = (item: Item, why: string, startedAt: number): void => {
+  const giveTimeout = (item: Item, why: string, startedAt: number, partial?: PartialApiCase): void => {
     timeouts.push(item.def.id);
-    o.onResult(timeoutResult(item.def, agent, item.caseIndex, why, startedAt, Date.now()));
+    deliver(o, timeoutResult(item.def, agent, item.caseIndex, why, startedAt, Date.now(), partial));
   };
   let pending = items;
   const isolate: Item[] = [];
@@ -180,7 +185,7 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
       for (const item of inFlight) {
         pending = pending.filter((i) => i !== item);
         // A case that was running alone broke the browser by itself; others get a run of their own first.
-        if (inFlight.length === 1) giveTimeout(item, `${out.aborted}; the browser was restarted for the remaining cases`, out.started.get(item.key)!);
+        if (inFlight.length === 1) giveTimeout(item, `${out.aborted}; the browser was restarted for the remaining cases`, out.started.get(item.key)!, out.partial.get(item.key));
         else isolate.push(item);
       }
       if (restarts > maxRestarts && (pending.length > 0 || isolate.length > 0)) {
@@ -267,9 +272,10 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
   const complete = (item: Item, r: CaseResult): void => {
     if (aborted || completed.has(item.key)) return;
     completed.add(item.key);
-    o.onResult(r);
+    deliver(o, r);
     progress();
   };
+  const pageLogs = new Map<string, string[]>();
   // A URL-protocol case counts once the server has its result and the page has seen its end: a
   // result that arrives while the page is hung (the server's timers fired) says nothing about the
   // browser, and the case runs again.
@@ -328,6 +334,11 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         case 'start':
           caseStarted(e.key);
           break;
+        case 'log': {
+          const lines = pageLogs.get(e.key) ?? [];
+          if (lines.length < MAX_LOG_LINES) pageLogs.set(e.key, [...lines, e.line].slice(0, MAX_LOG_LINES));
+          break;
+        }
         case 'done': {
           const item = byKey.get(e.key);
           if (item && item.n === undefined) void finishApi(item, e.log ?? []);
@@ -405,5 +416,18 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
     await fuzz?.close();
     await api?.close();
   }
-  return { completed, started, aborted };
+  const partial = new Map<string, PartialApiCase>();
+  for (const item of apiItems) {
+    if (started.has(item.key) && !completed.has(item.key)) partial.set(item.key, { log: pageLogs.get(item.key) ?? [], wire: api?.record(item.def.id) ?? null });
+  }
+  return { completed, started, aborted, partial };
+}
+
+/** Hands a result over; a callback that throws is logged, never left as an unhandled rejection. */
+function deliver(o: BrowserRunOptions, r: CaseResult): void {
+  try {
+    o.onResult(r);
+  } catch (e) {
+    o.log?.(`onResult failed for ${r.agent} ${r.id}: ${briefError(e)}`);
+  }
 }

@@ -11,6 +11,7 @@ import { LOOPBACK, urlHost, type Reach } from './reach.js';
 /** What the page reports (see page/client.js). */
 export type PageEvent =
   | { type: 'start'; key: string }
+  | { type: 'log'; key: string; line: string }
   | { type: 'done'; key: string; log?: string[] }
   | { type: 'finished' }
   | { type: 'page-error'; message: string };
@@ -36,6 +37,8 @@ function isPageEvent(v: unknown): v is PageEvent {
   switch (e.type) {
     case 'start':
       return typeof e.key === 'string';
+    case 'log':
+      return typeof e.key === 'string' && typeof e.line === 'string';
     case 'done':
       return typeof e.key === 'string' && (e.log === undefined || (Array.isArray(e.log) && e.log.every((l) => typeof l === 'string')));
     case 'finished':

@@ -72,7 +72,7 @@ describe('test-browser chromium (real Chromium)', function () {
     const c = byId('api.close.twice');
     assert.equal(c.remoteCloseCode, 1000);
     assert.equal(c.remoteCloseReason, 'a');
-    assert.ok(c.notes?.some((n) => n.startsWith('observed on the page: open → close(1000, "a") → ok')), JSON.stringify(c.notes));
+    assert.deepEqual(c.browserApi?.observedPage.slice(0, 2), ['open', 'close(1000, "a") → ok'], JSON.stringify(c.browserApi));
     assert.ok(c.wirelog.some((e) => e.kind === 'frame' && e.dir === 'rx' && e.opcode === 8));
     assert.match(c.httpRequest, /^GET \/api\.close\.twice HTTP\/1\.1/);
   });

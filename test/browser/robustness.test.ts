@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { allCases, browserApiCases } from '../../cases/index.js';
 import { runBrowsers } from '../../runner/browser/index.js';
 import { casesForRole, selectCases } from '../../runner/plan.js';
+import type { CaseDef } from '../../cases/types.js';
 import type { CaseResult } from '../../runner/results.js';
 import { defaultSessionOptions } from '../../runner/session.js';
 import { skipBecause } from './support.js';
@@ -53,5 +54,37 @@ describe('test-browser when the page or the browser breaks (real Chromium)', fun
     assert.ok(outcome.restarts >= 3, String(outcome.restarts));
     const others = results.filter((r) => !r.timedOutWaitingFor);
     assert.deepEqual(others.filter((r) => r.behavior !== 'OK').map((r) => `${r.id}: ${r.result}`), []);
+  });
+});
+
+describe('test-browser when a browser-API case never ends (real Chromium)', function () {
+  this.timeout(60_000);
+  const results: CaseResult[] = [];
+  // The server never answers the handshake and the page waits 30 s for open: the case's 1.5 s
+  // limit ends it first, after the page has logged one line.
+  const base = browserApiCases.find((c) => c.id === 'api.close.connecting')!;
+  const never: CaseDef = {
+    ...base,
+    id: 'api.test.never-opens',
+    browserApi: {
+      server: { handshake: { kind: 'hold' } },
+      page: [{ do: 'connect' }, { do: 'read', attr: 'readyState' }, { do: 'wait', event: 'open', timeoutMs: 30_000 }],
+      expectPage: ['readyState = 0', 'open'],
+    },
+  };
+
+  before(async function () {
+    const [outcome] = await runBrowsers({ engines: ['chromium'], cases: [], apiCases: [never], session: defaultSessionOptions, concurrency: 2, caseTimeoutMs: 1500, onResult: (r) => results.push(r) });
+    if (outcome!.unavailable !== undefined) skipBecause(this, `chromium: not available: ${outcome!.unavailable}`);
+  });
+
+  it('gives it a timeout verdict that keeps what the page had logged and what the server saw', () => {
+    assert.equal(results.length, 1);
+    const r = results[0]!;
+    assert.equal(r.timedOutWaitingFor, 'the browser to finish the case');
+    assert.match(r.result, /did not end within 1\.5 s/);
+    assert.deepEqual(r.browserApi?.observedPage, ['readyState = 0']);
+    assert.deepEqual(r.browserApi?.expectedPage, ['readyState = 0', 'open']);
+    assert.match(r.httpRequest, /^GET \/api\.test\.never-opens HTTP\/1\.1\r\n/);
   });
 });

@@ -186,11 +186,6 @@ export function makeApiResult(overrides: Partial<CaseResult> = {}): CaseResult {
     localCloseReason: '',
     remoteCloseCode: null,
     remoteCloseReason: '',
-    notes: [
-      'expected on the page: open → error → close 1006 "" not clean',
-      'observed on the page: open → close 1005 "" clean',
-      'server received: 1 opening request(s); messages: (nothing); close frames: a close frame without a status code',
-    ],
     browserApi: {
       expectedPage: ['open', 'error', 'close 1006 "" not clean'],
       observedPage: ['open', 'close 1005 "" clean'],

@@ -205,8 +205,23 @@ describe('reports/html', () => {
       assert.match(html, /<div class="label">behavior · the page<\/div><div class="word">FAILED<\/div>/);
       assert.match(html, /<div class="label">behaviorClose · the wire<\/div><div class="word">WRONG CODE<\/div>/);
       assert.match(html, /the browser&#x27;s WebSocket API against the harness&#x27;s server/);
-      // The judge's notes repeat the record, so the page leaves them out.
-      assert.doesNotMatch(html, /observed on the page:|<h2>Notes<\/h2>/);
+      assert.doesNotMatch(html, /<h2>Notes<\/h2>/);
+    });
+
+    it('shows how far a case the browser never finished got: the page lines so far, the rest not reached', () => {
+      const html = renderCaseHtml(
+        makeApiResult({
+          result: 'No verdict from the browser: case api.x did not end within 2 s.',
+          timedOutWaitingFor: 'the browser to finish the case',
+          notes: ['timeout: case api.x did not end within 2 s'],
+          browserApi: { expectedPage: ['close() → ok', 'error', 'close 1006 "" not clean'], observedPage: ['close() → ok'], wire: [] },
+        }),
+      );
+      assert.match(html, /The case never finished: the page had logged 1 step\(s\) when the browser stopped\./);
+      assert.match(html, /<tr class="same"><td class="num">1<\/td><td class="mono">close\(\) → ok<\/td><td class="mono">close\(\) → ok<\/td>/);
+      assert.match(html, /<tr class="after"><td class="num">2<\/td><td class="mono">error<\/td><td class="mono">\(not reached\)<\/td><td class="mark"><\/td>/);
+      assert.doesNotMatch(html, /What crossed the wire/, 'no wire record, no empty table');
+      assert.match(html, /<li>timeout: case api.x did not end within 2 s<\/li>/);
     });
 
     it('says the browser did not finish when there is no record, still without the echo wording', () => {

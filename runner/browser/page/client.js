@@ -3,6 +3,7 @@
 // /job/<token> and reports back with POST /job/<token>/event, a JSON array of events:
 //   {type:'start', key}        a case is about to start (browser-API cases, and an Autobahn case
 //                              before a deliberate fault; the fuzzing server sees the others start)
+//   {type:'log', key, line}    a browser-API case observed something (the same lines come again with 'done')
 //   {type:'done', key, log?}   a case ended (browser-API cases carry what the page observed)
 //   {type:'finished'}          every case of the job ended
 //   {type:'page-error', message}
@@ -80,14 +81,19 @@
   const errorName = (e) => (e && e.name ? e.name : String(e));
 
   async function runApiCase(job, c) {
+    // Each line also goes to the harness at once: a case that never ends still shows how far it got.
     const log = [];
+    const note = (line) => {
+      log.push(line);
+      report.post({ type: 'log', key: c.key, line });
+    };
     const seen = { open: 0, message: 0, error: 0, close: 0 };
     const waiters = [];
     let ws = null;
     let frozen = false;
     const onEvent = (e) => {
       if (frozen) return;
-      log.push(describeEvent(e));
+      note(describeEvent(e));
       seen[e.type] = (seen[e.type] || 0) + 1;
       for (const w of waiters.splice(0)) w();
     };
@@ -114,15 +120,15 @@
             ws = a.protocols === undefined ? new WebSocket(url) : new WebSocket(url, a.protocols);
             for (const type of ['open', 'message', 'error', 'close']) ws.addEventListener(type, onEvent);
           } catch (e) {
-            log.push(`new WebSocket → ${errorName(e)}`);
+            note(`new WebSocket → ${errorName(e)}`);
           }
           break;
         }
         case 'wait': {
           const ms = a.timeoutMs || 10000;
           const got = await waitFor(a.event, ms);
-          if (got === null) log.push(`(no ${a.event} event within ${ms} ms)`);
-          else if (got === false) log.push(`(no ${a.event} event)`);
+          if (got === null) note(`(no ${a.event} event within ${ms} ms)`);
+          else if (got === false) note(`(no ${a.event} event)`);
           break;
         }
         case 'close': {
@@ -131,9 +137,9 @@
           if (a.reason !== undefined) args.push(text(a.reason));
           try {
             ws.close(...args);
-            log.push(`close(${args.map(arg).join(', ')}) → ok`);
+            note(`close(${args.map(arg).join(', ')}) → ok`);
           } catch (e) {
-            log.push(`close(${args.map(arg).join(', ')}) → ${errorName(e)}`);
+            note(`close(${args.map(arg).join(', ')}) → ${errorName(e)}`);
           }
           break;
         }
@@ -142,31 +148,31 @@
           const shown = a.bytes !== undefined ? `Uint8Array(${a.bytes})` : str(data);
           try {
             ws.send(data);
-            log.push(`send(${shown}) → ok`);
+            note(`send(${shown}) → ok`);
           } catch (e) {
-            log.push(`send(${shown}) → ${errorName(e)}`);
+            note(`send(${shown}) → ${errorName(e)}`);
           }
           break;
         }
         case 'read': {
           let v = ws[a.attr];
           if (a.attr === 'url') v = String(v).split(c.host).join('<server>');
-          log.push(`${a.attr} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+          note(`${a.attr} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
           break;
         }
         case 'set':
           try {
             ws.binaryType = a.binaryType;
-            log.push(`binaryType ← ${JSON.stringify(a.binaryType)}`);
+            note(`binaryType ← ${JSON.stringify(a.binaryType)}`);
           } catch (e) {
-            log.push(`binaryType ← ${JSON.stringify(a.binaryType)} → ${errorName(e)}`);
+            note(`binaryType ← ${JSON.stringify(a.binaryType)} → ${errorName(e)}`);
           }
           break;
         case 'sleep':
           await new Promise((r) => setTimeout(r, a.ms));
           break;
         case 'navigate':
-          log.push('navigate');
+          note('navigate');
           frozen = true;
           await report.send({ type: 'done', key: c.key, log });
           location.href = '/blank';
@@ -174,7 +180,7 @@
           await new Promise(() => undefined);
           break;
         default:
-          log.push(`(unknown action ${JSON.stringify(a.do)})`);
+          note(`(unknown action ${JSON.stringify(a.do)})`);
       }
     }
     // Late events (an unexpected message or error) still belong to the case.
