@@ -1,10 +1,88 @@
 /**
  * Dialing a server and performing the client's opening handshake over a raw socket, so that the
  * harness sees every byte (RFC 6455 §4.1). Frames that arrive in the same packet as the 101 are kept.
+ * readResponseHead is the raw exchange under it, shared with the bent requests of handshake-check.ts.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { buildClientRequest, checkServerResponse, headerValue, newClientKey, parseHttpHead, type HttpHead } from '../wire/handshake.js';
+
+export interface ResponseHeadOptions {
+  url: URL;
+  /** The request, one socket write each, a turn of the event loop apart (strings are written as UTF-8). */
+  writes: ReadonlyArray<string | Buffer>;
+  /** For connecting, writing and reading the whole head. */
+  timeoutMs: number;
+  /** Verify TLS certificates (wss://); default true. */
+  rejectUnauthorized?: boolean;
+}
+
+/** Why no response head came: the callers word it, each for its own transcript. */
+export type HeadFailure =
+  | { reason: 'timeout' }
+  | { reason: 'error'; error: NodeJS.ErrnoException }
+  | { reason: 'closed' }
+  /** Not an HTTP head, or none within parseHttpHead's size limit. */
+  | { reason: 'malformed'; message: string };
+
+export type ResponseHead =
+  /** The socket is paused, with the octets after the head in `rest`. */
+  | { ok: true; socket: net.Socket; head: HttpHead; rest: Buffer }
+  /** The socket is destroyed; `received` is everything that came. */
+  | { ok: false; failure: HeadFailure; connected: boolean; received: Buffer };
+
+/** Opens a TCP (or TLS) connection to `url`, writes the request and reads the response head. */
+export function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> {
+  const secure = o.url.protocol === 'wss:' || o.url.protocol === 'https:';
+  const port = Number(o.url.port || (secure ? 443 : 80));
+  const host = o.url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    let settled = false;
+    let connected = false;
+    let buf: Buffer = Buffer.alloc(0);
+    const socket: net.Socket = secure
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true })
+      : net.connect({ host, port });
+    const finish = (r: ResponseHead): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Hold further bytes until the session listens: a flowing socket without listeners loses them.
+      socket.pause();
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
+      socket.on('error', () => undefined);
+      if (!r.ok) socket.destroy();
+      resolve(r);
+    };
+    const fail = (failure: HeadFailure): void => finish({ ok: false, failure, connected, received: buf });
+    const timer = setTimeout(() => fail({ reason: 'timeout' }), o.timeoutMs);
+    const onError = (error: NodeJS.ErrnoException): void => fail({ reason: 'error', error });
+    const onClose = (): void => fail({ reason: 'closed' });
+    const onData = (d: Buffer): void => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      const parsed = parseHttpHead(buf);
+      if (parsed.state === 'complete') finish({ ok: true, socket, head: parsed.head, rest: parsed.rest });
+      else if (parsed.state === 'error') fail({ reason: 'malformed', message: parsed.message });
+    };
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      connected = true;
+      socket.setNoDelay(true);
+      void (async () => {
+        for (const w of o.writes) {
+          if (settled || socket.destroyed) return;
+          socket.write(w);
+          if (o.writes.length > 1) await new Promise((r) => setImmediate(r));
+        }
+      })();
+    });
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  });
+}
 
 export interface DialOptions {
   url: URL;
@@ -21,11 +99,8 @@ export type DialResult =
   | { ok: true; socket: net.Socket; leftover: Buffer; request: string; response: HttpHead; serverHeader?: string; extensions: string[]; protocol?: string }
   | { ok: false; stage: 'connect' | 'handshake'; error: string; request?: string; response?: string; timedOut: boolean; socket?: net.Socket };
 
-export function dial(o: DialOptions): Promise<DialResult> {
+export async function dial(o: DialOptions): Promise<DialResult> {
   const { url } = o;
-  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
-  const port = Number(url.port || (secure ? 443 : 80));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
   const key = newClientKey();
   const request = buildClientRequest({
     host: url.host,
@@ -35,60 +110,33 @@ export function dial(o: DialOptions): Promise<DialResult> {
     extensions: o.extensions ?? [],
     headers: o.headers ?? [],
   });
-  return new Promise((resolve) => {
-    let settled = false;
-    let connected = false;
-    let buf: Buffer = Buffer.alloc(0);
-    const socket: net.Socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true })
-      : net.connect({ host, port });
-    const finish = (r: DialResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // Hold further bytes until the session listens: a flowing socket without listeners loses them.
-      socket.pause();
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      if (!r.ok) socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => {
-      finish({ ok: false, stage: connected ? 'handshake' : 'connect', error: connected ? `no complete handshake response within ${o.openHandshakeTimeoutMs} ms` : `could not connect within ${o.openHandshakeTimeoutMs} ms`, request, response: buf.toString('latin1'), timedOut: true });
-    }, o.openHandshakeTimeoutMs);
-    const onError = (e: NodeJS.ErrnoException): void => {
-      finish({ ok: false, stage: connected ? 'handshake' : 'connect', error: e.code ? `${e.code} (${e.message})` : e.message, request, response: buf.toString('latin1'), timedOut: false });
-    };
-    const onClose = (): void => {
-      finish({ ok: false, stage: 'handshake', error: 'the server closed the connection before completing the handshake', request, response: buf.toString('latin1'), timedOut: false });
-    };
-    const onData = (d: Buffer): void => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      const parsed = parseHttpHead(buf);
-      if (parsed.state === 'incomplete') return;
-      if (parsed.state === 'error') {
-        finish({ ok: false, stage: 'handshake', error: parsed.message, request, response: buf.subarray(0, 2048).toString('latin1'), timedOut: false });
-        return;
-      }
-      const check = checkServerResponse(parsed.head, key, { protocols: o.protocols ?? [], extensions: o.extensions ?? [] });
-      if (!check.ok) {
-        finish({ ok: false, stage: 'handshake', error: check.problems.join('; '), request, response: parsed.head.raw, timedOut: false });
-        return;
-      }
-      const r: DialResult = { ok: true, socket, leftover: parsed.rest, request, response: parsed.head, extensions: check.extensions };
-      const server = headerValue(parsed.head.headers, 'Server');
-      if (server !== undefined) r.serverHeader = server;
-      if (check.protocol !== undefined) r.protocol = check.protocol;
-      finish(r);
-    };
-    socket.on(secure ? 'secureConnect' : 'connect', () => {
-      connected = true;
-      socket.setNoDelay(true);
-      socket.write(request);
-    });
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-  });
+  const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, rejectUnauthorized: o.rejectUnauthorized ?? true });
+  if (!r.ok) {
+    const response = (r.failure.reason === 'malformed' ? r.received.subarray(0, 2048) : r.received).toString('latin1');
+    return { ok: false, request, response, ...dialFailure(r.failure, r.connected, o.openHandshakeTimeoutMs) };
+  }
+  const check = checkServerResponse(r.head, key, { protocols: o.protocols ?? [], extensions: o.extensions ?? [] });
+  if (!check.ok) {
+    r.socket.destroy();
+    return { ok: false, stage: 'handshake', error: check.problems.join('; '), request, response: r.head.raw, timedOut: false };
+  }
+  const ok: DialResult = { ok: true, socket: r.socket, leftover: r.rest, request, response: r.head, extensions: check.extensions };
+  const server = headerValue(r.head.headers, 'Server');
+  if (server !== undefined) ok.serverHeader = server;
+  if (check.protocol !== undefined) ok.protocol = check.protocol;
+  return ok;
+}
+
+function dialFailure(f: HeadFailure, connected: boolean, timeoutMs: number): { stage: 'connect' | 'handshake'; error: string; timedOut: boolean } {
+  const stage = connected ? 'handshake' : 'connect';
+  switch (f.reason) {
+    case 'timeout':
+      return { stage, error: connected ? `no complete handshake response within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms`, timedOut: true };
+    case 'error':
+      return { stage, error: f.error.code ? `${f.error.code} (${f.error.message})` : f.error.message, timedOut: false };
+    case 'closed':
+      return { stage: 'handshake', error: 'the server closed the connection before completing the handshake', timedOut: false };
+    case 'malformed':
+      return { stage: 'handshake', error: f.message, timedOut: false };
+  }
 }

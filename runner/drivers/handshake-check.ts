@@ -4,14 +4,13 @@
  * and, when the case expects a working connection, the session that follows. The judge decides
  * from the transcript alone (runner/handshake-verdict.ts for refusals, the usual rules otherwise).
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
 import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript, type Transcript } from '../transcript.js';
 import { closePayload, encodeFrame, Opcode } from '../wire/frame.js';
-import { buildClientRequest, checkServerResponse, newClientKey, parseHttpHead, type HttpHead } from '../wire/handshake.js';
+import { buildClientRequest, checkServerResponse, newClientKey } from '../wire/handshake.js';
+import { readResponseHead, type HeadFailure } from './dial.js';
 
 export interface HandshakeCheckOptions {
   session: SessionOptions;
@@ -43,8 +42,6 @@ export function bentClientRequest(def: CaseDef, url: URL, key: string): { reques
   return { request, writes };
 }
 
-type Outcome = { head: HttpHead; rest: Buffer } | { head: null; received: Buffer; timedOut: boolean; error: string };
-
 export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheckOptions): Promise<Transcript> {
   const t = emptyTranscript('client', Date.now());
   const key = newClientKey();
@@ -54,20 +51,16 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
   const kill = def.steps.find((s) => s.do === 'killAfter');
   const refusal = def.expect.kind === 'handshake';
   const timeoutMs = refusal && kill?.do === 'killAfter' ? Math.min(kill.ms, o.openHandshakeTimeoutMs) : o.openHandshakeTimeoutMs;
-  const secure = url.protocol === 'wss:';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || (secure ? 443 : 80));
-  const socket: net.Socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
-  const outcome = await readResponse(socket, writes, timeoutMs, secure);
-  if (!outcome.head) {
-    socket.destroy();
+  const outcome = await readResponseHead({ url, writes, timeoutMs });
+  if (!outcome.ok) {
     t.httpResponse = outcome.received.length > 0 ? outcome.received.subarray(0, 2048).toString('latin1') : '?';
-    t.handshakeError = outcome.error;
-    t.wasOpenHandshakeTimeout = outcome.timedOut;
-    t.tcpEnd = outcome.timedOut ? 'harness' : 'peer-fin';
+    t.handshakeError = handshakeFailure(outcome.failure, timeoutMs);
+    t.wasOpenHandshakeTimeout = outcome.failure.reason === 'timeout';
+    t.tcpEnd = t.wasOpenHandshakeTimeout ? 'harness' : 'peer-fin';
     t.endedAtMs = Date.now() - t.startedAt;
     return t;
   }
+  const { socket } = outcome;
   t.httpResponse = outcome.head.raw;
   const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(outcome.head.startLine)?.[1] ?? 0);
   if (refusal || status !== 101) {
@@ -95,46 +88,16 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
   return new Session(socket, def, t, o.session).run(outcome.rest);
 }
 
-/** Writes the request pieces (one write each, a turn of the event loop apart) and reads the response head. */
-function readResponse(socket: net.Socket, writes: Buffer[], timeoutMs: number, secure: boolean): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let buf: Buffer = Buffer.alloc(0);
-    let settled = false;
-    const finish = (r: Outcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.pause();
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onEnd);
-      socket.removeListener('close', onEnd);
-      // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
-      socket.on('error', () => undefined);
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish({ head: null, received: buf, timedOut: true, error: `handshake: no complete response within ${timeoutMs} ms` }), timeoutMs);
-    const onData = (d: Buffer): void => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      const parsed = parseHttpHead(buf);
-      if (parsed.state === 'complete') finish({ head: parsed.head, rest: parsed.rest });
-      else if (parsed.state === 'error') finish({ head: null, received: buf, timedOut: false, error: `handshake: ${parsed.message}` });
-    };
-    const onEnd = (e?: unknown): void => {
-      const why = e instanceof Error ? ` (${(e as NodeJS.ErrnoException).code ?? e.message})` : '';
-      finish({ head: null, received: buf, timedOut: false, error: `handshake: the server closed the connection without a complete response${why}` });
-    };
-    socket.on('data', onData);
-    socket.on('error', onEnd);
-    socket.on('close', onEnd);
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      socket.setNoDelay(true);
-      void (async () => {
-        for (const w of writes) {
-          if (settled || socket.destroyed) return;
-          socket.write(w);
-          if (writes.length > 1) await new Promise((r) => setImmediate(r));
-        }
-      })();
-    });
-  });
+function handshakeFailure(f: HeadFailure, timeoutMs: number): string {
+  switch (f.reason) {
+    case 'timeout':
+      return `handshake: no complete response within ${timeoutMs} ms`;
+    case 'malformed':
+      return `handshake: ${f.message}`;
+    case 'error':
+    case 'closed': {
+      const why = f.reason === 'error' ? ` (${f.error.code ?? f.error.message})` : '';
+      return `handshake: the server closed the connection without a complete response${why}`;
+    }
+  }
 }

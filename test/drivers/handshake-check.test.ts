@@ -100,6 +100,46 @@ describe('handshake-check (bent requests)', function () {
   });
 });
 
+describe('handshake-check (no response head)', function () {
+  this.timeout(10_000);
+  const options = (openHandshakeTimeoutMs: number) => ({ session: defaultSessionOptions, openHandshakeTimeoutMs });
+  const longHead = `HTTP/1.1 400 Bad Request\r\nX-Padding: ${'x'.repeat(20_000)}`;
+
+  it('records a refused connection, a close, a timeout and an endless head, each in its own words', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const refused = await runHandshakeCase(new URL(`ws://127.0.0.1:${port}/`), ownCase('handshake.key-missing'), options(3000));
+    assert.deepEqual([refused.handshakeError, refused.httpResponse, refused.wasOpenHandshakeTimeout, refused.tcpEnd], ['handshake: the server closed the connection without a complete response (ECONNREFUSED)', '?', false, 'peer-fin']);
+    const rows: Array<[(s: net.Socket) => void, number, [string, string, boolean, string]]> = [
+      [(s) => s.end('HTTP/1.1 4'), 3000, ['handshake: the server closed the connection without a complete response', 'HTTP/1.1 4', false, 'peer-fin']],
+      [() => undefined, 300, ['handshake: no complete response within 300 ms', '?', true, 'harness']],
+      [(s) => s.write(longHead), 3000, ['handshake: no end of HTTP head within 16384 bytes', longHead.slice(0, 2048), false, 'peer-fin']],
+    ];
+    for (const [answer, timeoutMs, expected] of rows) {
+      const sockets: net.Socket[] = [];
+      const server = net.createServer((s) => {
+        sockets.push(s);
+        s.on('error', () => undefined);
+        s.once('data', () => answer(s));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = new URL(`ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
+        const t = await runHandshakeCase(url, ownCase('handshake.key-missing'), options(timeoutMs));
+        assert.deepEqual([t.handshakeError, t.httpResponse, t.wasOpenHandshakeTimeout, t.tcpEnd], expected);
+        assert.equal(t.openedAtMs, null);
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+  });
+});
+
 describe('bentServerResponse (bent responses for the fuzzing server)', () => {
   it('is the usual 101 for a case without a bend', () => {
     assert.equal(bentServerResponse(ownCase('1.1.1'), key), buildServerResponse({ key }));
