@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunResults } from '../runner/results.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { caseJson, indexJson, pyJson } from './autobahn-json.js';
 import { defaultPolicy, type Policy } from './gate.js';
 import { renderHtml } from './html.js';
@@ -13,7 +14,7 @@ import { caseFileStem } from './names.js';
 
 export { agentFileName, caseFileStem, compareCaseIds, groupOf, sectionOf } from './names.js';
 export { caseJson, indexJson, parseIndexJson, pyJson, type IndexJson } from './autobahn-json.js';
-export { appendResult, readRun, writeMeta } from './jsonl.js';
+export { appendResult, readRun, writeMeta, writeResults } from './jsonl.js';
 export { evaluateGate, makePolicy, summaryText, defaultPolicy, type GateResult, type Policy, type PolicyOptions } from './gate.js';
 export { renderHtml } from './html.js';
 export { junitXml } from './junit.js';
@@ -57,7 +58,8 @@ export function writeReports(run: RunResults, outdir: string, opts: ReportOption
   if (opts.json ?? true) {
     attempt('index.json', () => {
       mkdirSync(outdir, { recursive: true });
-      writeFileSync(join(outdir, 'index.json'), pyJson(indexJson(run)));
+      // Replaced atomically: CI jobs and --baseline read it, and a half-written one would fail them.
+      writeFileAtomic(join(outdir, 'index.json'), pyJson(indexJson(run)));
     });
     attempt('case json', () => {
       mkdirSync(outdir, { recursive: true });

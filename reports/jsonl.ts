@@ -1,11 +1,13 @@
 /**
  * The run on disk: results.jsonl (one CaseResult per line, appended the moment a case ends) and
  * run.json (the metadata). Reports can be rendered again from these two files alone, including
- * after a run was killed half-way.
+ * after a run was killed half-way. Whole-file writes (run.json, a merge's results.jsonl) replace
+ * the file atomically, so a crash never leaves half of one.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaseResult, RunMeta, RunResults } from '../runner/results.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const META_FILE = 'run.json';
@@ -44,9 +46,17 @@ export function appendResult(outdir: string, result: CaseResult): void {
   appendFileSync(path, endsMidLine(path) ? `\n${line}` : line);
 }
 
+/** Replaces results.jsonl as a whole (a merge): if writing fails part-way, the old file stays as it was. */
+export function writeResults(outdir: string, results: Iterable<CaseResult>): void {
+  mkdirSync(outdir, { recursive: true });
+  writeFileAtomic(join(outdir, RESULTS_FILE), (function* () {
+    for (const r of results) yield `${JSON.stringify(r)}\n`;
+  })());
+}
+
 export function writeMeta(outdir: string, meta: RunMeta): void {
   mkdirSync(outdir, { recursive: true });
-  writeFileSync(join(outdir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  writeFileAtomic(join(outdir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
 /** Parses results.jsonl text: blank lines are skipped, a broken last line is dropped, a broken line elsewhere is an error. */

@@ -4,13 +4,11 @@
  * configuration error or an unreachable target, 130/143 interrupted by SIGINT/SIGTERM.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { allCases, type CaseDef } from '../cases/index.js';
 import { parseIndexJson } from '../reports/autobahn-json.js';
 import { evaluateGate, makePolicy, summaryText, type Policy } from '../reports/gate.js';
 import { writeReports } from '../reports/index.js';
-import { appendResult, readRun, RESULTS_FILE, writeMeta } from '../reports/jsonl.js';
+import { readRun, writeMeta, writeResults } from '../reports/jsonl.js';
 import { casesForRole, parseShard, selectCases, shardCases, splitPatterns, unmatchedPatterns } from './plan.js';
 import { MergeRefused, mergeRuns, readParts } from './merge.js';
 import type { RunResults } from './results.js';
@@ -591,9 +589,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         throw new UsageError((e as Error).message);
       }
       for (const w of merged.warnings) io.err.write(`wsconform: warning: ${w}\n`);
-      mkdirSync(out, { recursive: true });
-      rmSync(join(out, RESULTS_FILE), { force: true });
-      for (const r of merged.run.results) appendResult(out, r);
+      // Whole files, each replaced atomically: a crash leaves OUT's previous file, never half of the new one.
+      writeResults(out, merged.run.results);
       writeMeta(out, merged.run.meta);
       setExit(finishRun(merged.run, out, o, policyFrom(o), io, null));
     });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendResult, parseResultLines, readRun, writeMeta } from '../../reports/jsonl.js';
+import { appendResult, parseResultLines, readRun, writeMeta, writeResults } from '../../reports/jsonl.js';
+import type { CaseResult } from '../../runner/results.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
 describe('reports/jsonl', () => {
@@ -37,6 +38,29 @@ describe('reports/jsonl', () => {
     // The partial line is now in the middle: that is corruption, and it is reported with its line number.
     assert.throws(() => readRun(dir), { code: 'WSC_RESULTS_CORRUPT', message: /line 2/ });
     assert.deepEqual(readFileSync(join(dir, 'results.jsonl'), 'utf8').split('\n').map((l) => l.slice(0, 12)), ['{"id":"1.1.1', '{"id":"1.1.2', '{"id":"1.1.3', '']);
+  });
+
+  it('writes a whole results.jsonl in place of the old one, one line per result (a merge)', () => {
+    for (const id of ['9.9.1', '9.9.2', '9.9.3']) appendResult(dir, makeResult({ id }));
+    const results = [makeResult({ id: '1.1.1' }), makeResult({ id: '1.1.2', agent: 'other' })];
+    writeResults(join(dir, 'merged'), results);
+    writeResults(dir, results);
+    assert.equal(readFileSync(join(dir, 'results.jsonl'), 'utf8'), results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    assert.deepEqual(readRun(join(dir, 'merged')).results, results);
+    assert.deepEqual(readdirSync(dir).sort(), ['merged', 'results.jsonl']);
+  });
+
+  it('leaves the old results.jsonl intact when writing the new one fails part-way', () => {
+    for (const id of ['9.9.1', '9.9.2']) appendResult(dir, makeResult({ id }));
+    const before = readFileSync(join(dir, 'results.jsonl'), 'utf8');
+    const results = function* (): Generator<CaseResult> {
+      yield makeResult({ id: '1.1.1' });
+      yield makeResult({ id: '1.1.2' });
+      throw new Error('the merge died here');
+    };
+    assert.throws(() => writeResults(dir, results()), /the merge died here/);
+    assert.equal(readFileSync(join(dir, 'results.jsonl'), 'utf8'), before);
+    assert.deepEqual(readdirSync(dir), ['results.jsonl']);
   });
 
   it('lets a later line for the same (agent, case) replace the earlier one, keeping its place', () => {
