@@ -6,6 +6,7 @@
  * compressible objects with incompressible streams. Built on first use.
  */
 import type { CorpusSlice } from '../../runner/wire/deflate.js';
+import { mulberry32 } from '../../runner/wire/mulberry32.js';
 
 export interface DataSet {
   /** Short name used in cache keys and titles. */
@@ -21,16 +22,9 @@ export interface DataSet {
   bytes(): Buffer;
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
+/** mulberry32, mapped to integers by `% bound`: the pinned data sets depend on this mapping. */
 function prng(seed: number): { int: (bound: number) => number; pick: <T>(items: readonly T[]) => T; chance: (percent: number) => boolean } {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = mulberry32(seed);
   const int = (bound: number): number => next() % bound;
   return { int, pick: (items) => items[int(items.length)]!, chance: (percent) => int(100) < percent };
 }

@@ -1,4 +1,5 @@
 /** Byte helpers shared by the unit tests: readable hex fixtures and a seeded random source. */
+import { mulberry32 } from '../../runner/wire/mulberry32.js';
 
 /** `hex('81 85 37fa')` → the bytes; whitespace is ignored so fixtures can be grouped as on the wire. */
 export function hex(text: string): Buffer {
@@ -13,17 +14,13 @@ export interface Random {
   bytes(length: number): Buffer;
 }
 
-/** A seeded generator (mulberry32) so a failing fuzz run can be replayed. */
+/**
+ * A seeded generator (mulberry32) so a failing fuzz run can be replayed. Integers are scaled from
+ * a fraction in [0, 1), not taken modulo: the tests' recorded seeds depend on this mapping.
+ */
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (bound: number): number => Math.floor(next() * bound);
+  const next = mulberry32(seed);
+  const int = (bound: number): number => Math.floor((next() / 4294967296) * bound);
   const bytes = (length: number): Buffer => {
     const out = Buffer.alloc(length);
     for (let i = 0; i < length; i++) out[i] = int(256);
