@@ -335,8 +335,9 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
           caseStarted(e.key);
           break;
         case 'log': {
-          const lines = pageLogs.get(e.key) ?? [];
-          if (lines.length < MAX_LOG_LINES) pageLogs.set(e.key, [...lines, e.line].slice(0, MAX_LOG_LINES));
+          let lines = pageLogs.get(e.key);
+          if (!lines) pageLogs.set(e.key, (lines = []));
+          if (lines.length < MAX_LOG_LINES) lines.push(e.line);
           break;
         }
         case 'done': {
