@@ -87,6 +87,11 @@ export interface CloseExpectation {
   /** If the wrong endpoint closed, `behavior` is FAILED too (the peer never noticed the problem). */
   closedByWrongEndpointIsFatal?: boolean;
   /**
+   * Either side may end TCP: after an answer other than 101 the connection is plain HTTP, which
+   * the client may close or keep for another request (RFC 6455 §4.1). Only what it sends counts.
+   */
+  eitherMayClose?: boolean;
+  /**
    * Close codes that are not WRONG CODE but make `behavior` NON-STRICT: the RFC prefers `codes`
    * and these are a tolerated second choice (1002 instead of 1007 for a bad close reason).
    */

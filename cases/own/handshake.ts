@@ -84,6 +84,16 @@ const clientRejects = (id: string, title: string, description: string, spec: str
   expect: { kind: 'events', outcomes: { OK: [] }, close: failsConnection(1002, true) },
 });
 
+/**
+ * An answer other than 101: the handshake failed, and the client must never act as if it were open.
+ * The connection is then plain HTTP (RFC 6455 §4.1), so the client may close it or keep it alive.
+ */
+const clientRefusedByStatus = (id: string, title: string, description: string, response: HandshakeResponseBend): CaseDef => ({
+  ...clientRejects(id, title, description, 'RFC 6455 §4.1 (a status other than 101 is handled per HTTP)', response),
+  expectation: 'The client treats the handshake as failed: it sends no frame and never echoes the message; it may close TCP or keep the connection for HTTP.',
+  expect: { kind: 'events', outcomes: { OK: [] }, close: { ...failsConnection(1002, true), eitherMayClose: true } },
+});
+
 const clientCopes = (id: string, title: string, description: string, response: HandshakeResponseBend, sendAfter: boolean): CaseDef => ({
   id,
   title,
@@ -107,9 +117,9 @@ export const clientHandshakeCases: CaseDef[] = [
   clientRejects('handshake.client.accept-missing', 'no Sec-WebSocket-Accept', 'Answer with a 101 without Sec-WebSocket-Accept.', clientCheck, { headers: [['Sec-WebSocket-Accept', null]] }),
   clientRejects('handshake.client.upgrade-missing', 'no Upgrade in the 101', 'Answer with a 101 without the Upgrade header.', clientCheck, { headers: [['Upgrade', null]] }),
   clientRejects('handshake.client.connection-missing', 'no Connection in the 101', 'Answer with a 101 without the Connection header.', clientCheck, { headers: [['Connection', null]] }),
-  clientRejects('handshake.client.status-200', 'status 200 with the upgrade headers', 'Answer "200 OK" with otherwise correct upgrade headers.', clientCheck, { status: '200 OK' }),
-  clientRejects('handshake.client.status-403', 'status 403', 'Answer "403 Forbidden" with otherwise correct upgrade headers.', clientCheck, { status: '403 Forbidden' }),
-  clientRejects('handshake.client.status-302', 'status 302 redirect', 'Answer "302 Found" with a Location the fuzzing server does not serve; a client may follow it, but never opens this connection.', clientCheck, { status: '302 Found', headers: [['Location', '/wsconform-redirect-target']] }),
+  clientRefusedByStatus('handshake.client.status-200', 'status 200 with the upgrade headers', 'Answer "200 OK" with otherwise correct upgrade headers.', { status: '200 OK' }),
+  clientRefusedByStatus('handshake.client.status-403', 'status 403', 'Answer "403 Forbidden" with otherwise correct upgrade headers.', { status: '403 Forbidden' }),
+  clientRefusedByStatus('handshake.client.status-302', 'status 302 redirect', 'Answer "302 Found" with a Location the fuzzing server does not serve; a client may follow it, but never opens this connection.', { status: '302 Found', headers: [['Location', '/wsconform-redirect-target']] }),
   clientRejects('handshake.client.subprotocol-unrequested', 'subprotocol nobody asked for', 'Answer with Sec-WebSocket-Protocol: wsconform.unrequested, which the client did not offer.', clientCheck, { protocol: 'wsconform.unrequested' }),
   clientRejects('handshake.client.extension-unrequested', 'extension nobody asked for', 'Answer with Sec-WebSocket-Extensions: x-wsconform-unrequested, which the client did not offer.', clientCheck, { extensions: ['x-wsconform-unrequested'] }),
   clientCopes('handshake.client.response-1-byte-writes', 'response written 1 octet at a time', 'Write the 101 response one octet per write, then send a text message.', { writeChop: 1 }, true),

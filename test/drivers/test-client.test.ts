@@ -268,4 +268,20 @@ describe('fuzzing server: bent handshakes', function () {
     const wrong = run.results.find((r) => r.id === 'handshake.client.status-403')!;
     assert.match(wrong.httpResponse, /^HTTP\/1\.1 403/);
   });
+
+  it('after a non-101 answer, passes a client that keeps the connection idle (HTTP allows it) and fails one that acts as if it were open', async () => {
+    const { server, byId } = await startTestServer(casesById(['handshake.client.status-200']));
+    try {
+      // Keeps TCP open and sends nothing: the harness closes it after its 1 s timer.
+      assert.equal((await rawSession(server.port, '/runCase?case=1&agent=idle', echoClient({ stall: true }))).status, 200);
+      const idle = await byId('handshake.client.status-200', 'idle');
+      assert.deepEqual([idle.behavior, idle.behaviorClose], ['OK', 'OK'], `${idle.result} ${idle.resultClose}`);
+      // Reads the frame behind the 200 and echoes it.
+      await rawSession(server.port, '/runCase?case=1&agent=open', echoClient());
+      const open = await byId('handshake.client.status-200', 'open');
+      assert.equal(open.behavior, 'FAILED', open.result);
+    } finally {
+      await server.close();
+    }
+  });
 });
