@@ -221,9 +221,11 @@ function phases(items: readonly Item[]): number[][] {
 /**
  * URLs of the fuzzing server for each of `lanes` lanes: a host of its own and PORTS_PER_LANE ports
  * on it (the first lane's first URL is where the server already listens). Where a lane's loopback
- * address cannot be bound (only 127.0.0.1 exists on some systems), it gets ports on the run's own host.
+ * address cannot be bound (only 127.0.0.1 exists on some systems), it gets ports on the run's own
+ * host; where no more ports can be had (out of file descriptors), the first URL serves: slower, same verdicts.
  */
 async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[][]> {
+  const first = `ws://${urlHost(reach.publicHost)}:${fuzz.port}`;
   const listen = async (lane: Reach): Promise<string> => {
     const at = await fuzz.listenAlso(lane.listenHost).then(
       (a) => ({ ...a, publicHost: lane.publicHost }),
@@ -233,7 +235,7 @@ async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promi
   };
   return Promise.all(
     Array.from({ length: lanes }, (_, k) =>
-      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? `ws://${urlHost(reach.publicHost)}:${fuzz.port}` : listen(laneReach(reach, k))))),
+      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listen(laneReach(reach, k)).catch(() => first)))),
     ),
   );
 }
