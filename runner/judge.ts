@@ -47,7 +47,7 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
     }
     const closeExp = v.behavior === Behavior.NON_STRICT && exp.nonStrictClose ? exp.nonStrictClose : exp.close;
     if (closeExp !== exp.close) Object.assign(v, judgeClose(closeExp, t));
-    if (closeExp.closedByWrongEndpointIsFatal && !closeExp.eitherMayClose && closeExp.closedByMe !== t.closedByMe) {
+    if (closeExp.closedByWrongEndpointIsFatal && closeExp.closedByMe !== t.closedByMe) {
       v.behavior = Behavior.FAILED;
       v.result = closeExp.closedByMe ? 'The peer closed when the harness was meant to.' : 'The peer never failed the connection: the harness had to close it, so the peer did not detect the problem.';
     }

@@ -91,7 +91,7 @@ const clientRejects = (id: string, title: string, description: string, spec: str
 const clientRefusedByStatus = (id: string, title: string, description: string, response: HandshakeResponseBend): CaseDef => ({
   ...clientRejects(id, title, description, 'RFC 6455 §4.1 (a status other than 101 is handled per HTTP)', response),
   expectation: 'The client treats the handshake as failed: it sends no frame and never echoes the message; it may close TCP or keep the connection for HTTP.',
-  expect: { kind: 'events', outcomes: { OK: [] }, close: { ...failsConnection(1002, true), eitherMayClose: true } },
+  expect: { kind: 'events', outcomes: { OK: [] }, close: { ...failsConnection(1002), eitherMayClose: true } },
 });
 
 const clientCopes = (id: string, title: string, description: string, response: HandshakeResponseBend, sendAfter: boolean): CaseDef => ({
