@@ -94,7 +94,7 @@ interface JobOutcome {
   partial: Map<string, PartialApiCase>;
 }
 
-/** Lines the page reports for one browser-API case are kept up to this many. */
+/** Lines of one browser-API case's page log kept (and judged): a flood of events stops counting there. */
 const MAX_LOG_LINES = 1000;
 
 /** How long a browser-API case's connections may take to close after the page reported its end. */
@@ -344,7 +344,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
         }
         case 'done': {
           const item = byKey.get(e.key);
-          if (item && item.n === undefined) void finishApi(item, e.log ?? []);
+          if (item && item.n === undefined) void finishApi(item, pageLogs.get(item.key) ?? []);
           if (item && item.n !== undefined) {
             pageDone.add(item.key);
             completeUrlCase(item);

@@ -12,7 +12,7 @@ import { LOOPBACK, urlHost, type Reach } from './reach.js';
 export type PageEvent =
   | { type: 'start'; key: string }
   | { type: 'log'; key: string; line: string }
-  | { type: 'done'; key: string; log?: string[] }
+  | { type: 'done'; key: string }
   | { type: 'finished' }
   | { type: 'page-error'; message: string };
 
@@ -40,7 +40,7 @@ function isPageEvent(v: unknown): v is PageEvent {
     case 'log':
       return typeof e.key === 'string' && typeof e.line === 'string';
     case 'done':
-      return typeof e.key === 'string' && (e.log === undefined || (Array.isArray(e.log) && e.log.every((l) => typeof l === 'string')));
+      return typeof e.key === 'string';
     case 'finished':
       return true;
     case 'page-error':

@@ -44,7 +44,7 @@ describe('page server', () => {
   it('passes well-formed events of a known job on, and nothing else', async () => {
     assert.equal(await post(pages.origin, '/job/t1/event', JSON.stringify({ type: 'start', key: 'a' })), 204);
     assert.equal(await post(pages.origin, '/job/t1/event', 'not json {'), 204);
-    assert.equal(await post(pages.origin, '/job/t1/event', JSON.stringify({ type: 'done', key: 'a', log: [1, 2] })), 204);
+    assert.equal(await post(pages.origin, '/job/t1/event', JSON.stringify({ type: 'log', key: 'a', line: 5 })), 204);
     assert.equal(await post(pages.origin, '/job/t1/event', JSON.stringify({ type: 'launch-missiles' })), 204);
     assert.equal(await post(pages.origin, '/job/nope/event', JSON.stringify({ type: 'finished' })), 204);
     assert.equal(await post(pages.origin, '/job/t1/other', JSON.stringify({ type: 'finished' })), 404);

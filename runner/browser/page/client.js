@@ -3,8 +3,8 @@
 // /job/<token> and reports back with POST /job/<token>/event, a JSON array of events:
 //   {type:'start', key}        a case is about to start (browser-API cases, and an Autobahn case
 //                              before a deliberate fault; the fuzzing server sees the others start)
-//   {type:'log', key, line}    a browser-API case observed something (the same lines come again with 'done')
-//   {type:'done', key, log?}   a case ended (browser-API cases carry what the page observed)
+//   {type:'log', key, line}    a browser-API case observed something (its log, a line at a time)
+//   {type:'done', key}         a case ended
 //   {type:'finished'}          every case of the job ended
 //   {type:'page-error', message}
 // Autobahn cases follow Autobahn's client URL protocol against the fuzzing server (autobahn-client.js).
@@ -81,12 +81,8 @@
   const errorName = (e) => (e && e.name ? e.name : String(e));
 
   async function runApiCase(job, c) {
-    // Each line also goes to the harness at once: a case that never ends still shows how far it got.
-    const log = [];
-    const note = (line) => {
-      log.push(line);
-      report.post({ type: 'log', key: c.key, line });
-    };
+    // Each line goes to the harness as it happens: a case that never ends still shows how far it got.
+    const note = (line) => report.post({ type: 'log', key: c.key, line });
     const seen = { open: 0, message: 0, error: 0, close: 0 };
     const waiters = [];
     let ws = null;
@@ -174,7 +170,7 @@
         case 'navigate':
           note('navigate');
           frozen = true;
-          await report.send({ type: 'done', key: c.key, log });
+          await report.send({ type: 'done', key: c.key });
           location.href = '/blank';
           // The document goes away; nothing after this runs.
           await new Promise(() => undefined);
@@ -187,7 +183,6 @@
     await new Promise((r) => setTimeout(r, c.settleMs));
     frozen = true;
     if (ws !== null && ws.readyState < 2) ws.close();
-    return log;
   }
 
   async function runApi(job) {
@@ -195,13 +190,12 @@
       // Sent at once: the case's time starts when the harness hears of it.
       await report.send({ type: 'start', key: c.key });
       await maybeHang(job, c.key);
-      let log;
       try {
-        log = await runApiCase(job, c);
+        await runApiCase(job, c);
       } catch (e) {
-        log = [`(page error: ${errorName(e)}: ${e && e.message})`];
+        report.post({ type: 'log', key: c.key, line: `(page error: ${errorName(e)}: ${e && e.message})` });
       }
-      report.post({ type: 'done', key: c.key, log });
+      report.post({ type: 'done', key: c.key });
     });
   }
 
