@@ -337,6 +337,8 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
           caseStarted(e.key);
           break;
         case 'log': {
+          // Only this job's cases: a page cannot grow the map with keys of its own making.
+          if (!byKey.has(e.key)) break;
           let lines = pageLogs.get(e.key);
           if (!lines) pageLogs.set(e.key, (lines = []));
           if (lines.length < MAX_LOG_LINES) lines.push(e.line);
