@@ -13,7 +13,7 @@ import { parseClosePayload } from '../wire/close.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, parseHttpHead } from '../wire/handshake.js';
-import { laneReach, LOOPBACK, urlHost, type Reach } from './reach.js';
+import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the server saw of one case, over all its connections. */
 export interface ApiWireRecord {
@@ -428,8 +428,7 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     for (const [i, def] of cases.entries()) {
       if (!def.browserApi) continue;
       const script = def.browserApi.server;
-      // Where a loopback address other than 127.0.0.1 cannot be bound, the case stays on `reach`.
-      const s = await start(def, script, laneReach(reach, i)).catch(() => start(def, script, reach));
+      const s = await listenOnLane(reach, i, (at) => start(def, script, at));
       servers.set(def.id, s);
     }
   } catch (e) {

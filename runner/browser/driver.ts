@@ -19,7 +19,7 @@ import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { launchEngine } from './launch.js';
 import type { PageEvent, PageServer } from './page-server.js';
-import { laneReach, LOOPBACK, urlHost, type Reach } from './reach.js';
+import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 
 export interface BrowserAgent {
   name: string;
@@ -226,16 +226,10 @@ function phases(items: readonly Item[]): number[][] {
  */
 async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[][]> {
   const first = `ws://${urlHost(reach.publicHost)}:${fuzz.port}`;
-  const listen = async (lane: Reach): Promise<string> => {
-    const at = await fuzz.listenAlso(lane.listenHost).then(
-      (a) => ({ ...a, publicHost: lane.publicHost }),
-      () => fuzz.listenAlso(reach.listenHost).then((a) => ({ ...a, publicHost: reach.publicHost })),
-    );
-    return `ws://${urlHost(at.publicHost)}:${at.port}`;
-  };
+  const listen = (at: Reach): Promise<string> => fuzz.listenAlso(at.listenHost).then((a) => `ws://${urlHost(at.publicHost)}:${a.port}`);
   return Promise.all(
     Array.from({ length: lanes }, (_, k) =>
-      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listen(laneReach(reach, k)).catch(() => first)))),
+      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listenOnLane(reach, k, listen).catch(() => first)))),
     ),
   );
 }

@@ -48,3 +48,12 @@ export function laneReach(reach: Reach, k: number): Reach {
 
 /** Loopback hosts laneReach hands out (127.0.0.1 … 127.0.0.16); lane 16 is on 127.0.0.1 again. */
 export const LANE_HOSTS = 16;
+
+/**
+ * Starts a listener for lane `k` with `listen`, at laneReach's address; where that cannot be
+ * bound (only 127.0.0.1 exists on some systems), at `reach` itself.
+ */
+export function listenOnLane<T>(reach: Reach, k: number, listen: (at: Reach) => Promise<T>): Promise<T> {
+  const lane = laneReach(reach, k);
+  return lane === reach ? listen(reach) : listen(lane).catch(() => listen(reach));
+}

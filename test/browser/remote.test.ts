@@ -9,7 +9,7 @@ import { allCases, browserApiCases } from '../../cases/index.js';
 import { displayProvider } from '../../runner/browser/display.js';
 import { findExecutable, knownPaths } from '../../runner/browser/executables.js';
 import { runBrowsers, type EngineName } from '../../runner/browser/index.js';
-import { laneReach, LOOPBACK, reachFromPublicUrl } from '../../runner/browser/reach.js';
+import { laneReach, listenOnLane, LOOPBACK, reachFromPublicUrl } from '../../runner/browser/reach.js';
 import { casesForRole, selectCases } from '../../runner/plan.js';
 import type { CaseResult } from '../../runner/results.js';
 import { defaultSessionOptions } from '../../runner/session.js';
@@ -40,6 +40,21 @@ describe('test-browser with remote browsers (on loopback)', function () {
     const remote = reachFromPublicUrl('http://192.0.2.10');
     assert.deepEqual(laneReach(remote, 3), remote);
     assert.deepEqual(laneReach(reachFromPublicUrl('http://[::1]'), 3), { listenHost: '::1', publicHost: '::1' });
+  });
+
+  it('listens on a lane\'s own address, or on the run\'s host where that one cannot be bound', async () => {
+    const tried: string[] = [];
+    const listen = async (at: { listenHost: string }): Promise<string> => {
+      tried.push(at.listenHost);
+      if (at.listenHost !== '127.0.0.1') throw Object.assign(new Error('cannot bind'), { code: 'EADDRNOTAVAIL' });
+      return at.listenHost;
+    };
+    assert.equal(await listenOnLane(LOOPBACK, 4, listen), '127.0.0.1');
+    assert.deepEqual(tried, ['127.0.0.5', '127.0.0.1']);
+    tried.length = 0;
+    assert.equal(await listenOnLane(LOOPBACK, 16, listen), '127.0.0.1');
+    assert.deepEqual(tried, ['127.0.0.1'], 'the run\'s own host is tried once');
+    await assert.rejects(listenOnLane(LOOPBACK, 0, async () => Promise.reject(new Error('EMFILE'))), /EMFILE/);
   });
 
   it('a Playwright browser server gives the same verdicts as a launched Chromium', async function () {
