@@ -158,6 +158,8 @@ export interface AutobahnCaseJson {
     notes: string[];
     /** Browser-API cases: expected and observed page lines and wire rows; null for the others. */
     browserApi: CaseResult['browserApi'] | null;
+    /** Set when the case was played again alone (its first verdict came from a timer under load); null otherwise. */
+    confirmedAlone: CaseResult['confirmedAlone'] | null;
   };
 }
 
@@ -212,6 +214,7 @@ export function caseJson(r: CaseResult): AutobahnCaseJson {
       timedOutWaitingFor: r.timedOutWaitingFor ?? null,
       notes: r.notes ?? [],
       browserApi: r.browserApi ?? null,
+      confirmedAlone: r.confirmedAlone ?? null,
     },
   };
 }

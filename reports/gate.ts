@@ -342,6 +342,17 @@ export function summaryText(run: RunResults, gate: GateResult): string {
   if (gate.knownFailures.length > 0) out.push('', `Known failures, not counted (${gate.knownFailures.length}): ${idList(gate.knownFailures)}`);
   if (gate.fixed.length > 0) out.push('', `Fixed, remove from the expected failures (${gate.fixed.length}): ${idList(gate.fixed)}`);
   if (gate.missing.length > 0) out.push('', `In the baseline but not run (${gate.missing.length}): ${idList(gate.missing)}`);
+  for (const a of m.agents) {
+    const p = a.pace;
+    if (!p) continue;
+    const parts: string[] = [];
+    if (!p.monitored) parts.push('no load monitor (the target refused its connection or its pings)');
+    if (p.bulkApart) parts.push(`the target answered late under load: concurrency down to ${p.lowestConcurrency}, bulk cases run apart`);
+    if (p.confirmed > 0) parts.push(`${p.confirmed} timer verdict(s) played again with the target not busy, ${p.changed} changed`);
+    if (parts.length > 0) out.push('', `Pacing, ${oneLine(a.name, 32)}: ${parts.join('; ')}`);
+  }
+  const cut = m.interruptedCases ?? [];
+  if (cut.length > 0) out.push('', `Interrupted, no verdict (${cut.length}): ${cut.slice(0, 10).map((c) => `${c.id} (${oneLine(c.why, 80)})`).join(', ')}${cut.length > 10 ? `, … ${cut.length - 10} more` : ''}`);
   out.push('', `${gate.failed.length} failed, ${gate.passed} passed: exit ${gate.exitCode}`);
   return `${out.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * keep them stable. Exit codes: 0 every case passed the gate, 1 a case failed, 2 usage or
  * configuration error or an unreachable target, 130/143 interrupted by SIGINT/SIGTERM.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { allCases, type CaseDef } from '../cases/index.js';
 import { parseIndexJson } from '../reports/autobahn-json.js';
@@ -11,7 +12,7 @@ import { writeReports } from '../reports/index.js';
 import { readRun, writeMeta, writeResults } from '../reports/jsonl.js';
 import { casesForRole, parseShard, selectCases, shardCases, splitPatterns, unmatchedPatterns } from './plan.js';
 import { MergeRefused, mergeRuns, readParts } from './merge.js';
-import type { RunResults } from './results.js';
+import type { PaceSummary, RunResults } from './results.js';
 import { RunRecorder, onStopSignals } from './run.js';
 import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, defaultSessionOptions, type SessionOptions } from './session.js';
 import { probeServer, runAgainstServer, UnreachableTargetError } from './drivers/test-server.js';
@@ -173,14 +174,19 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
   });
   rec.start();
   let stopping: string | null = null;
+  // A stop signal ends the cases in progress at once (interrupted, no verdict); the reports follow.
+  const interrupt = new AbortController();
+  setMaxListeners(0, interrupt.signal);
   const off = onStopSignals((signal) => {
     stopping = signal;
-    io.err.write(`\nwsconform: ${signal}: finishing the cases in progress, then writing reports\n`);
+    io.err.write(`\nwsconform: ${signal}: ending the cases in progress, then writing reports (again to exit at once)\n`);
+    interrupt.abort(signal);
   });
   const deadline = o.deadline ? setTimeout(() => (stopping ??= `deadline of ${o.deadline} s reached`), o.deadline * 1000) : null;
   try {
     for (const target of targets) {
       if (stopping) break;
+      let pace: PaceSummary | undefined;
       let url = target.url;
       const builtin = url === undefined ? await spawnEchoServer() : null;
       if (builtin) {
@@ -195,10 +201,12 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
           caseIndex: (d) => catalogueIndex.get(d.id) ?? 0,
           concurrency: o.concurrency,
           memoryBudget: 96 * 1024 * 1024,
-          session: sessionFrom(o, target.failByDrop),
+          session: { ...sessionFrom(o, target.failByDrop), interrupt: interrupt.signal },
           openHandshakeTimeoutMs: 5000,
           ...(skip ? { skip } : {}),
           onResult: (r) => rec.record(r),
+          onInterrupted: (c) => rec.interrupted(c),
+          onPace: (p) => (pace = p),
           shouldStop: () => stopping !== null,
         });
         if (fuzz.length > 0 && !stopping) {
@@ -206,7 +214,7 @@ async function runServerTargets(targets: ServerTargetSpec[], selection: CaseDef[
           const f = await fuzzServer({ url: url!, agent, defs: fuzz, outdir: rec.outdir, concurrency: o.concurrency, session: sessionFrom(o, target.failByDrop), openHandshakeTimeoutMs: 5000, onResult: (r) => rec.record(r), shouldStop: () => stopping !== null, log: (line) => io.err.write(`wsconform: ${line}\n`) });
           if (f.reproducers.length > 0 && !o.quiet) io.out.write(`Fuzz reproducers (replay with: wsconform replay FILE URL):\n${f.reproducers.map((r) => `  ${r}\n`).join('')}`);
         }
-        rec.addAgent({ name: agent, url: url! });
+        rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}) });
       } catch (e) {
         if (!(e instanceof UnreachableTargetError)) throw e;
         rec.endProgress();

@@ -149,39 +149,64 @@ export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, s
   return waves(cases.filter((c) => !deflateBulk.is(c)), concurrency) + waves(cases.filter(deflateBulk.is), Math.min(concurrency, deflateBulk.limit));
 }
 
+/** How a run adapts to its target while it runs (see runner/drivers/pace.ts). */
+export interface Pace<T> {
+  /** Cases at once now, at most ScheduleOptions.concurrency. */
+  concurrency(): number;
+  /** Whether `item` may start now beside those running. */
+  mayStart(item: T, running: ReadonlySet<T>): boolean;
+}
+
 /**
  * Runs `task` for every item, at most `concurrency` at once and within the memory budget. Items
  * with the highest priority (the longest expected duration) start first, so that long waits and
- * transfers overlap the many short cases instead of trailing after them.
+ * transfers overlap the many short cases instead of trailing after them. A `pace` can lower the
+ * concurrency and hold items back while the run goes; the queue is then looked at again every 50 ms.
  */
-export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number; bulk?: BulkLimit<T> }): Promise<void> {
+export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number; bulk?: BulkLimit<T>; pace?: Pace<T> }): Promise<void> {
   const queue = [...items].map((item, i) => ({ item, i, c: Math.min(cost(item), o.memoryBudget), p: o.priority ? o.priority(item) : 0, bulk: o.bulk?.is(item) ?? false }));
   queue.sort((a, b) => b.p - a.p || a.i - b.i);
-  let running = 0;
+  const running = new Set<T>();
   let inFlight = 0;
   let bulkRunning = 0;
   const bulkLimit = Math.max(1, o.bulk?.limit ?? Infinity);
+  let retry: NodeJS.Timeout | null = null;
   await new Promise<void>((resolve) => {
     const pump = (): void => {
       if (o.shouldStop?.()) queue.length = 0;
-      while (queue.length > 0 && running < Math.max(1, o.concurrency)) {
+      const width = Math.max(1, Math.min(o.concurrency, o.pace?.concurrency() ?? Infinity));
+      while (queue.length > 0 && running.size < width) {
         // The heaviest item that fits; a single item always fits when nothing else runs.
-        const idx = queue.findIndex((q) => (running === 0 || inFlight + q.c <= o.memoryBudget) && (!q.bulk || bulkRunning < bulkLimit));
+        const idx = queue.findIndex((q) => {
+          if (!((running.size === 0 || inFlight + q.c <= o.memoryBudget) && (!q.bulk || bulkRunning < bulkLimit))) return false;
+          return !o.pace || running.size === 0 || o.pace.mayStart(q.item, running);
+        });
         if (idx < 0) break;
         const { item, c, bulk } = queue.splice(idx, 1)[0]!;
-        running++;
+        running.add(item);
         inFlight += c;
         if (bulk) bulkRunning++;
         task(item)
           .catch(() => undefined)
           .finally(() => {
-            running--;
+            running.delete(item);
             inFlight -= c;
             if (bulk) bulkRunning--;
             pump();
           });
       }
-      if (running === 0 && queue.length === 0) resolve();
+      if (running.size === 0 && queue.length === 0) {
+        if (retry) clearTimeout(retry);
+        resolve();
+        return;
+      }
+      // What the pace holds back now it may let go later, with no case ending to say so.
+      if (o.pace && queue.length > 0 && !retry) {
+        retry = setTimeout(() => {
+          retry = null;
+          pump();
+        }, 50);
+      }
     };
     pump();
   });

@@ -138,6 +138,17 @@ export interface CaseResult {
   notes?: string[];
   /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */
   browserApi?: BrowserApiRecord;
+  /**
+   * Set when the case was played a second time alone (runner/confirm.ts): its first verdict came from
+   * a timer while the target was busy. The verdict above is the one from the solo run.
+   */
+  confirmedAlone?: {
+    first: Pick<CaseResult, 'behavior' | 'behaviorClose' | 'result' | 'resultClose'>;
+    /** The largest lag the load monitor saw during the first run; null when it could not tell. */
+    firstTargetLagMs: number | null;
+    /** Whether the solo run gave the same verdict. */
+    same: boolean;
+  };
 }
 
 /** One aspect of the wire of a browser-API case: what had to cross it, what did, and whether that passed. */
@@ -167,8 +178,30 @@ export interface RunMeta {
   finishedAt?: string;
   wallMs?: number;
   options: Record<string, unknown>;
-  /** Agents seen, with what we know of each (URL, engine, version, unavailability reason). */
-  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string }>;
+  /** Agents seen, with what we know of each (URL, engine, version, unavailability reason, pacing). */
+  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary }>;
+  /** Cases that were in progress when the run was stopped (SIGINT, SIGTERM): they have no verdict. */
+  interruptedCases?: InterruptedCase[];
+}
+
+/** A case the run's stop signal ended before it had a verdict. */
+export interface InterruptedCase {
+  agent: string;
+  id: string;
+  why: string;
+}
+
+/** How a run against one server adapted to it (runner/drivers/pace.ts, runner/confirm.ts). */
+export interface PaceSummary {
+  /** Whether the load monitor could watch the target. */
+  monitored: boolean;
+  /** The lowest concurrency the run came down to (the given one when the target never lagged). */
+  lowestConcurrency: number;
+  /** Whether bulk and short cases were kept apart after the target lagged. */
+  bulkApart: boolean;
+  /** Cases played again alone, and how many of them changed verdict. */
+  confirmed: number;
+  changed: number;
 }
 
 export interface RunResults {

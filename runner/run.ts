@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appendResult, RESULTS_FILE, writeMeta } from '../reports/jsonl.js';
-import type { CaseResult, RunMeta, RunResults } from './results.js';
+import type { CaseResult, InterruptedCase, RunMeta, RunResults } from './results.js';
 import { version } from './version.js';
 import { catalogueVersion } from '../cases/index.js';
 
@@ -54,6 +54,11 @@ export class RunRecorder {
     this.done++;
     if (r.behavior === 'FAILED' || ['FAILED', 'WRONG CODE', 'UNCLEAN'].includes(r.behaviorClose)) this.failed++;
     this.showProgress();
+  }
+
+  /** A case the stop signal ended: kept in run.json, so the summary can say what was cut off. */
+  interrupted(c: InterruptedCase): void {
+    (this.meta.interruptedCases ??= []).push(c);
   }
 
   setTotal(n: number): void {

@@ -37,6 +37,27 @@ export interface SessionOptions {
   maxEvents: number;
   /** Masking keys for client frames; random by default. */
   maskKey?: () => Buffer;
+  /**
+   * Bytes of received payloads kept for the judge per case (beyond them only a SHA-1 is kept), so
+   * that a target flooding messages cannot fill the harness's memory.
+   */
+  maxKeptBytes: number;
+  /** Aborted when the run is stopped (SIGINT, SIGTERM): the case ends at once, interrupted. */
+  interrupt?: AbortSignal;
+  /**
+   * How the target answers on a connection of its own (the load monitor), when the run has one.
+   * A bulk echo that has made no progress either way for `silenceMs` while the target answered
+   * promptly there ends as if its own timer had fired: see startEcho.
+   */
+  pulse?: TargetPulse;
+  /** See `pulse`. */
+  silenceMs: number;
+}
+
+/** What the harness knows about the target's responsiveness from outside the case. */
+export interface TargetPulse {
+  /** True when the target answered promptly throughout the last `ms` milliseconds. */
+  responsiveFor(ms: number): boolean;
 }
 
 /** The hard time limit of one case under these options (see SessionOptions.stretchCaseTimeout). */
@@ -63,6 +84,8 @@ export const defaultSessionOptions: SessionOptions = {
   serverDropTimeoutMs: 1000,
   maxWirelogEntries: 4000,
   maxEvents: 10_000,
+  maxKeptBytes: 2 * 1024 * 1024,
+  silenceMs: 20_000,
 };
 
 /** A negotiated per-message compression, both ways. */
@@ -95,6 +118,7 @@ export class Session {
   private currentStep = 'the peer to open';
   private echoRounds: EchoRounds | null = null;
   private lastSent: BulkMessage | null = null;
+  private keptBytes = 0;
   private done!: () => void;
   private readonly finished: Promise<void>;
 
@@ -125,7 +149,12 @@ export class Session {
       if (this.t.tcpEnd === 'unknown') this.t.tcpEnd = 'peer-fin';
     });
     s.on('close', () => this.onConnectionLost());
+    const stop = this.opts.interrupt;
+    const onInterrupt = (): void => this.interrupt(String(stop?.reason ?? 'interrupted'));
+    stop?.addEventListener('abort', onInterrupt, { once: true });
+    void this.finished.then(() => stop?.removeEventListener('abort', onInterrupt));
     if (s.destroyed) this.onConnectionLost();
+    if (stop?.aborted) onInterrupt();
     const cap = setTimeout(() => this.onCaseTimeout(), caseLimitMs(this.def, this.opts));
     this.timers.add(cap);
     if (leftover.length > 0) this.onData(leftover);
@@ -158,18 +187,21 @@ export class Session {
           if (this.isClosed()) return;
           if (step.tag !== undefined) {
             if (this.state !== 'OPEN') return;
+            this.t.timersFired.push(`wait:${step.tag}`);
             this.t.received.push({ type: 'timeout', tag: step.tag });
           }
           break;
         }
         case 'killAfter':
           this.later(step.ms, () => {
+            this.t.timersFired.push('kill');
             this.note('kill timer fired: the peer did not close in time');
             this.failConnection(1001, 'Going Away');
           });
           break;
         case 'closeAfter':
           this.later(step.ms, () => {
+            this.t.timersFired.push('close');
             this.note('close timer fired');
             this.sendCloseFrame(null, null, false);
           });
@@ -184,7 +216,8 @@ export class Session {
           break;
       }
     }
-    this.currentStep = this.state === 'OPEN' ? 'the peer to answer or close' : 'the closing handshake';
+    // A bulk echo says itself which message it waits for.
+    if (!this.echoRounds) this.currentStep = this.state === 'OPEN' ? 'the peer to answer or close' : 'the closing handshake';
   }
 
   private async sendFrames(frames: CaseFrame[], write: WriteMode): Promise<void> {
@@ -251,11 +284,45 @@ export class Session {
     }
     this.currentStep = `echo 1 of ${rounds.count}`;
     this.later(rounds.timeoutMs, () => {
+      this.t.timersFired.push('echo');
       this.note(`case timer fired after ${rounds.timeoutMs} ms`);
       this.sendCloseFrame(null, null, false);
     });
+    this.watchSilence(rounds);
     this.setWirelog(false);
     await this.sendEchoMessage(0);
+  }
+
+  /**
+   * Autobahn waits 100-1000 s for a bulk echo; a target that will never send it (one that stopped
+   * reading, or that waits for something that never comes) would hold the run that long. When the
+   * connection has made no progress either way (no octet from the target, none of ours taken by
+   * it) for `silenceMs`, and the load monitor saw the target answer promptly on its own connection
+   * all that time, the target is not merely busy: the case ends as its timer would end it. A busy
+   * target (a slow single-threaded one under load) answers the monitor late, which stops this clock.
+   */
+  private watchSilence(rounds: EchoRounds): void {
+    const pulse = this.opts.pulse;
+    if (!pulse || this.opts.silenceMs >= rounds.timeoutMs) return;
+    const progress = (): number => this.t.traffic.rxWire + (this.socket.bytesWritten - this.socket.writableLength);
+    let last = progress();
+    let lastAt = Date.now();
+    const every = Math.min(1000, this.opts.silenceMs / 4);
+    const check = (): void => {
+      if (this.state !== 'OPEN') return;
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        lastAt = Date.now();
+      } else if (Date.now() - lastAt >= this.opts.silenceMs && pulse.responsiveFor(this.opts.silenceMs)) {
+        this.t.timersFired.push('silence');
+        this.note(`no progress on this connection for ${this.opts.silenceMs / 1000} s while the target answered promptly on another one: ended as by the case timer (${rounds.timeoutMs / 1000} s)`);
+        this.sendCloseFrame(null, null, false);
+        return;
+      }
+      this.later(every, check);
+    };
+    this.later(every, check);
   }
 
   private async sendEchoMessage(i: number): Promise<void> {
@@ -374,13 +441,12 @@ export class Session {
           if (this.echoRounds && this.t.echo) {
             if (this.state === 'OPEN') this.onEchoMessage(ev.binary, ev.payload);
           } else {
-            this.record({
-              type: 'message',
-              binary: ev.binary,
-              length: ev.payload.length,
-              payload: ev.payload.length <= MAX_KEPT_PAYLOAD ? ev.payload : null,
-              sha1: ev.payload.length <= MAX_KEPT_PAYLOAD ? null : sha1(ev.payload),
-            });
+            this.keptBytes += ev.payload.length;
+            if (this.keptBytes > this.opts.maxKeptBytes) this.onFlood(`more than ${this.opts.maxKeptBytes} bytes of messages`);
+            else {
+              const keep = ev.payload.length <= MAX_KEPT_PAYLOAD;
+              this.record({ type: 'message', binary: ev.binary, length: ev.payload.length, payload: keep ? ev.payload : null, sha1: keep ? null : sha1(ev.payload) });
+            }
           }
           break;
         case 'ping':
@@ -406,14 +472,25 @@ export class Session {
 
   private record(e: RecordedEvent): void {
     if (this.t.received.length >= this.opts.maxEvents) {
-      if (!this.t.violations.some((v) => v.code === 'WS_ERR_FLOOD')) {
-        this.t.violations.push({ code: 'WS_ERR_FLOOD', closeCode: 1008, message: `more than ${this.opts.maxEvents} messages/pongs: stopped recording` });
-        this.failConnection(1008, 'too many messages');
-      }
+      this.onFlood(`more than ${this.opts.maxEvents} messages/pongs`);
       return;
     }
     this.t.received.push(e);
     this.finishWhenDone();
+  }
+
+  /**
+   * No case expects more from the target than a few messages: past the event or byte budget it is
+   * flooding. Nothing it sends after that can change the verdict but its close frame, which the flood
+   * would bury, so the harness fails the connection and stops reading (TCP backpressure): memory stays
+   * bounded, and the closing-handshake timer ends the case.
+   */
+  private onFlood(what: string): void {
+    if (this.t.violations.some((v) => v.code === 'WS_ERR_FLOOD')) return;
+    this.t.violations.push({ code: 'WS_ERR_FLOOD', closeCode: 1008, message: `${what}: stopped recording and reading` });
+    this.note(`the target sent ${what}: the harness fails the connection and stops reading`);
+    this.failConnection(1008, 'too many messages');
+    this.socket.pause();
   }
 
   /** Autobahn closes as soon as what arrived equals every expected outcome, when it is meant to close. */
@@ -469,6 +546,7 @@ export class Session {
     }
     this.currentStep = 'the server to close TCP';
     this.later(this.opts.serverDropTimeoutMs, () => {
+      this.t.timersFired.push('server-drop');
       this.t.wasClean = false;
       this.t.wasNotCleanReason = 'the server did not close the TCP connection after the closing handshake';
       this.t.wasServerConnectionDropTimeout = true;
@@ -489,6 +567,7 @@ export class Session {
     this.currentStep = 'the peer to answer the close frame';
     if (!isReply) {
       this.closeHandshakeTimer = this.later(this.opts.closeHandshakeTimeoutMs, () => {
+        this.t.timersFired.push('closing-handshake');
         this.t.wasClean = false;
         this.t.wasNotCleanReason = 'the peer did not answer the close frame in time';
         this.t.wasCloseHandshakeTimeout = true;
@@ -527,6 +606,7 @@ export class Session {
   }
 
   private onCaseTimeout(): void {
+    this.t.timersFired.push('case-limit');
     this.t.timedOutWaitingFor = this.currentStep;
     this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
     if (!this.isClosed()) {
@@ -535,6 +615,15 @@ export class Session {
     } else {
       this.socket.destroy();
     }
+  }
+
+  /** The run is stopping: end the case now, with no verdict. */
+  private interrupt(reason: string): void {
+    if (this.t.endedAtMs !== 0) return;
+    this.t.interrupted = `${reason} while waiting for ${this.currentStep}`;
+    this.note(`interrupted (${reason}) while waiting for ${this.currentStep}`);
+    if (!this.isClosed()) this.drop();
+    else this.socket.destroy();
   }
 
   private onConnectionLost(): void {

@@ -57,6 +57,14 @@ export interface Transcript {
   tcpEnd: 'peer-fin' | 'peer-reset' | 'harness' | 'unknown';
   echo: EchoProgress | null;
   timedOutWaitingFor: string | null;
+  /**
+   * The harness timers that fired during the case, in order ('kill', 'close', 'echo', 'silence',
+   * 'closing-handshake', 'server-drop', 'case-limit', or 'wait:TAG' for a tagged pause that saw
+   * nothing). A verdict shaped by a timer can depend on how busy the target was: see confirm.ts.
+   */
+  timersFired: string[];
+  /** Set when the run was stopped (SIGINT, SIGTERM) while the case was in progress: no verdict. */
+  interrupted: string | null;
   wirelog: WireEntry[];
   rxOctetStats: Record<string, number>;
   txOctetStats: Record<string, number>;
@@ -108,6 +116,8 @@ export function emptyTranscript(role: 'client' | 'server', startedAt: number): T
     tcpEnd: 'unknown',
     echo: null,
     timedOutWaitingFor: null,
+    timersFired: [],
+    interrupted: null,
     wirelog: [],
     rxOctetStats: {},
     txOctetStats: {},

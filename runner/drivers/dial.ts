@@ -15,6 +15,8 @@ export interface ResponseHeadOptions {
   timeoutMs: number;
   /** Verify TLS certificates (wss://); default true. */
   rejectUnauthorized?: boolean;
+  /** Gives up at once when aborted (the run is stopping), as if the server had closed. */
+  signal?: AbortSignal;
 }
 
 /** Why no response head came: the callers word it, each for its own transcript. */
@@ -52,6 +54,7 @@ export function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> 
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
+      o.signal?.removeEventListener('abort', onClose);
       // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
       socket.on('error', () => undefined);
       if (!r.ok) socket.destroy();
@@ -81,6 +84,8 @@ export function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> 
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
+    if (o.signal?.aborted) onClose();
+    else o.signal?.addEventListener('abort', onClose, { once: true });
   });
 }
 
@@ -93,6 +98,7 @@ export interface DialOptions {
   openHandshakeTimeoutMs: number;
   /** Verify TLS certificates (wss://). */
   rejectUnauthorized?: boolean;
+  signal?: AbortSignal;
 }
 
 export type DialResult =
@@ -110,7 +116,7 @@ export async function dial(o: DialOptions): Promise<DialResult> {
     extensions: o.extensions ?? [],
     headers: o.headers ?? [],
   });
-  const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, rejectUnauthorized: o.rejectUnauthorized ?? true });
+  const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, rejectUnauthorized: o.rejectUnauthorized ?? true, ...(o.signal ? { signal: o.signal } : {}) });
   if (!r.ok) {
     const response = (r.failure.reason === 'malformed' ? r.received.subarray(0, 2048) : r.received).toString('latin1');
     return { ok: false, request, response, ...dialFailure(r.failure, r.connected, o.openHandshakeTimeoutMs) };

@@ -51,7 +51,9 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
   const kill = def.steps.find((s) => s.do === 'killAfter');
   const refusal = def.expect.kind === 'handshake';
   const timeoutMs = refusal && kill?.do === 'killAfter' ? Math.min(kill.ms, o.openHandshakeTimeoutMs) : o.openHandshakeTimeoutMs;
-  const outcome = await readResponseHead({ url, writes, timeoutMs });
+  const signal = o.session.interrupt;
+  const outcome = await readResponseHead({ url, writes, timeoutMs, ...(signal ? { signal } : {}) });
+  if (!outcome.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
   if (!outcome.ok) {
     t.httpResponse = outcome.received.length > 0 ? outcome.received.subarray(0, 2048).toString('latin1') : '?';
     t.handshakeError = handshakeFailure(outcome.failure, timeoutMs);

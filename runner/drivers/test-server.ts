@@ -4,7 +4,7 @@
  */
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../case-result.js';
-import type { CaseResult } from '../results.js';
+import type { CaseResult, InterruptedCase, PaceSummary } from '../results.js';
 import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
 import { deflateBulk, estimateMs, memoryCost, schedule } from '../plan.js';
@@ -14,6 +14,9 @@ import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
 import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
 import { headerValues } from '../wire/handshake.js';
 import { randomBytes } from 'node:crypto';
+import { confirmedResult, needsConfirmation } from '../confirm.js';
+import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
+import { MonitorPace } from './pace.js';
 
 export interface ServerRunOptions {
   url: string;
@@ -29,8 +32,13 @@ export interface ServerRunOptions {
   /** Cases to skip for this agent (Autobahn's exclude-agent-cases). */
   skip?: (agent: string, id: string) => boolean;
   onResult?: (r: CaseResult) => void;
+  /** A case the run's stop signal ended before it had a verdict (see SessionOptions.interrupt). */
+  onInterrupted?: (c: InterruptedCase) => void;
   shouldStop?: () => boolean;
+  /** Called once the run knows how it paced itself (for the run metadata). */
+  onPace?: (p: PaceSummary) => void;
 }
+
 
 export class UnreachableTargetError extends Error {
   readonly code = 'WSCONFORM_UNREACHABLE';
@@ -53,8 +61,10 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
   // handshake.*: a bent opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
-  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def) });
+  const signal = o.session.interrupt;
+  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(signal ? { signal } : {}) });
   t.httpRequest = r.request ?? '?';
+  if (!r.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
   if (!r.ok) {
     t.handshakeError = `${r.stage === 'connect' ? 'connect' : 'handshake'}: ${r.error}`;
     t.wasOpenHandshakeTimeout = r.timedOut;
@@ -79,20 +89,76 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
   const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
   const url = new URL(o.url);
-  const results: CaseResult[] = [];
+  const results = new Map<string, CaseResult>();
   const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
-  await schedule(
-    todo,
-    memoryCost,
-    async (def) => {
-      const t = await runCaseAgainstServer(url, def, o);
-      const r = caseResult(def, t, agent, o.caseIndex(def));
-      results.push(r);
-      o.onResult?.(r);
-    },
-    { concurrency: o.concurrency, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}) },
-  );
+  const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
+  // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs);
+  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
+  const session = monitor ? { ...o.session, pulse: monitor } : o.session;
+  const play = async (def: CaseDef): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
+    const t = await runCaseAgainstServer(url, def, { ...o, session });
+    if (t.interrupted) {
+      o.onInterrupted?.({ agent, id: def.id, why: t.interrupted });
+      return null;
+    }
+    const r = caseResult(def, t, agent, o.caseIndex(def));
+    const lagMs = monitor ? monitor.maxLagMs(Date.now() - t.startedAt) : Infinity;
+    return { r, lagMs, confirm: needsConfirmation(r, t, lagMs, PROMPT_MS) };
+  };
+  type Suspect = { def: CaseDef; first: CaseResult; lagMs: number };
+  /** Plays `defs`; a suspect verdict (confirm.ts) goes to `suspects` for another look. */
+  const pass = async (defs: CaseDef[], width: number, paceNow: MonitorPace | null, onPlayed: (def: CaseDef, p: NonNullable<Awaited<ReturnType<typeof play>>>) => void): Promise<void> => {
+    await schedule(
+      defs,
+      memoryCost,
+      async (def) => {
+        const p = await play(def);
+        if (p) onPlayed(def, p);
+      },
+      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
+    );
+  };
+  let confirmed = 0;
+  let changed = 0;
+  const settle = (s: Suspect, p: { r: CaseResult }): void => {
+    const r = confirmedResult(p.r, s.first, s.lagMs);
+    confirmed++;
+    if (!r.confirmedAlone?.same) changed++;
+    results.set(s.def.id, r);
+    o.onResult?.(r);
+  };
+  try {
+    const suspects: Suspect[] = [];
+    await pass(todo, o.concurrency, pace, (def, p) => {
+      results.set(def.id, p.r);
+      o.onResult?.(p.r);
+      if (p.confirm && o.concurrency > 1) suspects.push({ def, first: p.r, lagMs: p.lagMs });
+    });
+    // The second look (confirm.ts): the suspects again, bulk cases apart from the short ones, while
+    // the monitor watches; a verdict that again came from a timer while the target lagged gets a
+    // third look with nothing else running at all.
+    const alone: Suspect[] = [];
+    const byId = new Map(suspects.map((x) => [x.def.id, x]));
+    if (monitor && suspects.length > 1) {
+      await pass(suspects.map((x) => x.def), o.concurrency, new MonitorPace(monitor, o.concurrency, { slow: true }), (def, p) => {
+        const s = byId.get(def.id)!;
+        if (p.confirm) alone.push(s);
+        else settle(s, p);
+      });
+    } else {
+      alone.push(...suspects);
+    }
+    for (const s of alone) {
+      if (stopped()) break;
+      const p = await play(s.def);
+      if (!p) break;
+      settle(s, p);
+    }
+    o.onPace?.({ monitored: monitor?.answered ?? false, lowestConcurrency: pace?.lowest ?? o.concurrency, bulkApart: pace?.slow ?? false, confirmed, changed });
+  } finally {
+    monitor?.close();
+  }
   const order = new Map(o.cases.map((c, i) => [c.id, i]));
-  results.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { agent, results };
+  return { agent, results: [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
 }

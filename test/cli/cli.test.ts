@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
 import { startBrokenServer } from '../support/broken-server.js';
 
 const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
@@ -119,20 +120,53 @@ describe('wsconform CLI', function () {
     assert.match(r2.stderr, /broken\.json: not valid JSON/);
   });
 
-  it('stops on SIGINT, keeps what finished and writes the reports', async () => {
-    const dir = tmp();
-    const child = spawn(process.execPath, [bin, 'test-server', '--cases', '5.19,5.20,6.4.*,1.*', '--concurrency', '2'], { cwd: dir, env: { ...process.env, CI: 'true' } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    // Wait until the run has started (the built-in server is announced), then let some cases finish.
-    for (let i = 0; i < 200 && !out.includes('built-in echo server'); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1200));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    assert.equal(code, 130, out);
-    const lines = readFileSync(join(dir, 'reports/servers/results.jsonl'), 'utf8').trim().split('\n');
-    assert.ok(lines.length > 0 && lines.length < 22, `${lines.length} results`);
-    assert.ok(existsSync(join(dir, 'reports/servers/index.html')));
+  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`stops on ${signal} within 2 s: the case in progress is interrupted, what finished is kept, the reports are written`, async () => {
+      // Echoes text at once and swallows binary: 9.2.1 then waits for an echo that never comes.
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+      wss.on('connection', (ws) => ws.on('message', (m, binary) => (binary ? undefined : ws.send(m, { binary: false }))));
+      await new Promise((r) => wss.once('listening', r));
+      const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+      try {
+        const dir = tmp();
+        const child = spawn(process.execPath, [bin, 'test-server', url, '--cases', '1.1.1,1.1.2,9.2.1'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d));
+        const jsonl = join(dir, 'reports/servers/results.jsonl');
+        const lines = (): number => (existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+        for (let i = 0; i < 200 && lines() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(lines(), 2, 'the two short cases finished');
+        const closed = new Promise<number | null>((r) => child.on('close', r));
+        child.kill(signal);
+        const code = await Promise.race([closed, new Promise<'late'>((r) => setTimeout(() => r('late'), 2000))]);
+        assert.equal(code, exitCode, out);
+        assert.equal(lines(), 2);
+        const meta = JSON.parse(readFileSync(join(dir, 'reports/servers/run.json'), 'utf8')) as { interruptedCases?: Array<{ id: string; why: string }> };
+        assert.deepEqual(meta.interruptedCases?.map((c) => c.id), ['9.2.1']);
+        assert.match(meta.interruptedCases![0]!.why, new RegExp(`^${signal} while waiting for echo 1 of 1`));
+        assert.match(out, /Interrupted, no verdict \(1\): 9\.2\.1/);
+        assert.ok(existsSync(join(dir, 'reports/servers/index.html')));
+      } finally {
+        await new Promise((r) => wss.close(r));
+      }
+    });
+  }
+
+  it('exits at once on a second signal', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    try {
+      const child = spawn(process.execPath, [bin, 'test-server', `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, '--cases', '9.2.1'], { cwd: tmp(), env: { ...process.env, CI: 'true' } });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d));
+      for (let i = 0; i < 200 && wss.clients.size < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      const closed = new Promise<number | null>((r) => child.on('close', r));
+      child.kill('SIGTERM');
+      child.kill('SIGTERM');
+      assert.equal(await closed, 143, err);
+    } finally {
+      await new Promise((r) => wss.close(r));
+    }
   });
 
   it('rebuilds the reports from results.jsonl after kill -9', async () => {

@@ -159,6 +159,7 @@ describe('reports/autobahn-json', () => {
         timedOutWaitingFor: (j) => j.wsconform.timedOutWaitingFor,
         notes: (j) => j.wsconform.notes,
         browserApi: (j) => j.wsconform.browserApi,
+        confirmedAlone: (j) => j.wsconform.confirmedAlone,
       };
       // Every optional field set, to values caseJson passes through unchanged (whole-number duration, non-empty handshakes).
       const r = makeResult({
@@ -171,6 +172,7 @@ describe('reports/autobahn-json', () => {
         timedOutWaitingFor: 'a pong',
         notes: ['a note'],
         browserApi: { expectedPage: ['open'], observedPage: ['error'], wire: [{ what: 'close', expected: '1000', observed: '1006', ok: false }] },
+        confirmedAlone: { first: { behavior: 'FAILED', behaviorClose: 'UNCLEAN', result: 'late', resultClose: 'dropped' }, firstTargetLagMs: 900, same: false },
       });
       const j = caseJson(r);
       assert.deepEqual(Object.keys(r).filter((k) => !(k in carried)), [], 'the fixture has a field this test does not map');

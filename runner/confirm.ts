@@ -1,0 +1,45 @@
+/**
+ * Verdicts that do not depend on load. Autobahn plays one case at a time; wsconform plays many, and
+ * a case's timers (1 s kill and closing-handshake timers, tagged pauses, the bulk echo timers) then
+ * run while the target may be busy with the other cases. A verdict that is not OK, that a timer
+ * shaped, and that was reached while the load monitor saw the target answer late (or had no way to
+ * tell) is not trusted: the case is played again with the target not busy (bulk cases apart from the
+ * short ones, the monitor prompt throughout; else with nothing else running at all, as Autobahn
+ * plays it), and that verdict is the one reported. The case result keeps the first verdict beside it.
+ */
+import type { CaseResult } from './results.js';
+import type { Transcript } from './transcript.js';
+
+/** A verdict that needs no second look: OK (or not applicable) on both counts. */
+export function isClean(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>): boolean {
+  const fine = (v: string): boolean => v === 'OK' || v === 'INFORMATIONAL' || v === 'UNIMPLEMENTED';
+  return fine(r.behavior) && fine(r.behaviorClose);
+}
+
+/** True when a harness timer decided part of what was recorded. */
+export function timerShaped(t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout'>): boolean {
+  return t.timersFired.length > 0 || t.wasOpenHandshakeTimeout;
+}
+
+/**
+ * Whether a case's verdict from a concurrent pass must be confirmed alone. `targetLagMs` is the
+ * largest lag the load monitor saw during the case (Infinity: no monitor, it cannot tell).
+ */
+export function needsConfirmation(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>, t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout'>, targetLagMs: number, promptMs: number): boolean {
+  return !isClean(r) && timerShaped(t) && !(targetLagMs < promptMs);
+}
+
+/** The result of the solo run, carrying the first verdict and saying what the second look found. */
+export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number): CaseResult {
+  const lag = Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was';
+  const was = `${first.behavior} / ${first.behaviorClose}`;
+  const same = alone.behavior === first.behavior && alone.behaviorClose === first.behaviorClose;
+  const note = same
+    ? `Confirmed: the first run gave ${was} from a timer while ${lag}; played again with the target not busy, it gave the same verdict.`
+    : `Played again: the first run gave ${was} from a timer while ${lag}; played again with the target not busy, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
+  return {
+    ...alone,
+    notes: [...(alone.notes ?? []), note],
+    confirmedAlone: { first: { behavior: first.behavior, behaviorClose: first.behaviorClose, result: first.result, resultClose: first.resultClose }, firstTargetLagMs: Number.isFinite(firstLagMs) ? Math.round(firstLagMs) : null, same },
+  };
+}
