@@ -1,7 +1,7 @@
 /**
  * Builders named after the RFC's words, so that a case reads like its description.
  */
-import { Opcode } from '../runner/wire/frame.js';
+import { fragmentCount, Opcode } from '../runner/wire/frame.js';
 import type { CaseFrame, CloseExpectation, PeerEvent, Step, WriteMode } from './types.js';
 
 export const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -27,15 +27,18 @@ export const ping = (payload?: string | Buffer, o: FrameOpts = {}): CaseFrame =>
 export const pong = (payload?: string | Buffer, o: FrameOpts = {}): CaseFrame => frame(Opcode.pong, payload, o);
 export const closeFrame = (payload?: Buffer, o: FrameOpts = {}): CaseFrame => frame(Opcode.close, payload, o);
 
-/** Splits a message into frames of `size` payload bytes (the first carries the opcode). */
+/**
+ * Splits a message into frames of `size` payload bytes as Autobahn does (the first carries the
+ * opcode; a length that `size` divides ends with an empty final continuation, see fragmentCount).
+ */
 export function fragments(opcode: number, payload: Buffer, size: number): CaseFrame[] {
-  const out: CaseFrame[] = [];
-  if (size <= 0 || payload.length <= size) return [{ opcode, payload }];
-  for (let at = 0; at < payload.length; at += size) {
-    const end = Math.min(at + size, payload.length);
-    out.push({ opcode: at === 0 ? opcode : Opcode.continuation, payload: payload.subarray(at, end), fin: end === payload.length });
-  }
-  return out;
+  const n = fragmentCount(payload.length, size);
+  if (n === 1) return [{ opcode, payload }];
+  return Array.from({ length: n }, (_, k) => ({
+    opcode: k === 0 ? opcode : Opcode.continuation,
+    payload: payload.subarray(k * size, Math.min((k + 1) * size, payload.length)),
+    fin: k === n - 1,
+  }));
 }
 
 export const send = (frames: CaseFrame[] | CaseFrame, write: WriteMode = 'together'): Step => ({ do: 'send', frames: Array.isArray(frames) ? frames : [frames], write });

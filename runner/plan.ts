@@ -63,7 +63,7 @@ export function estimateMs(def: CaseDef): number {
   for (const step of def.steps) {
     if (step.do === 'wait') ms += step.ms;
     // Round trips, bytes, writes, and frames: a peer pays for every frame (9.3.1/9.4.1 send 4 MiB
-    // in 65,536 frames, which costs a browser seconds).
+    // in 65,537 frames, which costs a browser seconds).
     if (step.do === 'echo') {
       const frames = step.rounds.fragmentSize ? (def.cost ?? 0) / step.rounds.fragmentSize : 0;
       ms += step.rounds.count * 0.3 + (def.cost ?? 0) / 50_000 + (step.rounds.chop ? (def.cost ?? 0) / step.rounds.chop / 50 : 0) + frames * 0.05;

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, WriteMode } from '../cases/types.js';
-import { applyMask, closePayload, encodeFrame, headerSize, Opcode, writeHeader } from './wire/frame.js';
+import { applyMask, closePayload, encodeFrame, fragmentCount, headerSize, Opcode, writeHeader } from './wire/frame.js';
 import { FrameDecoder, type DecodedFrame } from './wire/decoder.js';
 import { MessageReader, type MessageInflater, type Violation } from './wire/reader.js';
 import type { CorpusSlice } from './wire/deflate.js';
@@ -340,8 +340,9 @@ export class Session {
       if (this.state !== 'OPEN') return;
     }
     const opcode = msg.binary ? Opcode.binary : Opcode.text;
-    const size = rounds.fragmentSize && rounds.fragmentSize > 0 ? rounds.fragmentSize : Math.max(data.length, 1);
-    const nFrames = Math.max(1, Math.ceil(data.length / size));
+    // Autobahn's split: a length the fragment size divides ends with an empty final frame.
+    const nFrames = fragmentCount(data.length, rounds.fragmentSize ?? 0);
+    const size = nFrames > 1 ? rounds.fragmentSize! : data.length;
     this.lastSent = msg;
     this.t.traffic.txApp += msg.payload.length;
     this.t.traffic.txMessages++;

@@ -54,7 +54,7 @@ function compressionCase(id: string, set: DataSet, [size, timeoutS, fragment]: r
     description:
       `Negotiate permessage-deflate (as a client the harness offers "${offers}"; as a server it ${acceptText}), then send ${COUNT} compressed ` +
       `${set.binary ? 'binary' : 'text'} messages one at a time, each the next ${size} ${unit} of a generated stand-in for Autobahn's ${set.autobahnName} ` +
-      `(${Math.round(set.nominalBytes / 1000)} KB, wrapping around)${fragment ? `, the compressed payload split into ${fragment}-byte frames` : ''}.`,
+      `(${Math.round(set.nominalBytes / 1000)} KB, wrapping around)${fragment ? `, the compressed payload split into ${fragment}-byte frames (and an empty final one when that divides it evenly)` : ''}.`,
     expectation: `Every message comes back with the same type and bytes (compressed or not) within ${timeoutS} s. A peer without permessage-deflate: UNIMPLEMENTED.`,
     requirement: ref,
     handshake: { deflate },

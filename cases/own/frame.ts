@@ -9,7 +9,9 @@
  *   the sender; the RFC gives the receiver no rule, and §10.7 asks every endpoint to validate what
  *   it receives. So failing the connection (1002) is OK, and accepting the frame and answering it
  *   correctly is NON-STRICT: a tolerated deviation in Autobahn's words, visible under --strict. Any
- *   other reaction (a wrong echo, a wrong code, silence) is FAILED.
+ *   other reaction (a wrong echo, a wrong code, silence) is FAILED. The harness, receiving, is
+ *   strict as Autobahn's peer is: a non-minimal length from the target fails the connection (1002)
+ *   in any case (runner/wire/reader.ts).
  * - A 64-bit length with the most significant bit set breaks a MUST of §5.2: the peer fails. 1002
  *   is the code for a protocol error; 1009 (message too big) is tolerated, since such a length is
  *   also larger than anything an endpoint can take.

@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 9001);
 
-// Autobahn's 9.3.1/9.4.1 send 65536 fragments (ws allows 16384 by default) and 9.x up to 16 MiB.
+// Autobahn's 9.3.1/9.4.1 send 65,537 fragments and 9.3.2/9.4.2 16,385 (ws allows 16384 by default), and 9.x up to 16 MiB.
 const wss = new WebSocketServer({ host, port, maxPayload: 64 * 1024 * 1024, maxFragments: 0 });
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));

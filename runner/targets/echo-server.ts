@@ -21,7 +21,7 @@ export function startEchoServer(o: EchoServerOptions = {}): Promise<{ port: numb
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 0,
       perMessageDeflate: o.perMessageDeflate ?? false,
-      // ws limits a message to 16384 fragments by default; Autobahn 9.3.1/9.4.1 send 65536.
+      // ws limits a message to 16384 fragments by default; Autobahn sends 65,537 in 9.3.1/9.4.1 and 16,385 in 9.3.2/9.4.2.
       maxFragments: 0,
       maxPayload: o.maxPayload ?? 64 * 1024 * 1024,
     });

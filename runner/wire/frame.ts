@@ -106,6 +106,19 @@ export function writeHeader(out: Buffer, at: number, opcode: number, fin: boolea
   return size;
 }
 
+/**
+ * How many frames Autobahn's fuzzing peer sends a message of `length` payload bytes in when it
+ * splits it into frames of `size` bytes (size 0: no splitting). A message that fits in one frame is
+ * one frame; a longer one is full frames and then the rest, and when `size` divides the length
+ * the rest is an empty final continuation (autobahn-python 0.10.9's sendMessage), so 4 MiB in
+ * 256-byte frames is 16,384 full frames and one empty one. Frame k holds bytes
+ * [k * size, min((k + 1) * size, length)).
+ */
+export function fragmentCount(length: number, size: number): number {
+  if (size <= 0 || length <= size) return 1;
+  return Math.floor(length / size) + 1;
+}
+
 /** Header size of an honest frame with this payload length. */
 export function headerSize(length: number, masked: boolean): number {
   return (length <= 125 ? 2 : length <= 0xffff ? 4 : 10) + (masked ? 4 : 0);

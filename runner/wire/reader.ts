@@ -89,7 +89,13 @@ export class MessageReader {
       return [];
     }
     const v = this.check(frame);
-    if (v) return this.fail(v);
+    if (v) {
+      const events = this.fail(v);
+      // Autobahn's peer checks the length encoding after every other header rule and fails the
+      // connection once per broken rule; a second failure while closing drops TCP.
+      if (frame.nonMinimalLength && v.code !== 'WS_ERR_NON_MINIMAL_LENGTH') events.push({ type: 'violation', violation: nonMinimal(frame) });
+      return events;
+    }
     if (isControlOpcode(frame.opcode)) return this.control(frame);
     return this.data(frame);
   }
@@ -110,11 +116,13 @@ export class MessageReader {
     if (!f.masked && this.opts.expectMasked) return { code: 'WS_ERR_UNMASKED_FRAME', closeCode: 1002, message: 'a client must mask every frame it sends' };
     if (isControlOpcode(f.opcode)) {
       if (!f.fin) return { code: 'WS_ERR_FRAGMENTED_CONTROL', closeCode: 1002, message: 'control frames must not be fragmented' };
-      if (f.payload.length > 125) return { code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: 1002, message: `control frame payload of ${f.payload.length} bytes (the limit is 125)` };
+      // A 16- or 64-bit length says more than 125 bytes whatever it holds (RFC 6455 §5.5).
+      if (f.payload.length > 125 || f.lengthEncoding !== 7) return { code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: 1002, message: f.payload.length > 125 ? `control frame payload of ${f.payload.length} bytes (the limit is 125)` : `control frame with a ${f.lengthEncoding}-bit length (the limit of 125 bytes fits in 7 bits)` };
       return null;
     }
     if (f.opcode === Opcode.continuation && this.msgOpcode < 0) return { code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: 1002, message: 'continuation frame with no message to continue' };
     if (f.opcode !== Opcode.continuation && this.msgOpcode >= 0) return { code: 'WS_ERR_EXPECTED_CONTINUATION', closeCode: 1002, message: 'new data frame while a fragmented message is still open' };
+    if (f.nonMinimalLength) return nonMinimal(f);
     return null;
   }
 
@@ -175,4 +183,9 @@ export class MessageReader {
     }
     return [{ type: 'message', binary, payload, frames: this.frames, wireLength: this.wireSize, compressed }];
   }
+}
+
+/** RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length". */
+function nonMinimal(f: DecodedFrame): Violation {
+  return { code: 'WS_ERR_NON_MINIMAL_LENGTH', closeCode: 1002, message: `a ${f.payload.length}-byte payload with a ${f.lengthEncoding}-bit length (the minimal form is ${f.payload.length <= 125 ? 7 : 16} bits)` };
 }

@@ -53,6 +53,25 @@ describe('catalogue', () => {
     }
   });
 
+  it("sends Autobahn's frames where Autobahn fragments: an empty final continuation after 1-byte frames, a streamed frame in 6.4.3/6.4.4", () => {
+    const frames = (id: string): string[] => {
+      const c = allCases.find((x) => x.id === id);
+      assert.ok(c, id);
+      // A frame written in slices is one frame: count it at its first slice.
+      const sends = c.steps.filter((s) => s.do === 'send' && !(typeof s.write === 'object' && 'slice' in s.write && s.write.slice[0] > 0));
+      return sends.flatMap((s) => (s.do === 'send' ? s.frames.map((f) => `${f.opcode}:${f.fin ?? true ? 1 : 0}:${f.payload?.length ?? 0}`) : []));
+    };
+    // autobahn-python 0.10.9's sendMessage with fragmentSize 1: one frame per byte, then the empty final one.
+    for (const [id, bytes] of [['6.2.3', 29], ['6.2.4', 11], ['6.3.2', 20]] as const) {
+      assert.deepEqual(frames(id), ['1:0:1', ...Array<string>(bytes - 1).fill('0:0:1'), '0:1:0'], id);
+    }
+    // beginMessageFrame (FIN clear), three writes of its payload, then endMessage's empty final continuation.
+    for (const id of ['6.4.3', '6.4.4']) assert.deepEqual(frames(id), ['1:0:21', '0:1:0'], id);
+    assert.deepEqual(frames('6.4.1'), ['1:0:11', '0:0:4', '0:1:6']);
+    // 65,536 bytes in 1300-byte frames: 50 full ones and 536 bytes, no empty one.
+    assert.deepEqual(frames('10.1.1'), ['1:0:1300', ...Array<string>(49).fill('0:0:1300'), '0:1:536']);
+  });
+
   it('states a requirement for every case', () => {
     for (const c of allCases) assert.ok(c.requirement?.spec, c.id);
   });

@@ -62,6 +62,40 @@ describe('fuzzing server: broken clients get their verdicts', function () {
     }
   });
 
+  it('non-minimal lengths (125 bytes in 16 bits, 65,535 in 64): the echo is lost and the connection failed with 1002, as real wstest does', async () => {
+    const ids = ['1.1.2', '1.2.6', '2.4', '1.1.3'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await runRaw(ts, ids.length, { nonMinimalLengths: true });
+      const v = verdicts(ts);
+      // wstest -m fuzzingserver against the same client: this client echoes the 1002 it is sent, hence WRONG CODE.
+      assert.equal(v['1.1.2'], 'FAILED/WRONG CODE');
+      assert.equal(v['1.2.6'], 'FAILED/WRONG CODE');
+      // The pong breaks two rules at once (a control frame's length over 7 bits, not minimal): close, then drop.
+      assert.equal(v['2.4'], 'FAILED/UNCLEAN');
+      assert.equal(v['1.1.3'], 'OK/OK', '126 bytes in 16 bits is the minimal form');
+      const r = await ts.byId('1.1.2');
+      assert.deepEqual(r.violations.map((x) => x.code), ['WS_ERR_NON_MINIMAL_LENGTH']);
+      assert.equal(r.localCloseCode, 1002);
+      assert.deepEqual(r.received, []);
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('non-minimal lengths with failByDrop: the harness drops TCP, FAILED/FAILED', async () => {
+    const ids = ['1.1.2', '2.4'];
+    const ts = await startTestServer(casesById(ids), { session: { ...defaultSessionOptions, caseTimeoutMs: 15_000, failByDrop: true } });
+    try {
+      await runRaw(ts, ids.length, { nonMinimalLengths: true });
+      const v = verdicts(ts);
+      assert.equal(v['1.1.2'], 'FAILED/FAILED');
+      assert.equal(v['2.4'], 'FAILED/FAILED');
+    } finally {
+      await ts.server.close();
+    }
+  });
+
   it('wrong close code (answers 1000 with 1001): 7.7.1 and 7.3.3 get WRONG CODE and FAIL', async () => {
     const ids = ['7.7.1', '7.3.3', '7.7.2'];
     const ts = await startTestServer(casesById(ids));

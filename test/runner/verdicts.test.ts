@@ -46,6 +46,13 @@ const rows: Array<{ flaw: string; flaws: Flaws; id: string; behavior: string; be
   { flaw: 'echoing a byte short in round trips', flaws: { truncateEcho: true }, id: '9.8.3', behavior: 'FAILED', behaviorClose: 'OK' },
   { flaw: 'a wrong Sec-WebSocket-Accept', flaws: { wrongAccept: true }, id: '1.1.1', behavior: 'FAILED', behaviorClose: 'FAILED' },
   { flaw: 'dropping TCP, judged with failByDrop', flaws: { lenient: true }, id: '4.1.1', behavior: 'OK', behaviorClose: 'FAILED BY CLIENT', failByDrop: true },
+  // What real wstest gave against the same server: the echo is lost, the close handshake is fine.
+  { flaw: 'a 16-bit length for its 125-byte echo', flaws: { nonMinimalLengths: true }, id: '1.1.2', behavior: 'FAILED', behaviorClose: 'OK' },
+  { flaw: 'a 64-bit length for its 65,535-byte echo', flaws: { nonMinimalLengths: true }, id: '1.2.6', behavior: 'FAILED', behaviorClose: 'OK' },
+  { flaw: 'non-minimal lengths, where every echo has a minimal one', flaws: { nonMinimalLengths: true }, id: '1.1.3', behavior: 'OK', behaviorClose: 'OK' },
+  // Two broken rules in one frame (too long for a control frame, not minimal): Autobahn drops TCP after its close.
+  { flaw: 'a 16-bit length for its 125-byte pong', flaws: { nonMinimalLengths: true }, id: '2.4', behavior: 'FAILED', behaviorClose: 'UNCLEAN' },
+  { flaw: 'a 16-bit length for its 125-byte echo, judged with failByDrop', flaws: { nonMinimalLengths: true }, id: '1.1.2', behavior: 'FAILED', behaviorClose: 'FAILED', failByDrop: true },
 ];
 
 describe('verdicts against broken servers', function () {
@@ -60,6 +67,18 @@ describe('verdicts against broken servers', function () {
   it('reports the close code of a server that answers with the wrong one', async () => {
     const v = await verdictOf({ closeCode: 1002 }, '7.7.1');
     assert.equal(v.remoteCloseCode, 1002);
+  });
+
+  it('fails a non-minimal length with 1002 and says why', async () => {
+    const server = await startBrokenServer({ nonMinimalLengths: true });
+    try {
+      const t = await runCaseAgainstServer(new URL(server.url), caseById('1.1.6')!, { session: { ...defaultSessionOptions, caseTimeoutMs: 8000 }, openHandshakeTimeoutMs: 2000 });
+      assert.deepEqual(t.violations.map((v) => v.code), ['WS_ERR_NON_MINIMAL_LENGTH']);
+      assert.equal(t.localCloseCode, 1002);
+      assert.match(caseResult(caseById('1.1.6')!, t, 'broken', 1).result, /65535-byte payload with a 64-bit length/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('says why the handshake failed', async () => {

@@ -36,6 +36,11 @@ export interface Flaws {
   wrongAccept?: boolean;
   /** Echo messages with one byte missing. */
   truncateEcho?: boolean;
+  /**
+   * Encode lengths with an off-by-one: 125 bytes in the 16-bit form and 65,535 in the 64-bit form,
+   * where the minimal form is the shorter one (RFC 6455 §5.2 requires it).
+   */
+  nonMinimalLengths?: boolean;
   // The opening handshake. By default a malformed request gets 400, a wrong version 426 with
   // Sec-WebSocket-Version: 13, and the first offered subprotocol is chosen.
   /** Open the connection whatever the Sec-WebSocket-Key (missing, empty, not base64, wrong length). */
@@ -88,7 +93,8 @@ function serve(socket: net.Socket, flaws: Flaws): void {
   let refused = false;
   const send = (opcode: number, payload: Buffer): void => {
     if (socket.destroyed) return;
-    socket.write(encodeFrame({ opcode, payload, mask: flaws.maskFrames ? Buffer.from([1, 2, 3, 4]) : null }));
+    const lengthEncoding = !flaws.nonMinimalLengths ? undefined : payload.length === 125 ? 16 : payload.length === 0xffff ? 64 : undefined;
+    socket.write(encodeFrame({ opcode, payload, mask: flaws.maskFrames ? Buffer.from([1, 2, 3, 4]) : null, ...(lengthEncoding ? { lengthEncoding } : {}) }));
   };
   const fail = (code: number): void => {
     if (closing) return;

@@ -157,6 +157,12 @@ describe('FrameDecoder', () => {
         assert.equal(frames[0]!.nonMinimalLength, nonMinimal);
       });
     }
+
+    it('is a flag, not a decode error: the frame and the next one are delivered (the reader judges it, the fuzz model reads our own such frames)', () => {
+      const { frames, decoder } = decodeAll([hex('81 7e 00 05 48 65 6c 6c 6f'), hex('81 02 68 69')]);
+      assert.equal(decoder.error, null);
+      assert.deepEqual(frames.map((f) => f.payload.toString()), ['Hello', 'hi']);
+    });
   });
 
   describe('errors', () => {

@@ -4,6 +4,7 @@ import {
   closePayload,
   encodeFrame,
   encodeHeader,
+  fragmentCount,
   headerSize,
   isControlOpcode,
   isKnownOpcode,
@@ -264,5 +265,26 @@ describe('frame', () => {
       assert.equal(minimalLengthEncoding(65536), 64);
       assert.equal(minimalLengthEncoding(2n ** 63n), 64);
     });
+  });
+
+  describe('fragmentCount (how Autobahn splits a message)', () => {
+    const rows: Array<[length: number, size: number, frames: number, why: string]> = [
+      [4 * 1024 * 1024, 256, 16_385, 'an exact multiple: 16,384 full frames and an empty final one (9.3.2)'],
+      [4 * 1024 * 1024, 64, 65_537, 'an exact multiple: 65,536 full frames and an empty final one (9.3.1)'],
+      [4 * 1024 * 1024, 4 * 1024 * 1024, 1, 'a message that fits one frame is that frame (9.3.9)'],
+      [65_536, 1300, 51, 'not a multiple: 50 full frames and the rest (10.1.1)'],
+      [29, 1, 30, 'one byte per frame, then an empty final one (6.2.3)'],
+      [13, 4, 4, 'not a multiple: three of 4 bytes and one of 1'],
+      [12, 4, 4, 'a multiple: three of 4 bytes and an empty one'],
+      [4, 4, 1, 'exactly one frame size'],
+      [5, 4, 2, 'one byte over'],
+      [0, 4, 1, 'an empty message'],
+      [1000, 0, 1, 'size 0: not split'],
+    ];
+    for (const [length, size, frames, why] of rows) {
+      it(`is ${frames} for ${length} bytes in frames of ${size}: ${why}`, () => {
+        assert.equal(fragmentCount(length, size), frames);
+      });
+    }
   });
 });
