@@ -601,8 +601,10 @@ export class Session {
     if (abort) this.socket.destroy();
     else {
       this.socket.end();
-      // A peer that never reads must not keep the socket (and the case) alive.
-      this.later(this.opts.closeHandshakeTimeoutMs, () => this.socket.destroy());
+      // A peer that never reads must not keep the socket (and the case) alive. (Not `later`: the
+      // session is CLOSED now, and `later` runs nothing then.)
+      const timer = setTimeout(() => this.socket.destroy(), this.opts.closeHandshakeTimeoutMs);
+      this.timers.add(timer);
     }
   }
 
