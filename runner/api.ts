@@ -7,7 +7,7 @@ import { writeReports as writeAll, type ReportError, type ReportOptions } from '
 import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../reports/gate.js';
 import { appendResult, writeMeta } from '../reports/jsonl.js';
 import { casesForRole, selectCases, splitPatterns } from './plan.js';
-import type { CaseResult, RunResults } from './results.js';
+import type { CaseResult, PaceSummary, RunResults } from './results.js';
 import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, defaultSessionOptions } from './session.js';
 import { runAgainstServer } from './drivers/test-server.js';
 import { spawnEchoServer } from './targets/echo-server.js';
@@ -52,6 +52,7 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
   const url = o.url ?? builtin!.url;
   const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-server', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, agents: [] };
   if (o.outdir) writeMeta(o.outdir, meta);
+  let pace: PaceSummary | undefined;
   try {
     const { agent, results } = await runAgainstServer({
       url,
@@ -66,8 +67,9 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
         if (o.outdir) appendResult(o.outdir, r);
         o.onResult?.(r);
       },
+      onPace: (p) => (pace = p),
     });
-    meta.agents.push({ name: agent, url });
+    meta.agents.push({ name: agent, url, ...(pace ? { pace } : {}) });
     meta.finishedAt = new Date().toISOString();
     meta.wallMs = Date.now() - startedAt.getTime();
     const run = { meta, results };

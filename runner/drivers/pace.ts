@@ -21,11 +21,12 @@ export class MonitorPace implements Pace<CaseDef> {
   /** The lowest concurrency the run came down to, for the report. */
   lowest: number;
 
-  constructor(monitor: LoadMonitor, concurrency: number, o: { slow?: boolean } = {}) {
+  /** `slow`: bulk and short cases apart from the start; `start`: the concurrency to begin with. */
+  constructor(monitor: LoadMonitor, concurrency: number, o: { slow?: boolean; start?: number } = {}) {
     this.monitor = monitor;
     this.slow = o.slow ?? false;
     this.max = Math.max(1, concurrency);
-    this.width = this.max;
+    this.width = Math.max(1, Math.min(this.max, o.start ?? this.max));
     this.lowest = this.max;
   }
 
