@@ -23,10 +23,12 @@ export function timerShaped(t: Pick<Transcript, 'timersFired' | 'wasOpenHandshak
 
 /**
  * Whether a case's verdict from a concurrent pass must be confirmed alone. `targetLagMs` is the
- * largest lag the load monitor saw during the case (Infinity: no monitor, it cannot tell).
+ * largest lag the load monitor saw during the case (Infinity: no monitor, it cannot tell). A case in
+ * which the target broke the protocol (a bad frame, a flood) is decided by bytes, not by a clock:
+ * what the timers did after that does not make the verdict load's.
  */
-export function needsConfirmation(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>, t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout'>, targetLagMs: number, promptMs: number): boolean {
-  return !isClean(r) && timerShaped(t) && !(targetLagMs < promptMs);
+export function needsConfirmation(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>, t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>, targetLagMs: number, promptMs: number): boolean {
+  return !isClean(r) && timerShaped(t) && t.violations.length === 0 && !(targetLagMs < promptMs);
 }
 
 /** The result of the solo run, carrying the first verdict and saying what the second look found. */

@@ -84,7 +84,7 @@ export const defaultSessionOptions: SessionOptions = {
   serverDropTimeoutMs: 1000,
   maxWirelogEntries: 4000,
   maxEvents: 10_000,
-  maxKeptBytes: 2 * 1024 * 1024,
+  maxKeptBytes: 1024 * 1024,
   silenceMs: 20_000,
 };
 

@@ -4,7 +4,14 @@
 //   node scripts/bench-run.mjs CASES [CONCURRENCY] [DEFLATE]   test-server against the ws echo server
 //   node scripts/bench-run.mjs client CASES [CLIENT_CONCURRENCY]   test-client against the ws client fixture
 //   node scripts/bench-run.mjs fuzz COUNT [SEED] [CONCURRENCY]     test-server --fuzz against the ws echo server
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//   node scripts/bench-run.mjs real tornado|websocketd|flood CASES [CONCURRENCY]
+//       test-server against Tornado's echo server, websocketd + cat (Debian packages) or a server
+//       that floods 64 KiB binary messages, each in a child process
+//   node scripts/bench-run.mjs wstest tornado|websocketd CASES      the same target under wstest
+//       (WSTEST=path/to/wstest; its fuzzingclient mode; no per-case limit, so websocketd hangs it)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +58,91 @@ function childrenCpuMs() {
 
 const [mode, ...args] = process.argv.slice(2);
 
-if (mode === 'client') {
+/** CPU ms a live process has used so far (Linux /proc/PID/stat utime + stime). */
+function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function listening(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => net.connect({ host: '127.0.0.1', port }).once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+const FLOOD = `const { WebSocketServer } = require('ws'); const chunk = Buffer.alloc(65536, 7);
+new WebSocketServer({ host: '127.0.0.1', port: Number(process.argv[1]) }).on('connection', (ws) => {
+  ws.on('error', () => {});
+  const pump = () => { while (ws.readyState === 1 && ws.bufferedAmount < 1 << 20) ws.send(chunk); if (ws.readyState === 1) setImmediate(pump); };
+  pump();
+});`;
+
+/** Starts a real target in a child process: its URL, pid and a stop function. */
+async function startReal(name) {
+  const port = await freePort();
+  const child =
+    name === 'tornado'
+      ? spawn('/usr/bin/python3', [fileURLToPath(new URL('../test/fixtures/tornado-echo.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'ignore'] })
+      : name === 'websocketd'
+        ? spawn('websocketd', ['--address=127.0.0.1', `--port=${port}`, 'cat'], { stdio: 'ignore' })
+        : spawn(process.execPath, ['-e', FLOOD, String(port)], { stdio: ['ignore', 'ignore', 'inherit'], cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  let url = `ws://127.0.0.1:${port}`;
+  if (name === 'tornado') {
+    url = await new Promise((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(`ws://127.0.0.1:${m[1]}`);
+      });
+    });
+  } else {
+    await listening(port);
+  }
+  return { url, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+}
+
+if (mode === 'real') {
+  const [name, cases = '*', concurrency = '32'] = args;
+  const target = await startReal(name);
+  const cpuT0 = processCpuMs(target.pid);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const run = await testServer({ url: target.url, cases: cases.split(','), concurrency: Number(concurrency), agent: name });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const targetCpuMs = processCpuMs(target.pid) - cpuT0;
+  await target.stop();
+  const verdicts = Object.fromEntries(run.results.map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`]));
+  console.log(JSON.stringify({ cases: run.results.length, wallMs: Math.round(wallMs), harnessCpuMs: cpuMs(cpu), targetCpuMs: Math.round(targetCpuMs), peakRssMb: peakRssMb(), counts: counts(run.results), pace: run.meta.agents[0]?.pace ?? null, verdicts }));
+} else if (mode === 'wstest') {
+  const [name, cases = '*'] = args;
+  const target = await startReal(name);
+  const dir = mkdtempSync(join(tmpdir(), 'wsconform-bench-wstest-'));
+  const spec = join(dir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ outdir: join(dir, 'out'), servers: [{ agent: name, url: target.url }], cases: cases.split(','), 'exclude-cases': [], 'exclude-agent-cases': {} }));
+  const t0 = performance.now();
+  spawnSync(process.env.WSTEST, ['-m', 'fuzzingclient', '-s', spec], { stdio: 'ignore', cwd: dir });
+  const wallMs = performance.now() - t0;
+  await target.stop();
+  const index = JSON.parse(readFileSync(join(dir, 'out', 'index.json'), 'utf8'))[name];
+  const verdicts = Object.fromEntries(Object.entries(index).map(([id, v]) => [id, `${v.behavior}/${v.behaviorClose}`]));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ cases: Object.keys(verdicts).length, wallMs: Math.round(wallMs), verdicts }));
+} else if (mode === 'client') {
   // wsconform is the fuzzing server; the ws client fixture runs as the --command.
   const [cases = '*', clientConcurrency = '8'] = args;
   const fixture = fileURLToPath(new URL('../test/fixtures/ws-autobahn-client.mjs', import.meta.url));

@@ -9,9 +9,9 @@ import { encodeFrame } from '../dist/runner/wire/frame.js';
 
 const require = createRequire(import.meta.url);
 const { Receiver } = require('ws');
-// Selectors: `npm run bench -- codec|e2e|client|fuzz|browser|full|all`; none runs all but `full`.
+// Selectors: `npm run bench -- codec|e2e|client|fuzz|load|browser|full|all`; none runs all but `full`.
 const only = process.argv[2];
-const SELECTORS = ['codec', 'e2e', 'client', 'fuzz', 'browser', 'full', 'all'];
+const SELECTORS = ['codec', 'e2e', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
 if (only !== undefined && !SELECTORS.includes(only)) {
   console.error(`bench: unknown selector ${JSON.stringify(only)}; use one of ${SELECTORS.join(', ')}`);
   process.exit(2);
@@ -188,11 +188,39 @@ function browserBench() {
   else console.log('\nBrowsers, the whole catalogue per engine: skipped (about 15 minutes per engine); `npm run bench -- all` runs it.');
 }
 
+// ---- slow and hostile real targets: verdicts under load, stalls, memory --------------------------
+function load() {
+  const same = (a, b) => {
+    const ids = Object.keys(a.verdicts);
+    const d = ids.filter((id) => a.verdicts[id] !== b.verdicts[id]);
+    return `${ids.length - d.length}/${ids.length}${d.length ? ` (differ: ${d.slice(0, 6).join(' ')}${d.length > 6 ? ' …' : ''})` : ''}`;
+  };
+  const paceText = (p) => (p ? `lowest ${p.lowestConcurrency}${p.bulkApart ? ', bulk apart' : ''}, ${p.confirmed} replayed (${p.changed} changed)` : '-');
+  const tornado1 = benchRun(['real', 'tornado', SECTIONS_1_10, 1]);
+  const tornado32 = benchRun(['real', 'tornado', SECTIONS_1_10, 32]);
+  const websocketd32 = benchRun(['real', 'websocketd', SECTIONS_1_10, 32]);
+  const rows = [
+    row('Tornado 6.2 echo, --concurrency 1', tornado1, '-', { pace: paceText(tornado1.pace) }),
+    row('Tornado 6.2 echo, default (32)', tornado32, 'verdicts as at 1; wall ≤ 0.5 × wstest', { pace: paceText(tornado32.pace), 'same as at 1': same(tornado32, tornado1) }),
+    row('websocketd 0.4.1 + cat, default (32)', websocketd32, 'ends; wall ≤ 0.5 × wstest (570 s)', { pace: paceText(websocketd32.pace) }),
+  ];
+  if (process.env.WSTEST) {
+    const w = benchRun(['wstest', 'tornado', SECTIONS_1_10]);
+    rows.push({ scenario: 'Tornado 6.2 echo under wstest', cases: w.cases, 'wall s': seconds(w.wallMs), 'same as at 1': same(w, tornado1), goal: '-' });
+  } else {
+    console.log('\n(set WSTEST=path/to/wstest to time the real Autobahn|Testsuite against Tornado beside these)');
+  }
+  table('Slow real targets, sections 1-10 (Debian python3-tornado, websocketd)', rows);
+  const flood = benchRun(['real', 'flood', SECTIONS_1_10, 32]);
+  table('A server that floods 64 KiB binary messages as fast as loopback takes them, sections 1-10', [row('flooding server, default (32)', flood, 'ends, RSS ≤ 200 MB', { verdicts: verdicts(flood.counts) })]);
+}
+
 const selected = (name) => only === name || only === 'all' || (only === undefined && name !== 'full');
 if (selected('codec')) codecBench();
 if (selected('e2e')) e2e();
 if (selected('client')) client();
 if (selected('fuzz')) fuzz();
+if (selected('load')) load();
 if (selected('full')) full();
 else if (only === undefined) console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
 if (selected('browser')) browserBench();

@@ -140,7 +140,9 @@ export class LoadMonitor implements TargetPulse {
         this.samples.push({ at: now, lagMs: now - this.outstanding.sentAt });
         this.outstanding = null;
         this.timer = setTimeout(() => this.ping(), PING_EVERY_MS);
-      } else if (f.opcode === Opcode.close) {
+      } else if (f.opcode !== Opcode.pong && f.opcode !== Opcode.ping) {
+        // A close, or data nobody asked for (a target that floods every connection): the monitor
+        // cannot watch this target, and must not spend the harness's memory finding out.
         this.close();
         return;
       }

@@ -1,9 +1,10 @@
 /** Which verdicts get a second look, and what the case result says after it. */
 import assert from 'node:assert/strict';
 import { confirmedResult, isClean, needsConfirmation, timerShaped } from '../../runner/confirm.js';
+import type { Violation } from '../../runner/wire/reader.js';
 import { makeResult } from '../reports/fixtures.js';
 
-const t = (timersFired: string[], wasOpenHandshakeTimeout = false) => ({ timersFired, wasOpenHandshakeTimeout });
+const t = (timersFired: string[], wasOpenHandshakeTimeout = false, violations: Violation[] = []) => ({ timersFired, wasOpenHandshakeTimeout, violations });
 
 describe('confirm', () => {
   it('takes OK, INFORMATIONAL and UNIMPLEMENTED on both counts as clean, anything else not', () => {
@@ -28,6 +29,11 @@ describe('confirm', () => {
     ['a failure no timer shaped (a wrong close code)', { behavior: 'FAILED', behaviorClose: 'WRONG CODE' }, [], 5000, false],
     ['an OK verdict with timers and lag', { behavior: 'OK', behaviorClose: 'OK' }, ['close'], 5000, false],
   ];
+  it('trusts a failure the target earned with bytes (a flood, a bad frame) whatever the timers did after it', () => {
+    const flood: Violation[] = [{ code: 'WS_ERR_FLOOD', closeCode: 1008, message: 'too many' }];
+    assert.equal(needsConfirmation({ behavior: 'FAILED', behaviorClose: 'UNCLEAN' }, t(['closing-handshake'], false, flood), Infinity, 250), false);
+  });
+
   for (const [what, verdict, timers, lag, want] of rows) {
     it(`${want ? 'confirms' : 'trusts'} ${what}`, () => assert.equal(needsConfirmation(verdict, t(timers), lag, 250), want));
   }
