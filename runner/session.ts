@@ -113,6 +113,8 @@ export class Session {
   private state: State = 'OPEN';
   private timers = new Set<NodeJS.Timeout>();
   private closeHandshakeTimer: NodeJS.Timeout | null = null;
+  /** Reading on after the closing handshake (a lingerAfterClose step, as a server). */
+  private lingering = false;
   private wirelogOn = true;
   private encoded = new WeakMap<CaseFrame, { header: number; bytes: Buffer }>();
   private currentStep = 'the peer to open';
@@ -205,6 +207,9 @@ export class Session {
             this.note('close timer fired');
             this.sendCloseFrame(null, null, false);
           });
+          break;
+        case 'lingerAfterClose':
+          // Read when the closing handshake ends (afterCloseHandshake).
           break;
         case 'echo':
           await this.startEcho(step.rounds);
@@ -522,6 +527,8 @@ export class Session {
   }
 
   private onCloseFrame(code: number | null, reason: Buffer | null): void {
+    // A second close while reading on after the handshake is more data after the close, not a new handshake.
+    if (this.lingering) return;
     this.t.remoteCloseCode = code;
     this.t.remoteCloseReason = reason;
     if (this.state === 'CLOSING') {
@@ -539,10 +546,19 @@ export class Session {
     }
   }
 
-  /** A server drops TCP at once; a client waits for the server to do it (RFC 6455 §7.1.1). */
+  /** A server drops TCP at once (unless the case lingers); a client waits for the server to do it (RFC 6455 §7.1.1). */
   private afterCloseHandshake(): void {
     if (this.t.role === 'server') {
-      this.drop(false);
+      const linger = this.def.steps.find((s) => s.do === 'lingerAfterClose');
+      if (linger?.do !== 'lingerAfterClose') {
+        this.drop(false);
+        return;
+      }
+      // Read-only: pings are no longer answered once a close has been sent; a client that keeps TCP open is dropped after ms.
+      this.lingering = true;
+      this.currentStep = 'the client to send nothing after its close frame';
+      this.note(`reading on for ${linger.ms} ms after the closing handshake, for anything the client sends after its close`);
+      this.later(linger.ms, () => this.drop(false));
       return;
     }
     this.currentStep = 'the server to close TCP';
