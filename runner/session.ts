@@ -157,7 +157,7 @@ export class Session {
     void this.finished.then(() => stop?.removeEventListener('abort', onInterrupt));
     if (s.destroyed) this.onConnectionLost();
     if (stop?.aborted) onInterrupt();
-    const cap = setTimeout(() => this.onCaseTimeout(), caseLimitMs(this.def, this.opts));
+    const cap = setTimeout(() => setImmediate(() => this.onCaseTimeout()), caseLimitMs(this.def, this.opts));
     this.timers.add(cap);
     if (leftover.length > 0) this.onData(leftover);
     s.resume();
@@ -617,16 +617,19 @@ export class Session {
     if (abort) this.socket.destroy();
     else {
       this.socket.end();
-      // A peer that never reads must not keep the socket (and the case) alive.
-      this.later(this.opts.closeHandshakeTimeoutMs, () => this.socket.destroy());
+      // A peer that never reads, or never ends TCP (a socket left to its garbage collector), must not
+      // keep the socket and the case alive; later() would skip this once closed.
+      const timer = setTimeout(() => this.socket.destroy(), this.opts.closeHandshakeTimeoutMs);
+      this.timers.add(timer);
     }
   }
 
   private onCaseTimeout(): void {
-    this.t.timersFired.push('case-limit');
-    this.t.timedOutWaitingFor = this.currentStep;
-    this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
+    if (this.t.endedAtMs !== 0) return;
     if (!this.isClosed()) {
+      this.t.timersFired.push('case-limit');
+      this.t.timedOutWaitingFor = this.currentStep;
+      this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
       this.t.wasNotCleanReason ??= 'the case time limit was reached';
       this.drop();
     } else {
@@ -729,10 +732,17 @@ export class Session {
     return Math.round((Date.now() - this.t0) * 1000) / 1000;
   }
 
+  /**
+   * Runs `fn` after `ms` unless the connection is closed by then. Node runs due timers before it
+   * reads the sockets, so the timer only schedules `fn` behind one more read: what the peer sent
+   * before the deadline is seen before the deadline acts, even when a busy machine handles both late.
+   */
   private later(ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.isClosed() || fn === this.onCaseTimeout) fn();
+      setImmediate(() => {
+        if (!this.isClosed()) fn();
+      });
     }, ms);
     this.timers.add(timer);
     return timer;
@@ -742,7 +752,8 @@ export class Session {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        resolve();
+        // As in later(): what arrived during the pause is read before the pause ends.
+        setImmediate(resolve);
       }, ms);
       this.timers.add(timer);
       // A connection lost mid-pause ends the pause too.
