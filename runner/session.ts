@@ -112,7 +112,7 @@ export class Session {
   private readonly t0: number;
   private state: State = 'OPEN';
   private timers = new Set<NodeJS.Timeout>();
-  private closeHandshakeTimer: NodeJS.Timeout | null = null;
+  private closeHandshakeTimer: Deadline | null = null;
   /** Reading on after the closing handshake (a lingerAfterClose step, as a server). */
   private lingering = false;
   private wirelogOn = true;
@@ -157,8 +157,7 @@ export class Session {
     void this.finished.then(() => stop?.removeEventListener('abort', onInterrupt));
     if (s.destroyed) this.onConnectionLost();
     if (stop?.aborted) onInterrupt();
-    const cap = setTimeout(() => setImmediate(() => this.onCaseTimeout()), caseLimitMs(this.def, this.opts));
-    this.timers.add(cap);
+    this.after(caseLimitMs(this.def, this.opts), () => this.onCaseTimeout());
     if (leftover.length > 0) this.onData(leftover);
     s.resume();
     this.playSteps(this.def.steps).catch((e: unknown) => {
@@ -188,7 +187,7 @@ export class Session {
           await this.sleep(step.ms);
           if (this.isClosed()) return;
           if (step.tag !== undefined) {
-            if (this.state !== 'OPEN') return;
+            if (this.state !== 'OPEN' || this.peerEnded()) return;
             this.t.timersFired.push(`wait:${step.tag}`);
             this.t.received.push({ type: 'timeout', tag: step.tag });
           }
@@ -534,7 +533,7 @@ export class Session {
     if (this.state === 'CLOSING') {
       // The reply to our close.
       if (this.closeHandshakeTimer) {
-        clearTimeout(this.closeHandshakeTimer);
+        this.closeHandshakeTimer.cancel();
         this.closeHandshakeTimer = null;
       }
       this.t.wasClean = true;
@@ -733,33 +732,61 @@ export class Session {
   }
 
   /**
-   * Runs `fn` after `ms` unless the connection is closed by then. Node runs due timers before it
-   * reads the sockets, so the timer only schedules `fn` behind one more read: what the peer sent
-   * before the deadline is seen before the deadline acts, even when a busy machine handles both late.
+   * Runs `fn` after `ms` unless the connection is closed by then (see after()). A peer that ended
+   * TCP before the deadline ended the case, although Node reports the close a turn or two later:
+   * the timer then only hastens that close.
    */
-  private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      setImmediate(() => {
-        if (!this.isClosed()) fn();
-      });
-    }, ms);
-    this.timers.add(timer);
-    return timer;
+  private later(ms: number, fn: () => void): Deadline {
+    return this.after(ms, () => {
+      if (this.isClosed()) return;
+      if (this.peerEnded()) this.socket.destroy();
+      else fn();
+    });
+  }
+
+  private peerEnded(): boolean {
+    return this.t.tcpEnd === 'peer-fin' || this.t.tcpEnd === 'peer-reset';
+  }
+
+  /**
+   * Runs `fn` `ms` milliseconds of real time from now, once the sockets have been read once more.
+   * Node starts a timer from the clock its event loop read last, which a stall in the middle of a
+   * loop iteration (a busy machine, a stopped process) leaves behind, so a timer set just then can
+   * fire at once: a timer that fires early is set again for what is left. And Node runs due timers
+   * before it reads the sockets, so `fn` waits for one more read: what the peer sent before the
+   * deadline is seen before the deadline acts.
+   */
+  private after(ms: number, fn: () => void): Deadline {
+    const due = performance.now() + ms;
+    let cancelled = false;
+    const arm = (wait: number): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const left = due - performance.now();
+        if (left >= 1) arm(left);
+        else
+          setImmediate(() => {
+            if (!cancelled) fn();
+          });
+      }, wait);
+      this.timers.add(timer);
+    };
+    arm(ms);
+    return { cancel: () => (cancelled = true) };
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        // As in later(): what arrived during the pause is read before the pause ends.
-        setImmediate(resolve);
-      }, ms);
-      this.timers.add(timer);
+      this.after(ms, resolve);
       // A connection lost mid-pause ends the pause too.
       void this.finished.then(() => resolve());
     });
   }
+}
+
+/** A timer of the session's (see Session.after). */
+interface Deadline {
+  cancel(): void;
 }
 
 /** Masking keys come from a pool of random bytes: one getrandom call per 16384 frames, not per frame. */

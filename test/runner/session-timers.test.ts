@@ -68,6 +68,53 @@ describe('session timers', function () {
     }
   });
 
+  it('waits a case timer\'s real time even when Node fires the timer early (2.2, a pong 300 ms late)', async () => {
+    // After a stall in the middle of an event-loop turn Node may start a timer from a clock read before
+    // the stall, and fire it that much early. Here every long timer fires 800 ms early; the client
+    // answers the ping after 300 ms, well within 2.2's 1 s close timer.
+    const realSetTimeout = globalThis.setTimeout;
+    const early = ((fn: () => void, ms?: number) => realSetTimeout(fn, ms !== undefined && ms >= 1000 ? ms - 800 : ms)) as typeof setTimeout;
+    const ts = await startTestServer(casesById(['2.2']));
+    try {
+      globalThis.setTimeout = early;
+      await rawSession(ts.server.port, '/runCase?case=1&agent=slow-pong', {
+        mask: true,
+        onFrame: (f, c) => {
+          if (f.opcode === Opcode.ping) realSetTimeout(() => c.send(Opcode.pong, f.payload), 300);
+          if (f.opcode === Opcode.close) c.send(Opcode.close, f.payload.subarray(0, 2));
+        },
+      });
+      globalThis.setTimeout = realSetTimeout;
+      const r = await ts.byId('2.2');
+      assert.equal(verdict(r), 'OK/OK', `${r.result} ${r.resultClose}`);
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+      await ts.server.close();
+    }
+  });
+
+  it('does not let a timer act on a client that ended TCP before the deadline (6.3.1, failed by dropping TCP)', async () => {
+    // The client drops TCP on the bad text and the process is busy past the 1 s kill timer: Node
+    // reports the end of TCP a turn or two after the timer is due.
+    const ts = await startTestServer(casesById(['6.3.1']));
+    try {
+      await rawSession(ts.server.port, '/runCase?case=1&agent=drops', {
+        mask: true,
+        onFrame: (f, c) => {
+          if (f.opcode === Opcode.text || f.opcode === Opcode.continuation) {
+            c.socket.end();
+            busy(1300);
+          }
+        },
+      });
+      const r = await ts.byId('6.3.1');
+      assert.equal(r.closedByMe, false, 'the client ended the connection');
+      assert.equal(verdict(r), 'OK/OK', `${r.result} ${r.resultClose}`);
+    } finally {
+      await ts.server.close();
+    }
+  });
+
   it('ends a case soon after the closing handshake when the client keeps TCP open, not at the case limit', async () => {
     // websocket-client leaves the socket of a finished case to the garbage collector.
     const ts = await startTestServer(casesById(['1.1.1']));
