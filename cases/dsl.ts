@@ -51,6 +51,7 @@ export const sendClose = (code?: number, reason?: Buffer | string): Step => {
 export const wait = (ms: number, tag?: string): Step => (tag === undefined ? { do: 'wait', ms } : { do: 'wait', ms, tag });
 export const killAfter = (ms: number): Step => ({ do: 'killAfter', ms });
 export const closeAfter = (ms: number): Step => ({ do: 'closeAfter', ms });
+export const lingerAfterClose = (ms: number): Step => ({ do: 'lingerAfterClose', ms });
 
 // Events the peer is expected to produce.
 export const textMessage = (payload: string | Buffer): PeerEvent => ({ type: 'message', binary: false, payload: asBuf(payload) });

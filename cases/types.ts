@@ -42,6 +42,13 @@ export type Step =
   | { do: 'killAfter'; ms: number }
   /** If the connection is still open after `ms`, send a close frame without a status code. */
   | { do: 'closeAfter'; ms: number }
+  /**
+   * As a server, read on for up to `ms` after the closing handshake instead of dropping TCP at
+   * once, so that whatever the client sends after its close frame is recorded (the client may end
+   * TCP first). Wherever it stands among the steps, it applies to the end of the connection; as a
+   * client the harness waits for the server to end TCP anyway.
+   */
+  | { do: 'lingerAfterClose'; ms: number }
   /** Bulk echo rounds (Autobahn 9.x, 12.x, 13.x): see EchoRounds. */
   | { do: 'echo'; rounds: EchoRounds }
   /** Writes these exact octets in one write (fuzz sequences and their reproducers); logged as octets, not frames. */

@@ -112,7 +112,9 @@ export class Session {
   private readonly t0: number;
   private state: State = 'OPEN';
   private timers = new Set<NodeJS.Timeout>();
-  private closeHandshakeTimer: NodeJS.Timeout | null = null;
+  private closeHandshakeTimer: Deadline | null = null;
+  /** Reading on after the closing handshake (a lingerAfterClose step, as a server). */
+  private lingering = false;
   private wirelogOn = true;
   private encoded = new WeakMap<CaseFrame, { header: number; bytes: Buffer }>();
   private currentStep = 'the peer to open';
@@ -155,8 +157,7 @@ export class Session {
     void this.finished.then(() => stop?.removeEventListener('abort', onInterrupt));
     if (s.destroyed) this.onConnectionLost();
     if (stop?.aborted) onInterrupt();
-    const cap = setTimeout(() => this.onCaseTimeout(), caseLimitMs(this.def, this.opts));
-    this.timers.add(cap);
+    this.after(caseLimitMs(this.def, this.opts), () => this.onCaseTimeout());
     if (leftover.length > 0) this.onData(leftover);
     s.resume();
     this.playSteps(this.def.steps).catch((e: unknown) => {
@@ -186,7 +187,7 @@ export class Session {
           await this.sleep(step.ms);
           if (this.isClosed()) return;
           if (step.tag !== undefined) {
-            if (this.state !== 'OPEN') return;
+            if (this.state !== 'OPEN' || this.peerEnded()) return;
             this.t.timersFired.push(`wait:${step.tag}`);
             this.t.received.push({ type: 'timeout', tag: step.tag });
           }
@@ -205,6 +206,9 @@ export class Session {
             this.note('close timer fired');
             this.sendCloseFrame(null, null, false);
           });
+          break;
+        case 'lingerAfterClose':
+          // Read when the closing handshake ends (afterCloseHandshake).
           break;
         case 'echo':
           await this.startEcho(step.rounds);
@@ -522,12 +526,14 @@ export class Session {
   }
 
   private onCloseFrame(code: number | null, reason: Buffer | null): void {
+    // A second close while reading on after the handshake is more data after the close, not a new handshake.
+    if (this.lingering) return;
     this.t.remoteCloseCode = code;
     this.t.remoteCloseReason = reason;
     if (this.state === 'CLOSING') {
       // The reply to our close.
       if (this.closeHandshakeTimer) {
-        clearTimeout(this.closeHandshakeTimer);
+        this.closeHandshakeTimer.cancel();
         this.closeHandshakeTimer = null;
       }
       this.t.wasClean = true;
@@ -539,10 +545,19 @@ export class Session {
     }
   }
 
-  /** A server drops TCP at once; a client waits for the server to do it (RFC 6455 §7.1.1). */
+  /** A server drops TCP at once (unless the case lingers); a client waits for the server to do it (RFC 6455 §7.1.1). */
   private afterCloseHandshake(): void {
     if (this.t.role === 'server') {
-      this.drop(false);
+      const linger = this.def.steps.find((s) => s.do === 'lingerAfterClose');
+      if (linger?.do !== 'lingerAfterClose') {
+        this.drop(false);
+        return;
+      }
+      // Read-only: pings are no longer answered once a close has been sent; a client that keeps TCP open is dropped after ms.
+      this.lingering = true;
+      this.currentStep = 'the client to send nothing after its close frame';
+      this.note(`reading on for ${linger.ms} ms after the closing handshake, for anything the client sends after its close`);
+      this.later(linger.ms, () => this.drop(false));
       return;
     }
     this.currentStep = 'the server to close TCP';
@@ -601,18 +616,19 @@ export class Session {
     if (abort) this.socket.destroy();
     else {
       this.socket.end();
-      // A peer that never reads must not keep the socket (and the case) alive. (Not `later`: the
-      // session is CLOSED now, and `later` runs nothing then.)
+      // A peer that never reads, or never ends TCP (a socket left to its garbage collector), must not
+      // keep the socket and the case alive; later() would skip this once closed.
       const timer = setTimeout(() => this.socket.destroy(), this.opts.closeHandshakeTimeoutMs);
       this.timers.add(timer);
     }
   }
 
   private onCaseTimeout(): void {
-    this.t.timersFired.push('case-limit');
-    this.t.timedOutWaitingFor = this.currentStep;
-    this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
+    if (this.t.endedAtMs !== 0) return;
     if (!this.isClosed()) {
+      this.t.timersFired.push('case-limit');
+      this.t.timedOutWaitingFor = this.currentStep;
+      this.note(`case time limit (${caseLimitMs(this.def, this.opts)} ms) reached while waiting for ${this.currentStep}`);
       this.t.wasNotCleanReason ??= 'the case time limit was reached';
       this.drop();
     } else {
@@ -715,26 +731,62 @@ export class Session {
     return Math.round((Date.now() - this.t0) * 1000) / 1000;
   }
 
-  private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.isClosed() || fn === this.onCaseTimeout) fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
+  /**
+   * Runs `fn` after `ms` unless the connection is closed by then (see after()). A peer that ended
+   * TCP before the deadline ended the case, although Node reports the close a turn or two later:
+   * the timer then only hastens that close.
+   */
+  private later(ms: number, fn: () => void): Deadline {
+    return this.after(ms, () => {
+      if (this.isClosed()) return;
+      if (this.peerEnded()) this.socket.destroy();
+      else fn();
+    });
+  }
+
+  private peerEnded(): boolean {
+    return this.t.tcpEnd === 'peer-fin' || this.t.tcpEnd === 'peer-reset';
+  }
+
+  /**
+   * Runs `fn` `ms` milliseconds of real time from now, once the sockets have been read once more.
+   * Node starts a timer from the clock its event loop read last, which a stall in the middle of a
+   * loop iteration (a busy machine, a stopped process) leaves behind, so a timer set just then can
+   * fire at once: a timer that fires early is set again for what is left. And Node runs due timers
+   * before it reads the sockets, so `fn` waits for one more read: what the peer sent before the
+   * deadline is seen before the deadline acts.
+   */
+  private after(ms: number, fn: () => void): Deadline {
+    const due = performance.now() + ms;
+    let cancelled = false;
+    const arm = (wait: number): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const left = due - performance.now();
+        if (left >= 1) arm(left);
+        else
+          setImmediate(() => {
+            if (!cancelled) fn();
+          });
+      }, wait);
+      this.timers.add(timer);
+    };
+    arm(ms);
+    return { cancel: () => (cancelled = true) };
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
+      this.after(ms, resolve);
       // A connection lost mid-pause ends the pause too.
       void this.finished.then(() => resolve());
     });
   }
+}
+
+/** A timer of the session's (see Session.after). */
+interface Deadline {
+  cancel(): void;
 }
 
 /** Masking keys come from a pool of random bytes: one getrandom call per 16384 frames, not per frame. */

@@ -431,8 +431,9 @@ class FuzzingServerImpl implements FuzzingServer {
         return new Session(socket, def, t, this.o.session, compressor).run(hs.rest);
       })
       .then((transcript) => {
-        // A case cut short by close() says nothing about the client.
-        if (this.closing) return;
+        // A case cut short by close() says nothing about the client; one the harness had already
+        // ended (TCP closed by either side, the client's end still awaited) is complete.
+        if (this.closing && transcript.tcpEnd === 'unknown') return;
         const r = caseResult(def, transcript, agent, n);
         this.store(r);
       })

@@ -57,6 +57,16 @@ describe('frame.*', function () {
     }
   });
 
+  it('catches a client that echoes the data behind the close frame after its own close, and passes one that ignores it', async () => {
+    // The harness reads on after the closing handshake; the echo comes after the client's close frame.
+    const careless = await againstClient('frame.data-after-close', { raw: { afterClose: 'process' } });
+    assert.equal(verdict(careless), 'FAILED/OK', `${careless.result} ${careless.resultClose}`);
+    assert.deepEqual(careless.received.map((e) => e[0]), ['message', 'message']);
+    assert.equal(careless.remoteCloseCode, 1000);
+    const careful = await againstClient('frame.data-after-close', { raw: { afterClose: 'ignore' } });
+    assert.equal(verdict(careful), 'OK/OK', `${careful.result} ${careful.resultClose}`);
+  });
+
   it('catches a client that accepts masked frames from the server', async () => {
     assert.equal(verdict(await againstClient('frame.masked-server-frame', { raw: {} })), 'FAILED/FAILED');
     assert.equal(verdict(await againstClient('frame.masked-server-ping', { raw: {} })), 'FAILED/FAILED');

@@ -15,6 +15,7 @@ async function runRaw(ts: TestServer, count: number, b: EchoBehaviour): Promise<
   await waitFor(() => ts.server.results().length === count, 3000);
 }
 
+const verdict = (r: { behavior: string; behaviorClose: string }): string => `${r.behavior}/${r.behaviorClose}`;
 const verdicts = (ts: TestServer): Record<string, string> => Object.fromEntries(ts.server.results().map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`]));
 
 describe('fuzzing server: broken clients get their verdicts', function () {
@@ -139,6 +140,26 @@ describe('fuzzing server: broken clients get their verdicts', function () {
         assert.equal(`${r.behavior}/${r.behaviorClose}`, 'OK/UNCLEAN', r.resultClose);
         assert.equal(r.wasClean, false);
       }
+    } finally {
+      await ts.server.close();
+    }
+  });
+
+  it('echoes what follows the close frame after answering the close: frame.data-after-close FAILS, Autobahn\'s 7.1.4 keeps its drop at once (OK), the ws client passes', async () => {
+    const ids = ['frame.data-after-close', '7.1.4'];
+    const ts = await startTestServer(casesById(ids));
+    try {
+      await runRaw(ts, ids.length, { afterClose: 'process' });
+      const careless = await ts.byId('frame.data-after-close', 'broken');
+      assert.equal(`${careless.behavior}/${careless.behaviorClose}`, 'FAILED/OK', careless.result);
+      assert.deepEqual(careless.received, [['message', 'after close', true], ['message', 'fragment', false]]);
+      // Autobahn's own case drops TCP as soon as the close is answered, as Autobahn does: the late echo is never seen.
+      assert.equal(verdict(await ts.byId('7.1.4', 'broken')), 'OK/OK');
+      // ws waits for the server to end TCP: the harness reads on for the case's 500 ms, then ends it.
+      assert.equal(await runCase(ts.server.url, 1, 'ws'), 1000);
+      const ws = await ts.byId('frame.data-after-close', 'ws');
+      assert.equal(`${ws.behavior}/${ws.behaviorClose}`, 'OK/OK', `${ws.result} ${ws.resultClose}`);
+      assert.ok(ws.wirelog.some((e) => e.kind === 'note' && /reading on for 500 ms/.test(e.text)), 'the harness lingered');
     } finally {
       await ts.server.close();
     }

@@ -10,7 +10,10 @@ import { allCases } from '../../cases/index.js';
 import { runClientCommand } from '../../runner/drivers/client-command.js';
 import { caseInfoDescription } from '../../runner/drivers/test-client.js';
 import { Opcode } from '../../runner/wire/frame.js';
-import { echoClient, rawSession } from '../fixtures/raw-client.js';
+import net from 'node:net';
+import { FrameDecoder } from '../../runner/wire/decoder.js';
+import { parseHttpHead } from '../../runner/wire/handshake.js';
+import { echoClient, RawConnection, rawSession, upgradeRequest } from '../fixtures/raw-client.js';
 import { fetchMessages, getCaseCount, runAutobahnClient, runCase, updateReports } from '../fixtures/ws-autobahn-client.mjs';
 import { runAutobahnClient as runUndiciClient } from '../fixtures/undici-autobahn-client.mjs';
 import { casesById, mismatches, publishedVerdict, sleep, startTestServer, waitFor } from './fuzzing-server-helpers.js';
@@ -239,6 +242,44 @@ describe('fuzzing server: the URL protocol', function () {
       } finally {
         await server.close();
       }
+    }
+  });
+
+  it('keeps the result of a case the harness had ended when close() came, while the client still held TCP open', async () => {
+    const { server, seen } = await startTestServer(casesById(['1.1.1']));
+    // A client that answers everything but never ends TCP (websocket-client leaves that to its garbage collector).
+    const socket = net.connect({ host: '127.0.0.1', port: server.port, allowHalfOpen: true });
+    socket.on('error', () => undefined);
+    try {
+      const closeSeen = new Promise<void>((resolve) => {
+        const decoder = new FrameDecoder({ maxPayload: 1 << 20 });
+        let buf = Buffer.alloc(0);
+        let open = false;
+        const conn = new RawConnection(socket, true);
+        socket.on('data', (d: Buffer) => {
+          if (!open) {
+            buf = Buffer.concat([buf, d]);
+            const parsed = parseHttpHead(buf);
+            if (parsed.state !== 'complete') return;
+            open = true;
+            d = parsed.rest;
+          }
+          for (const f of decoder.push(d)) {
+            if (f.opcode === Opcode.text) conn.send(Opcode.text, f.payload);
+            if (f.opcode === Opcode.close) {
+              conn.send(Opcode.close, f.payload.subarray(0, 2));
+              resolve();
+            }
+          }
+        });
+      });
+      socket.write(upgradeRequest(server.port, '/runCase?case=1&agent=holds-tcp'));
+      await closeSeen;
+      await sleep(100);
+      await server.close();
+      assert.deepEqual(seen.map((r) => `${r.id} ${r.behavior}/${r.behaviorClose}`), ['1.1.1 OK/OK']);
+    } finally {
+      socket.destroy();
     }
   });
 
