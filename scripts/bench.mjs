@@ -211,8 +211,9 @@ function load() {
     console.log('\n(set WSTEST=path/to/wstest to time the real Autobahn|Testsuite against Tornado beside these)');
   }
   table('Slow real targets, sections 1-10 (Debian python3-tornado, websocketd)', rows);
-  const flood = benchRun(['real', 'flood', SECTIONS_1_10, 32]);
-  table('A server that floods 64 KiB binary messages as fast as loopback takes them, sections 1-10', [row('flooding server, default (32)', flood, 'ends, RSS ≤ 200 MB', { verdicts: verdicts(flood.counts) })]);
+  // Without 9.x: its 16 MiB messages to a server that never reads them exhaust the flooding server itself.
+  const flood = benchRun(['real', 'flood', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,10.*', 32]);
+  table('A server that floods 64 KiB binary messages as fast as loopback takes them, sections 1-7 and 10', [row('flooding server, default (32)', flood, 'ends, RSS ≤ 200 MB', { verdicts: verdicts(flood.counts) })]);
 }
 
 const selected = (name) => only === name || only === 'all' || (only === undefined && name !== 'full');
