@@ -157,6 +157,7 @@ describe('reports/autobahn-json', () => {
         wirelog: (j) => j.wsconform.wirelog,
         violations: (j) => j.wsconform.violations,
         timedOutWaitingFor: (j) => j.wsconform.timedOutWaitingFor,
+        handshakeFault: (j) => j.wsconform.handshakeFault,
         notes: (j) => j.wsconform.notes,
         browserApi: (j) => j.wsconform.browserApi,
       };
@@ -169,6 +170,7 @@ describe('reports/autobahn-json', () => {
         wasNotCleanReason: 'peer dropped',
         violations: [{ code: 'WS_ERR_X', message: 'x' }],
         timedOutWaitingFor: 'a pong',
+        handshakeFault: 'wrong Sec-WebSocket-Accept',
         notes: ['a note'],
         browserApi: { expectedPage: ['open'], observedPage: ['error'], wire: [{ what: 'close', expected: '1000', observed: '1006', ok: false }] },
       });
