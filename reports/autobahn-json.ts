@@ -155,6 +155,8 @@ export interface AutobahnCaseJson {
     wirelog: WireEntry[];
     violations: CaseResult['violations'];
     timedOutWaitingFor: string | null;
+    /** Why the opening handshake failed on an HTTP answer, in a few stable words; null when it did not. */
+    handshakeFault: string | null;
     notes: string[];
     /** Browser-API cases: expected and observed page lines and wire rows; null for the others. */
     browserApi: CaseResult['browserApi'] | null;
@@ -212,6 +214,7 @@ export function caseJson(r: CaseResult): AutobahnCaseJson {
       wirelog: r.wirelog,
       violations: r.violations,
       timedOutWaitingFor: r.timedOutWaitingFor ?? null,
+      handshakeFault: r.handshakeFault ?? null,
       notes: r.notes ?? [],
       browserApi: r.browserApi ?? null,
       confirmedAlone: r.confirmedAlone ?? null,

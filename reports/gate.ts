@@ -24,6 +24,7 @@
 import type { CaseResult, RunResults } from '../runner/results.js';
 import { Behavior, CloseBehavior } from '../runner/results.js';
 import { getOwn, type IndexEntry, type IndexJson } from './autobahn-json.js';
+import { handshakeFaultGroups } from './handshake-faults.js';
 import { compareCaseIds, groupOf } from './names.js';
 
 export interface Policy {
@@ -288,6 +289,26 @@ function compressIds(ids: string[]): string[] {
 const LIST_LIMIT = 20;
 const GROUP_LINE_LIMIT = 12;
 
+/**
+ * The failures of a target whose opening handshake is broken, one line per agent and fault ("every
+ * case failed in the opening handshake: wrong Sec-WebSocket-Accept"); they leave the list of
+ * failures. The handshake.* cases, judged on requests of their own, stay listed.
+ */
+function handshakeFaultLines(run: RunResults, failed: readonly CaseRef[]): { lines: string[]; rest: CaseRef[] } {
+  const key = (r: { agent: string; id: string }): string => `${r.agent}\u0000${r.id}`;
+  const failing = new Set(failed.map(key));
+  const said = new Set<string>();
+  const lines: string[] = [];
+  for (const g of handshakeFaultGroups(run)) {
+    const n = g.results.filter((r) => failing.has(key(r))).length;
+    if (n === 0) continue;
+    for (const r of g.results) said.add(key(r));
+    const what = g.every ? 'every case failed in the opening handshake' : `${n} cases failed in the opening handshake`;
+    lines.push(`  ${oneLine(g.agent, 24)}  ${what}: ${oneLine(g.fault, 80)}${g.every ? ` (${n} failures)` : ''}`);
+  }
+  return { lines, rest: failed.filter((f) => !said.has(key(f))) };
+}
+
 export function summaryText(run: RunResults, gate: GateResult): string {
   const out: string[] = [];
   const agents = [...new Set(run.results.map((r) => r.agent))];
@@ -311,14 +332,16 @@ export function summaryText(run: RunResults, gate: GateResult): string {
 
   if (gate.failed.length > 0) {
     out.push('', `Failures (${gate.failed.length}):`);
-    if (gate.failed.length <= LIST_LIMIT) {
-      const list = gate.failed.map((f) => [oneLine(f.agent, 24), f.id, oneLine(f.reason, 100)]);
+    const { lines: faultLines, rest } = handshakeFaultLines(run, gate.failed);
+    out.push(...faultLines);
+    if (rest.length <= LIST_LIMIT) {
+      const list = rest.map((f) => [oneLine(f.agent, 24), f.id, oneLine(f.reason, 100)]);
       out.push(...table(list, new Set([0, 1, 2]), '  '));
     } else {
       let lines = 0;
       let hidden = 0;
       for (const agent of agents) {
-        const ids = gate.failed.filter((f) => f.agent === agent).map((f) => f.id);
+        const ids = rest.filter((f) => f.agent === agent).map((f) => f.id);
         if (ids.length === 0) continue;
         const groups = compressIds(ids);
         for (const [i, g] of groups.entries()) {

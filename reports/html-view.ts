@@ -7,6 +7,7 @@
 import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runner/results.js';
 import { Behavior, CloseBehavior } from '../runner/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
+import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
 
 // ---- text ------------------------------------------------------------------------------------
@@ -173,6 +174,8 @@ export interface IndexView {
     rows: Array<{ agent: string; total: number; behavior: VerdictCount[]; close: VerdictCount[]; failed: number; known: number }>;
   };
   legend: Array<{ word: string; cls: string; text: string }>;
+  /** Agents whose opening handshake is broken: said once, with the answer the target sent. */
+  handshakeFaults: Array<{ agent: string; text: string; caseId: string; href: string; response: string }>;
   nav: Array<{ anchor: string; section: string; title: string; failing: number }>;
   matrix: MatrixView;
   browserMatrix: MatrixView | null;
@@ -238,6 +241,7 @@ function closeBadge(r: CaseResult): string {
   if (!notableClose.has(r.behaviorClose)) return '';
   if (r.behaviorClose !== r.behavior) return r.behaviorClose;
   if (r.timedOutWaitingFor !== undefined) return 'timed out';
+  if (r.handshakeFault !== undefined) return 'in handshake';
   return isApiResult(r) ? 'wire too' : 'close too';
 }
 
@@ -396,6 +400,14 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       rows: summaryRows,
     },
     legend: legendText.map(([word, text]) => ({ word, cls: classOf(word), text })),
+    handshakeFaults: handshakeFaultGroups(run).map((g) => {
+      const failing = g.results.filter((r) => judgeCase(r, policy).status === 'fail').length;
+      const example = g.results[0]!;
+      const text = g.every
+        ? `every case failed in the opening handshake: ${g.fault} (${failing} failing; the handshake.* cases send requests of their own and are judged on their own)`
+        : `${g.results.length} cases failed in the opening handshake: ${g.fault}`;
+      return { agent: visible(g.agent), text: visible(text), caseId: visible(example.id), href: `${caseFileStem(example.agent, example.id)}.html`, response: visibleBlock(example.httpResponse) };
+    }),
     nav: matrix.sections.map((s) => ({
       anchor: s.anchor,
       section: s.section,

@@ -59,6 +59,7 @@ export function caseResult(def: CaseDef, t: Transcript, agent: string, caseIndex
   };
   if (def.requirement) r.requirement = def.requirement;
   if (t.timedOutWaitingFor) r.timedOutWaitingFor = t.timedOutWaitingFor;
+  if (t.handshakeFault) r.handshakeFault = t.handshakeFault;
   if (t.deflate) r.notes = [`permessage-deflate: ${t.deflate}`];
   return r;
 }

@@ -244,6 +244,11 @@ interface ClientRunSpec {
   skip?: (agent: string, id: string) => boolean;
   session: SessionOptions;
   maxConnections?: number;
+  /**
+   * Without a command, when the run ends: once every agent that ran a case has called /updateReports
+   * (the default), once this many agents have, or only when stopped (wstest's fuzzing server).
+   */
+  until?: { agents: number } | 'stopped';
 }
 
 /** Testing clients: serve Autobahn's URL protocol, run the client command if there is one, gate. */
@@ -274,6 +279,7 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
         if (!seen.has(r.agent)) {
           seen.add(r.agent);
           rec.addAgent({ name: r.agent });
+          rec.setTotal(selection.length * Math.max(seen.size, typeof c.until === 'object' ? c.until.agents : 1));
         }
         rec.record(r);
       },
@@ -289,6 +295,8 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
   }
   if (!o.quiet) {
     io.out.write(`Fuzzing server on ${server.url}: ${selection.length} cases (runCase?case=1..${selection.length}&agent=NAME, then updateReports?agent=NAME)\n`);
+    if (c.until === 'stopped') io.out.write('Serving until stopped (Ctrl-C, SIGTERM or /stopServer); reports are written on each /updateReports and at the end\n');
+    else if (c.until) io.out.write(`Serving until ${c.until.agents} agents have called /updateReports (or until stopped)\n`);
   }
   let stopping: string | null = null;
   const off = onStopSignals((signal) => {
@@ -303,7 +311,8 @@ async function runClients(selection: CaseDef[], c: ClientRunSpec, o: CommonOptio
         resolve();
       }
     }, 100);
-    void server.allAgentsDone().then(() => {
+    const ended = c.until === 'stopped' ? server.stopped() : c.until ? server.agentsReported(c.until.agents) : server.allAgentsDone();
+    void ended.then(() => {
       clearInterval(poll);
       resolve();
     });
@@ -434,7 +443,8 @@ async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<n
   const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: 32, maxMessageSize: 64 * 1024 * 1024 };
   const session = applySpecOptions(sessionFrom(o), spec.options);
   const handshakeMs = spec.options.openHandshakeTimeout !== undefined ? { openHandshakeTimeoutMs: Math.round(spec.options.openHandshakeTimeout * 1000) } : {};
-  return runClients(selection, { ...handshakeMs, host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
+  // wstest's fuzzing server serves until it is stopped: clients may come one after another.
+  return runClients(selection, { ...handshakeMs, host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, until: 'stopped', ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, 'fuzzingserver', io);
 }
 
 function selectionOf(o: CommonOptions): { cases: string[]; exclude: string[] } {
@@ -523,13 +533,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
       .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)')
-      .option('--agent <name>', 'agent name passed to --command as {agent}', 'client'),
+      .option('--agent <name>', 'agent name passed to --command as {agent}', 'client')
+      .option('--agents <n>', 'without --command: end once n distinct agents have called /updateReports, for clients run one after another (default: once every agent that ran a case has)', intOption('--agents', 1, 100_000))
+      .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
     './reports/clients',
   )
     .description("test a WebSocket client: wsconform is the fuzzing server and speaks Autobahn's client URL protocol")
-    .action(async (o: CommonOptions & { host: string; port: number; command?: string; agent: string }) => {
+    .action(async (o: CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean }) => {
+      if (o.command && (o.agents !== undefined || o.serve)) throw new UsageError(`${o.serve ? '--serve' : '--agents'} is for clients you start yourself: with --command the run ends when the command exits`);
+      if (o.agents !== undefined && o.serve) throw new UsageError('--agents and --serve exclude each other');
       const selection = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
-      setExit(await runClients(selection, { host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...(o.command ? { command: o.command } : {}) }, o, 'test-client', io));
+      const until = o.serve ? { until: 'stopped' as const } : o.agents !== undefined ? { until: { agents: o.agents } } : {};
+      setExit(await runClients(selection, { host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...until, ...(o.command ? { command: o.command } : {}) }, o, 'test-client', io));
     });
 
   addRunOptions(

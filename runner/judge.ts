@@ -20,6 +20,15 @@ export interface Verdict {
 export function judge(def: CaseDef, t: Transcript): Verdict {
   if (def.expect.kind === 'handshake') return judgeRefusal(def.expect.refuse, t);
   if (t.openedAtMs === null) {
+    // Autobahn's informational cases (7.1.6, 7.13.x) report whatever happened, a failed handshake included.
+    if (def.expect.kind === 'events' && def.expect.informational) {
+      return {
+        behavior: Behavior.INFORMATIONAL,
+        behaviorClose: CloseBehavior.INFORMATIONAL,
+        result: `The opening handshake failed: ${t.handshakeError ?? 'the connection was lost'} (informational).`,
+        resultClose: 'The WebSocket opening handshake was never completed (informational).',
+      };
+    }
     return {
       behavior: Behavior.FAILED,
       behaviorClose: CloseBehavior.FAILED,

@@ -134,6 +134,12 @@ export interface CaseResult {
   violations: Array<{ code: string; message: string }>;
   /** Set when the case's time limit cut it short: the step it was waiting for. */
   timedOutWaitingFor?: string;
+  /**
+   * Set when the case failed in its opening handshake on an HTTP answer that is not a valid 101:
+   * the fault in a few stable words ("wrong Sec-WebSocket-Accept", "status 403 Forbidden instead of
+   * 101"), so that reports can say once what every such case shares.
+   */
+  handshakeFault?: string;
   /** Extra facts a driver attaches (browser name, stderr tail of a client command…). */
   notes?: string[];
   /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */

@@ -39,6 +39,11 @@ export interface Transcript {
   httpResponse: string;
   /** Set when the opening handshake failed, with why. */
   handshakeError: string | null;
+  /**
+   * Set when the target answered the opening handshake with HTTP, but not with a valid 101 for this
+   * case: the fault in a few stable words, the same in every case the target answers that way.
+   */
+  handshakeFault?: string;
   wasOpenHandshakeTimeout: boolean;
   received: RecordedEvent[];
   closedByMe: boolean;

@@ -103,7 +103,18 @@ export interface DialOptions {
 
 export type DialResult =
   | { ok: true; socket: net.Socket; leftover: Buffer; request: string; response: HttpHead; serverHeader?: string; extensions: string[]; protocol?: string }
-  | { ok: false; stage: 'connect' | 'handshake'; error: string; request?: string; response?: string; timedOut: boolean; socket?: net.Socket };
+  | {
+      ok: false;
+      stage: 'connect' | 'handshake';
+      error: string;
+      request?: string;
+      response?: string;
+      timedOut: boolean;
+      socket?: net.Socket;
+      /** Set when the server answered with an HTTP response that is not a valid 101: the fault in a few stable words (checkServerResponse). */
+      fault?: string;
+      serverHeader?: string;
+    };
 
 export async function dial(o: DialOptions): Promise<DialResult> {
   const { url } = o;
@@ -119,15 +130,22 @@ export async function dial(o: DialOptions): Promise<DialResult> {
   const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, rejectUnauthorized: o.rejectUnauthorized ?? true, ...(o.signal ? { signal: o.signal } : {}) });
   if (!r.ok) {
     const response = (r.failure.reason === 'malformed' ? r.received.subarray(0, 2048) : r.received).toString('latin1');
-    return { ok: false, request, response, ...dialFailure(r.failure, r.connected, o.openHandshakeTimeoutMs) };
+    const failed: DialResult = { ok: false, request, response, ...dialFailure(r.failure, r.connected, o.openHandshakeTimeoutMs) };
+    // An HTTP status line, then a head that cannot be read: an HTTP answer, broken.
+    if (r.failure.reason === 'malformed' && /^HTTP\/1\.[01] \d{3}/.test(response)) failed.fault = 'a malformed HTTP response head';
+    return failed;
   }
   const check = checkServerResponse(r.head, key, { protocols: o.protocols ?? [], extensions: o.extensions ?? [] });
+  const server = headerValue(r.head.headers, 'Server');
   if (!check.ok) {
     r.socket.destroy();
-    return { ok: false, stage: 'handshake', error: check.problems.join('; '), request, response: r.head.raw, timedOut: false };
+    const failed: DialResult = { ok: false, stage: 'handshake', error: check.problems.join('; '), request, response: r.head.raw, timedOut: false };
+    // A start line that is not an HTTP status line is not an HTTP answer at all.
+    if (check.status !== 0 && check.fault !== undefined) failed.fault = check.fault;
+    if (server !== undefined) failed.serverHeader = server;
+    return failed;
   }
   const ok: DialResult = { ok: true, socket: r.socket, leftover: r.rest, request, response: r.head, extensions: check.extensions };
-  const server = headerValue(r.head.headers, 'Server');
   if (server !== undefined) ok.serverHeader = server;
   if (check.protocol !== undefined) ok.protocol = check.protocol;
   return ok;

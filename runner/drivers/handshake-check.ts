@@ -73,6 +73,8 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
       setTimeout(() => socket.destroy(), 200).unref();
     } else {
       t.handshakeError = `handshake: status ${status || '?'} instead of 101`;
+      // A refusal is what a refusal case asks for; elsewhere it is the fault.
+      if (!refusal && status !== 0) answeredWrongly(t, checkServerResponse(outcome.head, key).fault ?? `status ${status} instead of 101`, t.handshakeError.slice('handshake: '.length));
       socket.destroy();
     }
     t.tcpEnd = 'harness';
@@ -83,11 +85,24 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
   if (!check.ok) {
     socket.destroy();
     t.handshakeError = `handshake: ${check.problems.join('; ')}`;
+    answeredWrongly(t, check.fault ?? 'an invalid 101', check.problems.join('; '));
     t.endedAtMs = Date.now() - t.startedAt;
     return t;
   }
   t.openedAtMs = Date.now() - t.startedAt;
   return new Session(socket, def, t, o.session).run(outcome.rest);
+}
+
+/**
+ * Records that the target answered the opening handshake with HTTP, but not with a 101 the client
+ * may accept: `fault` in a few stable words, `detail` with this connection's particulars (Autobahn
+ * keeps the latter as wasNotCleanReason). The harness drops TCP then, as RFC 6455 §4.1 says.
+ */
+export function answeredWrongly(t: Transcript, fault: string, detail: string): void {
+  t.handshakeFault = fault;
+  t.wasNotCleanReason = detail;
+  t.droppedByMe = true;
+  t.tcpEnd = 'harness';
 }
 
 function handshakeFailure(f: HeadFailure, timeoutMs: number): string {

@@ -57,6 +57,13 @@ export interface FuzzingServer {
    * when a client asks the server to stop (see stopReason), or when the server is closed.
    */
   allAgentsDone(): Promise<void>;
+  /**
+   * Resolves once `n` distinct agents have called /updateReports (each after its cases ended), or
+   * when the server is asked to stop or closed: for several clients run one after another.
+   */
+  agentsReported(n: number): Promise<void>;
+  /** Resolves only when a client asks the server to stop (see stopReason) or the server is closed. */
+  stopped(): Promise<void>;
   /** Set once a client opened /stopServer or /updateReports?shutdownOnComplete=true. */
   stopReason(): StopReason | null;
   /** Open connections and the time of the last accepted connection (epoch ms), to spot an idle client. */
@@ -183,11 +190,17 @@ class FuzzingServerImpl implements FuzzingServer {
   private stop: StopReason | null = null;
   private resolveDone!: () => void;
   private readonly done: Promise<void>;
+  /** Agents that have called /updateReports, and who waits for how many of them. */
+  private readonly reported = new Set<string>();
+  private readonly reportWaiters = new Set<{ n: number; resolve: () => void }>();
+  private resolveStopped!: () => void;
+  private readonly stoppedAt: Promise<void>;
 
   constructor(o: ClientRunOptions) {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.stoppedAt = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
   async listen(): Promise<void> {
@@ -232,6 +245,16 @@ class FuzzingServerImpl implements FuzzingServer {
     return this.done;
   }
 
+  agentsReported(n: number): Promise<void> {
+    if (this.reported.size >= n) return Promise.resolve();
+    const counted = new Promise<void>((resolve) => this.reportWaiters.add({ n, resolve }));
+    return Promise.race([counted, this.stoppedAt]);
+  }
+
+  stopped(): Promise<void> {
+    return this.stoppedAt;
+  }
+
   stopReason(): StopReason | null {
     return this.stop;
   }
@@ -249,6 +272,7 @@ class FuzzingServerImpl implements FuzzingServer {
     const cases = [...this.running.values()].flatMap((set) => [...set]);
     await Promise.all([...cases, this.serverClosed]);
     this.resolveDone();
+    this.resolveStopped();
   }
 
   // ---- connections and the HTTP head --------------------------------------------------------
@@ -490,6 +514,12 @@ class FuzzingServerImpl implements FuzzingServer {
         }
         this.log(`reports updated for agent ${JSON.stringify(agent)} (${this.resultCount(agent)} results)`);
         channel.reply(null);
+        this.reported.add(agent);
+        for (const w of this.reportWaiters) {
+          if (this.reported.size < w.n) continue;
+          this.reportWaiters.delete(w);
+          w.resolve();
+        }
         if (shutdownOnComplete) this.requestStop('shutdownOnComplete');
         else if (this.pendingAgents.size === 0) this.resolveDone();
       });
@@ -504,6 +534,7 @@ class FuzzingServerImpl implements FuzzingServer {
   private requestStop(reason: StopReason): void {
     this.stop ??= reason;
     this.resolveDone();
+    this.resolveStopped();
   }
 
   private control(socket: Socket, rest: Buffer): ControlChannel {

@@ -9,7 +9,7 @@ import { Session, type SessionOptions } from '../session.js';
 import { emptyTranscript } from '../transcript.js';
 import { deflateBulk, estimateMs, memoryCost, schedule } from '../plan.js';
 import { dial } from './dial.js';
-import { runHandshakeCase } from './handshake-check.js';
+import { answeredWrongly, runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
 import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
 import { headerValues } from '../wire/handshake.js';
@@ -44,12 +44,29 @@ export class UnreachableTargetError extends Error {
   readonly code = 'WSCONFORM_UNREACHABLE';
 }
 
-/** Connects once to check the target and learn its name; throws UnreachableTargetError if it cannot. */
-export async function probeServer(url: string, timeoutMs: number): Promise<{ serverHeader?: string }> {
+export interface ProbeResult {
+  serverHeader?: string;
+  /**
+   * The target answered HTTP, but not with a valid 101 (checkServerResponse's fault). That is a
+   * conformance finding, not an unreachable target: every case still runs, and fails in its own
+   * opening handshake, as Autobahn's fuzzing client has them fail.
+   */
+  handshakeFault?: string;
+}
+
+/**
+ * Connects once to check the target and learn its name. Throws UnreachableTargetError when there is
+ * no HTTP answer to judge: the connection fails (refused, unresolvable, TLS, timeout), nothing or
+ * not HTTP comes back, or the target closes first.
+ */
+export async function probeServer(url: string, timeoutMs: number): Promise<ProbeResult> {
   const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs });
   if (!r.ok) {
-    const what = r.stage === 'connect' ? 'cannot connect to' : 'no WebSocket handshake with';
-    throw new UnreachableTargetError(`${what} ${url}: ${r.error}`);
+    if (r.fault !== undefined) return { handshakeFault: r.fault, ...(r.serverHeader !== undefined ? { serverHeader: r.serverHeader } : {}) };
+    if (r.stage === 'connect') throw new UnreachableTargetError(`cannot connect to ${url}: ${r.error}`);
+    const sent = JSON.stringify((r.response ?? '').slice(0, 60));
+    if (r.response && !r.response.startsWith('HTTP/')) throw new UnreachableTargetError(`${url} answered the WebSocket handshake with something that is not HTTP: ${sent}`);
+    throw new UnreachableTargetError(`no HTTP answer to the WebSocket handshake from ${url}: ${r.error}${r.response ? ` (it sent ${sent})` : ''}`);
   }
   // Leave politely: a masked close 1000, then TCP.
   r.socket.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
@@ -69,6 +86,7 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
     t.handshakeError = `${r.stage === 'connect' ? 'connect' : 'handshake'}: ${r.error}`;
     t.wasOpenHandshakeTimeout = r.timedOut;
     t.httpResponse = r.response || '?';
+    if (r.fault !== undefined) answeredWrongly(t, r.fault, r.error);
     t.endedAtMs = Date.now() - t.startedAt;
     return t;
   }
@@ -78,6 +96,7 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
   if (!deflate.ok) {
     r.socket.destroy();
     t.handshakeError = `handshake: ${deflate.error}`;
+    answeredWrongly(t, 'an unacceptable permessage-deflate answer', deflate.error);
     t.endedAtMs = Date.now() - t.startedAt;
     return t;
   }
@@ -85,7 +104,8 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
   return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
 }
 
-export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[] }> {
+/** `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran anyway. */
+export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string }> {
   const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
   const url = new URL(o.url);
@@ -160,5 +180,6 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     monitor?.close();
   }
   const order = new Map(o.cases.map((c, i) => [c.id, i]));
-  return { agent, results: [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
+  const sorted = [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return { agent, results: sorted, ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}) };
 }

@@ -113,6 +113,11 @@ export interface ServerResponseCheck {
   ok: boolean;
   status: number;
   problems: string[];
+  /**
+   * The first problem in a few stable words ("wrong Sec-WebSocket-Accept", "status 403 instead of
+   * 101"), without the per-connection details, so that the same fault reads the same in every case.
+   */
+  fault?: string;
   protocol?: string;
   extensions: string[];
 }
@@ -120,23 +125,29 @@ export interface ServerResponseCheck {
 /** Checks a server's response the way RFC 6455 §4.1 tells a client to (items 1-6 of the list). */
 export function checkServerResponse(head: HttpHead, key: string, offered: { protocols?: string[]; extensions?: string[] } = {}): ServerResponseCheck {
   const problems: string[] = [];
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(head.startLine);
+  let fault: string | undefined;
+  const problem = (detail: string, short: string): void => {
+    problems.push(detail);
+    fault ??= short;
+  };
+  const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(head.startLine);
   const status = m ? Number(m[1]) : 0;
-  if (!m) problems.push(`malformed status line ${JSON.stringify(head.startLine.slice(0, 80))}`);
-  else if (status !== 101) problems.push(`status ${status}, expected 101`);
-  if (!headerTokens(head.headers, 'Upgrade').includes('websocket')) problems.push('Upgrade header does not contain "websocket"');
-  if (!headerTokens(head.headers, 'Connection').includes('upgrade')) problems.push('Connection header does not contain "Upgrade"');
+  if (!m) problem(`malformed status line ${JSON.stringify(head.startLine.slice(0, 80))}`, 'a malformed status line');
+  else if (status !== 101) problem(`status ${status}, expected 101`, `status ${`${status} ${m[2] ?? ''}`.trim().slice(0, 60)} instead of 101`);
+  if (!headerTokens(head.headers, 'Upgrade').includes('websocket')) problem('Upgrade header does not contain "websocket"', 'no "Upgrade: websocket"');
+  if (!headerTokens(head.headers, 'Connection').includes('upgrade')) problem('Connection header does not contain "Upgrade"', 'no "Connection: Upgrade"');
   const accept = headerValue(head.headers, 'Sec-WebSocket-Accept');
-  if (accept === undefined) problems.push('Sec-WebSocket-Accept header is missing');
-  else if (accept !== acceptKeyFor(key)) problems.push(`Sec-WebSocket-Accept is ${JSON.stringify(accept)}, expected ${JSON.stringify(acceptKeyFor(key))}`);
+  if (accept === undefined) problem('Sec-WebSocket-Accept header is missing', 'no Sec-WebSocket-Accept');
+  else if (accept !== acceptKeyFor(key)) problem(`Sec-WebSocket-Accept is ${JSON.stringify(accept)}, expected ${JSON.stringify(acceptKeyFor(key))}`, 'wrong Sec-WebSocket-Accept');
   const protocol = headerValue(head.headers, 'Sec-WebSocket-Protocol');
-  if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol)) problems.push(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`);
+  if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol)) problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
   const extensions = headerValues(head.headers, 'Sec-WebSocket-Extensions').flatMap(splitExtensionList);
   const offeredNames = new Set((offered.extensions ?? []).flatMap(splitExtensionList).map(extensionName));
   for (const ext of extensions) {
-    if (!offeredNames.has(extensionName(ext))) problems.push(`server accepted extension ${JSON.stringify(extensionName(ext))}, which was not offered`);
+    if (!offeredNames.has(extensionName(ext))) problem(`server accepted extension ${JSON.stringify(extensionName(ext))}, which was not offered`, 'an extension that was not offered');
   }
   const out: ServerResponseCheck = { ok: problems.length === 0, status, problems, extensions };
+  if (fault !== undefined) out.fault = fault;
   if (protocol !== undefined) out.protocol = protocol;
   return out;
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startBrokenServer } from '../support/broken-server.js';
 
 const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
@@ -271,6 +271,8 @@ describe('wsconform test-client', function () {
     const url = /(ws:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
     const c = spawn(process.execPath, [client, url, 'spec-agent']);
     await new Promise((res) => c.on('close', res));
+    // As wstest's, this fuzzing server serves until it is stopped.
+    new WebSocket(`${url}/stopServer`).on('error', () => undefined);
     const code = await new Promise<number | null>((res) => child.on('close', res));
     assert.equal(code, 0, out);
     const index = JSON.parse(readFileSync(join(dir, 'clients/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;

@@ -232,6 +232,33 @@ describe('fuzzing server: the URL protocol', function () {
     }
   });
 
+  it('resolves agentsReported(n) once n distinct agents have updated, and stopped() only on a stop request', async () => {
+    const { server } = await startTestServer(casesById(['1.1.1']));
+    try {
+      let two = false;
+      let stopped = false;
+      void server.agentsReported(2).then(() => (two = true));
+      void server.stopped().then(() => (stopped = true));
+      await runAutobahnClient({ url: server.url, agent: 'A' });
+      await updateReports(server.url, 'A');
+      await sleep(50);
+      assert.equal(two, false, 'one agent, twice');
+      // An agent that ran every case and reported: the default rule would end here, this one serves on.
+      await server.allAgentsDone();
+      await runAutobahnClient({ url: server.url, agent: 'B' });
+      await server.agentsReported(2);
+      assert.equal(two, true);
+      await sleep(50);
+      assert.equal(stopped, false, 'reports alone never stop it');
+      await fetchMessages(server.url, '/stopServer');
+      await server.stopped();
+      assert.equal(server.stopReason(), 'stopServer');
+      assert.deepEqual(server.agents(), ['A', 'B']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('reports a stop request: updateReports with shutdownOnComplete, and stopServer', async () => {
     for (const [path, reason] of [['/updateReports?agent=x&shutdownOnComplete=yes', 'shutdownOnComplete'], ['/stopServer', 'stopServer']] as const) {
       const { server } = await startTestServer(casesById(['1.1.1']));

@@ -12,6 +12,7 @@ import { describeConformance } from '../../runner/mocha.js';
 import { selectedCases } from '../../runner/api.js';
 import { casesForRole } from '../../runner/plan.js';
 import { startEchoServer } from '../../runner/targets/echo-server.js';
+import { startBadUpgradeServer } from '../support/bad-upgrade-server.js';
 import { startBrokenServer } from '../support/broken-server.js';
 
 const selection = { cases: ['1.1.*', '2.*', '5.*', '7.1.*'], exclude: ['5.19', '5.20'] };
@@ -108,6 +109,18 @@ describe('describeConformance in a mocha run', function () {
     assert.equal(failed.length, 1);
     assert.match(failed[0]!.title, /before all/);
     assert.match(failed[0]!.message, /ws:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('fails each test, with the reason, when the server answers the upgrade wrongly: that is a finding, not an unreachable server', async () => {
+    const server = await startBadUpgradeServer('wrong-accept');
+    try {
+      const { passed, failed } = await runSpec(writeSpec(`{ url: ${JSON.stringify(server.url)}, cases: '1.1.*' }`));
+      assert.deepEqual(passed, []);
+      assert.equal(failed.length, 8, JSON.stringify(failed));
+      for (const f of failed) assert.match(f.message, /behavior FAILED, behaviorClose FAILED\nfails the policy: .*The opening handshake failed: handshake: Sec-WebSocket-Accept is "A+="/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses a bad policy or an empty selection while the spec file loads', () => {

@@ -107,6 +107,28 @@ describe('reports/gate', () => {
       assert.ok(text.split('\n').length < 30, text);
     });
 
+    it('says in one line that every case failed in the opening handshake, and why, and still lists the handshake.* cases', () => {
+      const fault = 'wrong Sec-WebSocket-Accept';
+      const results = [];
+      for (let s = 1; s <= 9; s++) for (let c = 1; c <= 30; c++) results.push(makeResult({ id: `6.${s}.${c}`, behavior: 'FAILED', behaviorClose: 'FAILED', handshakeFault: fault }));
+      results.push(makeResult({ id: '7.1.6', behavior: 'INFORMATIONAL', behaviorClose: 'INFORMATIONAL', handshakeFault: fault }));
+      results.push(makeResult({ id: 'handshake.http-1.0', behavior: 'FAILED', behaviorClose: 'FAILED', result: 'The target switched protocols (101) on a request it must refuse.' }));
+      results.push(makeResult({ id: 'handshake.key-missing' }));
+      const run: RunResults = { meta: makeMeta(), results };
+      const text = summaryText(run, evaluateGate(run));
+      assert.match(text, /\nFailures \(271\):\n {2}ws {2}every case failed in the opening handshake: wrong Sec-WebSocket-Accept \(270 failures\)\n {2}ws {2}handshake\.http-1\.0 {2}behavior FAILED, close FAILED: The target switched protocols/);
+      assert.doesNotMatch(text, /6\.1: /, 'the handshake failures are not listed one by one');
+      assert.match(text, /\n271 failed, 2 passed: exit 1\n$/);
+    });
+
+    it('counts the cases that failed in the opening handshake when other cases did not', () => {
+      const results = [makeResult({ id: '1.1.1' })];
+      for (const id of ['12.1.1', '12.1.2', '12.1.3']) results.push(makeResult({ id, behavior: 'FAILED', behaviorClose: 'FAILED', handshakeFault: 'an unacceptable permessage-deflate answer' }));
+      const run: RunResults = { meta: makeMeta(), results };
+      const text = summaryText(run, evaluateGate(run));
+      assert.match(text, /\nFailures \(3\):\n {2}ws {2}3 cases failed in the opening handshake: an unacceptable permessage-deflate answer\n\n/);
+    });
+
     it('keeps terminal escapes from the target out of the summary', () => {
       const run = run1('FAILED', 'OK', '1.1.1', 'evil\u001b[2J\nagent');
       assert.equal(summaryText(run, evaluateGate(run)).includes('\u001b'), false);

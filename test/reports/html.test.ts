@@ -116,6 +116,28 @@ describe('reports/html', () => {
     });
   });
 
+  describe('index.html of a target whose opening handshake is broken', () => {
+    const response = 'HTTP/1.1 101 Switching Protocols\r\nServer: <b>x</b>\r\nSec-WebSocket-Accept: AAAA\r\n\r\n';
+    const results = ['2.1', '1.1.2', '1.1.1'].map((id) => makeResult({ id, behavior: 'FAILED', behaviorClose: 'FAILED', handshakeFault: 'wrong Sec-WebSocket-Accept', httpResponse: response }));
+    const html = renderIndexHtml({ meta: makeMeta(), results });
+
+    it('says once, above the summary, that every case failed in the handshake, with the answer of the first case', () => {
+      const panel = /<section class="panel handshake-fault">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+      assert.match(panel, /<b>ws<\/b>: <span class="warn">every case failed in the opening handshake: wrong Sec-WebSocket-Accept \(3 failing;/);
+      assert.match(panel, /in case <a href="ws_case_1_1_1\.html">1\.1\.1<\/a>/);
+      assert.ok(panel.includes('<pre class="http">HTTP/1.1 101 Switching Protocols\nServer: &lt;b&gt;x&lt;/b&gt;\nSec-WebSocket-Accept: AAAA</pre>'), panel);
+      assert.ok(html.indexOf('handshake-fault') < html.indexOf('<h2>Summary</h2>'));
+    });
+
+    it('marks each cell as failed in the handshake', () => {
+      assert.equal((html.match(/in handshake/g) ?? []).length, 3);
+    });
+
+    it('has no such panel when every handshake worked', () => {
+      assert.doesNotMatch(renderIndexHtml(sampleRun()), /<section class="panel handshake-fault">/);
+    });
+  });
+
   describe('case page', () => {
     const run = hostileRun();
     const r = run.results.at(-1) as CaseResult;

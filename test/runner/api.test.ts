@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { gate, testClient, testServer } from '../../runner/api.js';
+import { startBadUpgradeServer } from '../support/bad-upgrade-server.js';
 import { startBrokenServer } from '../support/broken-server.js';
 
 describe('programmatic API', function () {
@@ -20,6 +21,28 @@ describe('programmatic API', function () {
       const run = await testServer({ url: server.url, cases: ['2.1', '2.2'] });
       assert.equal(gate(run).exitCode, 1);
       assert.equal(gate(run, { failOn: ['UNCLEAN'] }).exitCode, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('testServer() runs every case against a server whose opening handshake is broken, each failing in it', async () => {
+    const server = await startBadUpgradeServer('status-403');
+    try {
+      const run = await testServer({ url: server.url, cases: ['1.1.*', '7.1.6'] });
+      assert.equal(run.results.length, 9);
+      assert.ok(run.results.every((r) => r.handshakeFault === 'status 403 Forbidden instead of 101'));
+      assert.deepEqual(run.meta.agents, [{ name: 'bad-upgrade', url: server.url }]);
+      assert.equal(gate(run).exitCode, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('testServer() rejects a target that gives no HTTP answer', async () => {
+    const server = await startBadUpgradeServer('not-http');
+    try {
+      await assert.rejects(testServer({ url: server.url, cases: '1.1.1' }), /answered the WebSocket handshake with something that is not HTTP/);
     } finally {
       await server.close();
     }

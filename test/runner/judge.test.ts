@@ -81,6 +81,14 @@ describe('judge', () => {
     assert.match(v.result, /403/);
   });
 
+  it('keeps 7.1.6 and 7.13.x INFORMATIONAL when the opening handshake never completed, as Autobahn does', () => {
+    for (const id of ['7.1.6', '7.13.1', '7.13.2']) {
+      const v = judge(def(id), { ...emptyTranscript('client', 0), handshakeError: 'handshake: Sec-WebSocket-Accept header is missing' });
+      assert.deepEqual(pick(v), ['INFORMATIONAL', 'INFORMATIONAL'], id);
+      assert.match(v.result, /Sec-WebSocket-Accept header is missing/, id);
+    }
+  });
+
   it('names the step a timed-out case was waiting for', () => {
     const v = judge(def('1.1.1'), transcript({ received: [], timedOutWaitingFor: 'the peer to answer the close frame' }));
     assert.match(v.result, /waiting for the peer to answer the close frame/);

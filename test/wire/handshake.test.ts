@@ -272,26 +272,33 @@ describe('handshake', () => {
       assert.deepEqual(check.extensions, ['permessage-deflate; server_no_context_takeover']);
     });
 
-    const broken: Array<[what: string, response: () => HttpHead, problem: RegExp]> = [
-      ['status 200', () => head(['HTTP/1.1 200 OK', ...goodResponse.slice(1)]), /status 200/],
-      ['a malformed status line', () => head(['HTTP/1.1 101Switching', ...goodResponse.slice(1)]), /status line/],
-      ['no Upgrade', () => responseWith('Upgrade', null), /Upgrade/],
-      ['no Connection', () => responseWith('Connection', null), /Connection/],
-      ['no Sec-WebSocket-Accept', () => responseWith('Sec-WebSocket-Accept', null), /Sec-WebSocket-Accept/],
-      ['a wrong Sec-WebSocket-Accept', () => responseWith('Sec-WebSocket-Accept', acceptKeyFor(rfcKey.replace('d', 'e'))), /Sec-WebSocket-Accept/],
-      ['Sec-WebSocket-Accept in another case', () => responseWith('Sec-WebSocket-Accept', rfcAccept.toLowerCase()), /Sec-WebSocket-Accept/],
-      ['a subprotocol that was not offered', () => responseWith('Sec-WebSocket-Protocol', 'mqtt'), /subprotocol/],
-      ['a subprotocol offered in another case', () => responseWith('Sec-WebSocket-Protocol', 'CHAT'), /subprotocol/],
-      ['an extension that was not offered', () => responseWith('Sec-WebSocket-Extensions', 'x-webkit-deflate-frame'), /extension/],
+    const broken: Array<[what: string, response: () => HttpHead, problem: RegExp, fault: string]> = [
+      ['status 200', () => head(['HTTP/1.1 200 OK', ...goodResponse.slice(1)]), /status 200/, 'status 200 OK instead of 101'],
+      ['a malformed status line', () => head(['HTTP/1.1 101Switching', ...goodResponse.slice(1)]), /status line/, 'a malformed status line'],
+      ['no Upgrade', () => responseWith('Upgrade', null), /Upgrade/, 'no "Upgrade: websocket"'],
+      ['no Connection', () => responseWith('Connection', null), /Connection/, 'no "Connection: Upgrade"'],
+      ['no Sec-WebSocket-Accept', () => responseWith('Sec-WebSocket-Accept', null), /Sec-WebSocket-Accept/, 'no Sec-WebSocket-Accept'],
+      ['a wrong Sec-WebSocket-Accept', () => responseWith('Sec-WebSocket-Accept', acceptKeyFor(rfcKey.replace('d', 'e'))), /Sec-WebSocket-Accept/, 'wrong Sec-WebSocket-Accept'],
+      ['Sec-WebSocket-Accept in another case', () => responseWith('Sec-WebSocket-Accept', rfcAccept.toLowerCase()), /Sec-WebSocket-Accept/, 'wrong Sec-WebSocket-Accept'],
+      ['a subprotocol that was not offered', () => responseWith('Sec-WebSocket-Protocol', 'mqtt'), /subprotocol/, 'a subprotocol that was not offered'],
+      ['a subprotocol offered in another case', () => responseWith('Sec-WebSocket-Protocol', 'CHAT'), /subprotocol/, 'a subprotocol that was not offered'],
+      ['an extension that was not offered', () => responseWith('Sec-WebSocket-Extensions', 'x-webkit-deflate-frame'), /extension/, 'an extension that was not offered'],
     ];
-    for (const [what, response, problem] of broken) {
-      it(`reports exactly one problem for a response with ${what}`, () => {
+    for (const [what, response, problem, fault] of broken) {
+      it(`reports exactly one problem for a response with ${what}, and names it in a few stable words`, () => {
         const check = checkServerResponse(response(), rfcKey, { protocols: ['superchat', 'chat'] });
         assert.equal(check.ok, false);
         assert.equal(check.problems.length, 1, check.problems.join('; '));
         assert.match(check.problems[0]!, problem);
+        assert.equal(check.fault, fault);
       });
     }
+
+    it('names the first of several problems as the fault: a refusal is its status, not its missing headers', () => {
+      const check = checkServerResponse(head(['HTTP/1.1 403 Forbidden', 'Content-Length: 0']), rfcKey);
+      assert.equal(check.problems.length, 4, check.problems.join('; '));
+      assert.equal(check.fault, 'status 403 Forbidden instead of 101');
+    });
 
     it('reports the status it read', () => {
       assert.equal(checkServerResponse(head(['HTTP/1.1 403 Forbidden']), rfcKey).status, 403);
