@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 
 const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
 const wsClient = fileURLToPath(new URL('../fixtures/ws-autobahn-client.mjs', import.meta.url));
-const pyClient = fileURLToPath(new URL('../fixtures/websocket-client-autobahn.py', import.meta.url));
+const pyClient = fileURLToPath(new URL('../fixtures/websocket-client-shutdown.py', import.meta.url));
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-serve-'));
 type Index = Record<string, Record<string, { behavior: string; behaviorClose: string }>>;
