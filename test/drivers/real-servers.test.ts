@@ -81,9 +81,11 @@ describe('real slow and broken servers: the verdicts of --concurrency 1 at the d
     });
     after(() => target?.stop());
 
-    it('sections 1-10 end, with every verdict as alone; the stalled 9.x echoes are not waited out', async () => {
-      const { got, results } = await verdicts(target);
-      assertSame(got, pinned('websocketd-0.4.1-cat.json'));
+    it('the run ends, with every verdict as alone; the stalled 9.x echoes are not waited out', async () => {
+      // Sections 1-10 take about 90 s here (the pinned file has them all); these hold every kind of case it fails.
+      const { got, results } = await verdicts(target, ['1.*', '2.*', '3.*', '4.*', '5.*', '7.*', '9.2.*', '9.6.*', '9.8.1']);
+      assertSame(got, pinned('websocketd-0.4.1-cat.json'), false);
+      assert.equal(Object.keys(got).length, 114);
       for (const id of ['9.2.1', '9.6.1', '9.6.6', '9.8.1']) assert.equal(got[id], 'FAILED / OK', id);
       // 9.6.1 waits 1000 s under Autobahn: here it ends once the connection made no progress for 20 s.
       const stalled = results.find((r) => r.id === '9.6.1')!;
