@@ -200,13 +200,13 @@ function load() {
   const tornado32 = benchRun(['real', 'tornado', SECTIONS_1_10, 32]);
   const websocketd32 = benchRun(['real', 'websocketd', SECTIONS_1_10, 32]);
   const rows = [
-    row('Tornado 6.2 echo, --concurrency 1', tornado1, '-', { pace: paceText(tornado1.pace) }),
+    row('Tornado 6.2 echo, --concurrency 1', tornado1, '-', { pace: paceText(tornado1.pace), 'same as at 1': '-' }),
     row('Tornado 6.2 echo, default (32)', tornado32, 'verdicts as at 1; wall ≤ 0.5 × wstest', { pace: paceText(tornado32.pace), 'same as at 1': same(tornado32, tornado1) }),
-    row('websocketd 0.4.1 + cat, default (32)', websocketd32, 'ends; wall ≤ 0.5 × wstest (570 s)', { pace: paceText(websocketd32.pace) }),
+    row('websocketd 0.4.1 + cat, default (32)', websocketd32, 'ends; wall ≤ 0.5 × wstest (570 s)', { pace: paceText(websocketd32.pace), 'same as at 1': '-' }),
   ];
   if (process.env.WSTEST) {
     const w = benchRun(['wstest', 'tornado', SECTIONS_1_10]);
-    rows.push({ scenario: 'Tornado 6.2 echo under wstest', cases: w.cases, 'wall s': seconds(w.wallMs), 'same as at 1': same(w, tornado1), goal: '-' });
+    rows.push({ ...row('Tornado 6.2 echo under wstest', w, '-'), pace: '-', 'same as at 1': same(w, tornado1) });
   } else {
     console.log('\n(set WSTEST=path/to/wstest to time the real Autobahn|Testsuite against Tornado beside these)');
   }

@@ -39,7 +39,7 @@ export class MonitorPace implements Pace<CaseDef> {
         this.lowest = Math.min(this.lowest, this.width);
         this.changedAt = now;
       }
-    } else if (this.width < this.max && now - this.changedAt >= 1000 && this.monitor.maxLagMs(1000) < PROMPT_MS / 5) {
+    } else if (this.width < this.max && now - this.changedAt >= 1000 && this.monitor.maxLagMs(1000) < PROMPT_MS) {
       this.width = Math.min(this.max, this.width * 2);
       this.changedAt = now;
     }
