@@ -12,7 +12,8 @@ import { openWebDriverSession, webdriverCall } from './webdriver.js';
 
 const DRIVER_READY_MS = 10_000;
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (it is closed again at once: a later listen may still lose a race). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

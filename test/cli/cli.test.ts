@@ -10,19 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startBrokenServer } from '../support/broken-server.js';
+import { bin, runCli } from '../support/cli-run.js';
 
-const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
 
-function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-cli-'));
 

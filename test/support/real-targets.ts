@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../runner/browser/webkitgtk.js';
 
 /** Debian's own Python, where its packages live (the first python3 on PATH may be another). */
 const PYTHON = '/usr/bin/python3';
@@ -61,17 +62,6 @@ export async function startWebsocketd(): Promise<RealTarget> {
 export function busyCore(): () => Promise<void> {
   const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   return stopper(child);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForListener(port: number): Promise<void> {
