@@ -2,7 +2,7 @@
  * Pacing a run to its target. A fast target (ws, most compiled servers) never lags and the run keeps
  * the concurrency it was given. A target that answers the load monitor late is busy: the run halves
  * its concurrency (at most twice a second) and doubles it again once the target has answered
- * promptly for a second; and from the first lag on, the bulk cases (9.x, 12.x, 13.x: megabytes per
+ * promptly for a second; and from its first busy spell on, the bulk cases (9.x, 12.x, 13.x: megabytes per
  * case) no longer run beside the short ones, whose 1 s timers a bulk transfer would otherwise eat.
  */
 import type { CaseDef } from '../../cases/types.js';
@@ -16,7 +16,7 @@ export class MonitorPace implements Pace<CaseDef> {
   private readonly max: number;
   private width: number;
   private changedAt = 0;
-  /** The target has lagged once: bulk and short cases run apart from then on. */
+  /** The target has been busy once: bulk and short cases run apart from then on. */
   slow = false;
   /** The lowest concurrency the run came down to, for the report. */
   lowest: number;

@@ -127,7 +127,7 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     return { r, lagMs, confirm: needsConfirmation(r, t, lagMs, PROMPT_MS) };
   };
   type Suspect = { def: CaseDef; first: CaseResult; lagMs: number };
-  /** Plays `defs`; a suspect verdict (confirm.ts) goes to `suspects` for another look. */
+  /** Plays `defs` at most `width` at once under `paceNow`, handing each case that got a verdict to `onPlayed`. */
   const pass = async (defs: CaseDef[], width: number, paceNow: MonitorPace | null, onPlayed: (def: CaseDef, p: NonNullable<Awaited<ReturnType<typeof play>>>) => void): Promise<void> => {
     await schedule(
       defs,
