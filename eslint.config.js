@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { layersRule } from './scripts/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.wsconform-tmp/', 'reports/servers/', 'reports/clients/', 'reports/browsers/', 'runner/browser/page/'] },
@@ -10,17 +11,13 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Layering: the wire layer and the catalogue never reach up into the runner or the reports.
-      'no-restricted-imports': 'off',
     },
   },
   {
-    files: ['runner/wire/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'The wire layer is pure and stands alone: it imports nothing from the runner, cases or reports.' }] }] },
-  },
-  {
-    files: ['cases/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(runner/(?!wire/)|reports/)', message: 'Cases are data: they may use the wire layer, never the runner or the reports.' }] }] },
+    // Each layer imports only the layers below it (scripts/layers.js).
+    files: ['cases/**/*.ts', 'runner/**/*.ts', 'reports/**/*.ts'],
+    plugins: { wsconform: { rules: { layers: layersRule } } },
+    rules: { 'wsconform/layers': 'error' },
   },
   {
     files: ['**/*.cjs', 'scripts/**/*.mjs', 'bin/**/*.js'],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/runner/cli.js';
+import { main } from '../dist/runner/app/cli.js';
 
 // A reader that goes away (`wsconform … | head`) must not end the run: the reports are still
 // written and the exit code still says how the run went; only the output stops.

@@ -3,7 +3,7 @@
  * that CI scripts written against wstest's output read ours unchanged. Our richer data rides along
  * under a `wsconform` key, which Autobahn readers ignore.
  */
-import type { CaseResult, EventJson, ExpectedClose, RunResults, TrafficStats, WireEntry } from '../runner/results.js';
+import type { CaseResult, EventJson, ExpectedClose, RunResults, TrafficStats, WireEntry } from '../runner/engine/results.js';
 import { caseFileStem } from './names.js';
 
 export { pyJson } from './pyjson.js';

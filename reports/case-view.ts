@@ -1,5 +1,5 @@
 /** View model of a case page: the verdicts and why, the expectation, the close, and the wire log. */
-import type { CaseResult, EventJson, WireEntry } from '../runner/results.js';
+import type { CaseResult, EventJson, WireEntry } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { classOf, firstPageDifference, formatDuration, formatTime, isApiResult, visible, visibleBlock } from './html-view.js';
 import { caseFileStem } from './names.js';

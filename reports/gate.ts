@@ -21,8 +21,8 @@
  *   NON-STRICT). "Worse" compares ranks per axis (see `behaviorRank`, `closeRank`): a case is
  *   worse if either rank rose, better if neither rose and one fell.
  */
-import type { CaseResult, RunResults } from '../runner/results.js';
-import { Behavior, CloseBehavior } from '../runner/results.js';
+import type { CaseResult, RunResults } from '../runner/engine/results.js';
+import { Behavior, CloseBehavior } from '../runner/engine/results.js';
 import { getOwn, type IndexEntry, type IndexJson } from './autobahn-json.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { compareCaseIds, groupOf } from './names.js';

@@ -3,7 +3,7 @@
  * fails every case the same way, in the handshake. These groups let the reports say that once per
  * agent and fault instead of once per case.
  */
-import type { CaseResult, RunResults } from '../runner/results.js';
+import type { CaseResult, RunResults } from '../runner/engine/results.js';
 import { compareCaseIds } from './names.js';
 
 export interface HandshakeFaultGroup {

@@ -4,8 +4,8 @@
  * page is in case-view.ts. Text from the target passes through `visible()`, and then through
  * Handlebars' {{ }} escaping in the templates; nothing here produces markup.
  */
-import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runner/results.js';
-import { Behavior, CloseBehavior } from '../runner/results.js';
+import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runner/engine/results.js';
+import { Behavior, CloseBehavior } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { CaseResult, RunResults } from '../runner/results.js';
+import type { CaseResult, RunResults } from '../runner/engine/results.js';
 import { defaultPolicy, type Policy } from './gate.js';
 import { caseView } from './case-view.js';
 import { indexView } from './html-view.js';

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RunResults } from '../runner/results.js';
+import type { RunResults } from '../runner/engine/results.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { caseJson, indexJson, pyJson } from './autobahn-json.js';
 import { defaultPolicy, type Policy } from './gate.js';

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CaseResult, RunMeta, RunResults } from '../runner/results.js';
+import type { CaseResult, RunMeta, RunResults } from '../runner/engine/results.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export const RESULTS_FILE = 'results.jsonl';

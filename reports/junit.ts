@@ -8,8 +8,8 @@
  * passes is <skipped> (the optional feature was not negotiated, so nothing was tested). <error> is
  * reserved for harness-side errors, which results do not carry yet.
  */
-import type { CaseResult, RunResults } from '../runner/results.js';
-import { Behavior } from '../runner/results.js';
+import type { CaseResult, RunResults } from '../runner/engine/results.js';
+import { Behavior } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { compareCaseIds, sectionOf } from './names.js';
 

@@ -15,10 +15,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testClient, testServer } from '../dist/runner/api.js';
+import { testClient, testServer } from '../dist/runner/app/api.js';
 import { spawnEchoServer } from '../dist/runner/targets/echo-server.js';
 import { fuzzCases, fuzzServer } from '../dist/runner/fuzz/index.js';
-import { defaultSessionOptions } from '../dist/runner/session.js';
+import { defaultSessionOptions } from '../dist/runner/engine/defaults.js';
 
 const counts = (results) => {
   const c = {};
@@ -163,7 +163,7 @@ if (mode === 'real') {
     counts: counts(run.results),
   }));
 } else if (mode === 'fuzz') {
-  // As `wsconform test-server --fuzz COUNT --seed SEED` does it (runner/cli.ts), without the catalogue.
+  // As `wsconform test-server --fuzz COUNT --seed SEED` does it (runner/app/cli.ts), without the catalogue.
   const [count = '10000', seed = '1', concurrency = '32'] = args;
   const target = await spawnEchoServer();
   const outdir = mkdtempSync(join(tmpdir(), 'wsconform-bench-fuzz-'));

@@ -1,9 +1,9 @@
 /**
  * handshake.*: the opening handshake (RFC 6455 §4), which Autobahn never bends. Against servers the
  * harness sends a bent request (`handshake.request`); against clients it sends a bent response
- * (`handshake.response`, played by the fuzzing server through runner/drivers/handshake-bends.ts).
+ * (`handshake.response`, played by the fuzzing server through runner/fuzzing-server/handshake-responses.ts).
  *
- * Servers, requests that must be refused (`kind: 'handshake'`, graded by runner/handshake-verdict.ts):
+ * Servers, requests that must be refused (`kind: 'handshake'`, graded by runner/engine/verdicts/refusal.ts):
  * a 101 is FAILED; the status §4.2.2 or HTTP names is OK (400 for a malformed handshake, 405 for
  * a wrong method, 505 for an old HTTP version, 426 or 400 for an unsupported version); any other
  * refusal, or closing TCP without a response, is NON-STRICT. A version refusal without a

@@ -8,37 +8,12 @@
 import net, { type Socket } from 'node:net';
 import type { ApiHandshake, ApiServerScript } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
-import type { WireEntry } from '../results.js';
 import { parseClosePayload } from '../wire/close.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, parseHttpHead } from '../wire/handshake.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
-
-/** What the server saw of one case, over all its connections. */
-export interface ApiWireRecord {
-  /** Opening requests received. */
-  connections: number;
-  /** The first opening request and the server's answer, as text. */
-  httpRequest: string;
-  httpResponse: string;
-  /** Header values of the first opening request, names in lower case. */
-  requestHeaders: Record<string, string>;
-  /** Data messages from the browser, in order: `text "a"`, `text (200000 bytes)`, `binary (10 bytes)`. */
-  messages: string[];
-  /** Data messages that arrived after the browser's close frame. */
-  messagesAfterClose: number;
-  /** Close frames from the browser. */
-  closeFrames: Array<{ code: number | null; reason: string; problem?: string }>;
-  /** The server's own first close frame, when it sent one. */
-  serverClose: { code: number | null; reason: string } | null;
-  /** Who sent the first close frame. */
-  firstCloseBy: 'browser' | 'server' | null;
-  /** Who closed TCP first. */
-  tcpClosedBy: 'browser' | 'server' | null;
-  wirelog: WireEntry[];
-  startedAt: number;
-}
+import type { ApiWireRecord } from '../engine/verdicts/browser-api.js';
 
 export interface ApiServers {
   /** ws://HOST:PORT/<case id> */

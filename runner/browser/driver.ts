@@ -10,11 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
-import { startFuzzingServer, type FuzzingServer } from '../drivers/test-client.js';
-import { estimateMs } from '../plan.js';
-import type { CaseResult } from '../results.js';
-import { caseLimitMs, type SessionOptions } from '../session.js';
-import { apiCaseResult, timeoutResult, type PartialApiCase } from './api-judge.js';
+import { startFuzzingServer, type FuzzingServer } from '../fuzzing-server/server.js';
+import { estimateMs } from '../engine/plan.js';
+import type { CaseResult } from '../engine/results.js';
+import { caseLimitMs, type SessionOptions } from '../engine/defaults.js';
+import { apiCaseResult, timeoutResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { launchEngine } from './launch.js';

@@ -15,7 +15,6 @@ export { reachFromPublicUrl } from './reach.js';
  * Cases a page runs at once unless told otherwise (each on its own socket). Chromium delays a new
  * WebSocket by 1-5 s × 2^(pending - 16): beyond about 10 pending ones, more at once is slower.
  */
-export const DEFAULT_PAGE_CONCURRENCY = 8;
 export type { BrowserAgent, BrowserRunOutcome } from './driver.js';
 
 /** What runBrowser takes, except what runBrowsers provides itself: the engine, the display, the page server, the reach. */

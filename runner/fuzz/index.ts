@@ -5,13 +5,13 @@
  * target is an error.
  */
 import type { CaseDef } from '../../cases/types.js';
-import { caseResult } from '../case-result.js';
-import { runCaseAgainstServer } from '../drivers/test-server.js';
-import { judge } from '../judge.js';
-import type { CaseResult } from '../results.js';
-import type { SessionOptions } from '../session.js';
+import { caseResult } from '../engine/case-result.js';
+import { runCaseAgainstServer } from '../fuzzing-client/run.js';
+import { judge } from '../engine/verdicts/judge.js';
+import type { CaseResult } from '../engine/results.js';
+import type { SessionOptions } from '../engine/defaults.js';
 import { DEFAULT_FUZZ_TIMEOUT_MS, encodeSequence, fuzzCaseFromWrites, generateSequence, parseFuzzId, type FuzzSequence } from './generate.js';
-import { fuzzVerdict, type FuzzFailure } from './oracle.js';
+import { fuzzVerdict, type FuzzFailure } from '../engine/verdicts/fuzz-oracle.js';
 import { makeReproducer, readReproducer, reproducerCase, writeReproducer } from './repro.js';
 import { runFuzzCases } from './run.js';
 import { shrinkSequence } from './shrink.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CaseDef } from '../../cases/types.js';
 import { opcodeName } from '../wire/frame.js';
 import { encodeSequence, fuzzCaseFromWrites, type FuzzFrame, type FuzzSequence } from './generate.js';
-import type { FuzzFailure } from './oracle.js';
+import type { FuzzFailure } from '../engine/verdicts/fuzz-oracle.js';
 
 export const REPRODUCER_FORMAT = 'wsconform-fuzz-reproducer';
 

@@ -5,15 +5,15 @@
  * connection, none leaves a message open, and each ends with its own final ping, so a conformant
  * peer treats each exactly as it would alone. The peer's answers are shared out by order (messages
  * and pongs are each answered in order), and each sequence gets its own transcript, judged by the
- * same oracle as a single session (runner/fuzz/oracle.ts). When the peer fails or stalls in the
+ * same oracle as a single session (runner/engine/verdicts/fuzz-oracle.ts). When the peer fails or stalls in the
  * middle of a batch, the sequence it was on gets the verdict and the ones after it run again in
  * other batches.
  */
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
-import { dial } from '../drivers/dial.js';
-import type { WireEntry } from '../results.js';
-import { MAX_KEPT_PAYLOAD, emptyTranscript, type RecordedEvent, type Transcript } from '../transcript.js';
+import { dial } from '../fuzzing-client/dial.js';
+import type { WireEntry } from '../engine/results.js';
+import { MAX_KEPT_PAYLOAD, emptyTranscript, type RecordedEvent, type Transcript } from '../engine/transcript.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { closePayload, encodeFrame, Opcode } from '../wire/frame.js';
 import { MessageReader, type Violation } from '../wire/reader.js';

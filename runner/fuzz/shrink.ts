@@ -4,7 +4,7 @@
  * Candidates of one round run concurrently against the live target, a few at a time, and the
  * lowest-numbered one that fails wins, so the result does not depend on which finished first.
  */
-import type { FuzzFailure } from './oracle.js';
+import type { FuzzFailure } from '../engine/verdicts/fuzz-oracle.js';
 import type { FuzzFrame, FuzzSequence } from './generate.js';
 
 export interface ShrinkOptions {

@@ -1,7 +1,7 @@
 /** Invariants of the browser-API catalogue (api.*). */
 import assert from 'node:assert/strict';
 import { allCases, browserApiCases } from '../../cases/index.js';
-import { casesForRole } from '../../runner/plan.js';
+import { casesForRole } from '../../runner/engine/plan.js';
 
 describe('browser-API catalogue', () => {
   it('has api.* IDs, all in allCases, marked for browsers only', () => {

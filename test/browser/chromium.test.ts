@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserApiCases } from '../../cases/index.js';
 import { readRun } from '../../reports/jsonl.js';
-import type { CaseResult, RunResults } from '../../runner/results.js';
+import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { cli, skipBecause, tmp } from './support.js';
 
 const AUTOBAHN = '1.1.1,1.1.2,1.2.3,2.1,2.10,3.1,5.1,6.1.1,7.1.1,9.1.1';

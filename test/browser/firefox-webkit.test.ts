@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { allCases, browserApiCases } from '../../cases/index.js';
 import { runBrowsers, type EngineName } from '../../runner/browser/index.js';
-import { casesForRole, selectCases } from '../../runner/plan.js';
-import type { CaseResult } from '../../runner/results.js';
-import { defaultSessionOptions } from '../../runner/session.js';
+import { casesForRole, selectCases } from '../../runner/engine/plan.js';
+import type { CaseResult } from '../../runner/engine/results.js';
+import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { skipBecause } from './support.js';
 
 const API = ['api.close.code.1000', 'api.close.code.1005', 'api.close.reason.124-bytes', 'api.close.no-code', 'api.send.connecting', 'api.handshake.status-403', 'api.binary-type.arraybuffer'];

@@ -10,9 +10,9 @@ import { displayProvider } from '../../runner/browser/display.js';
 import { findExecutable, knownPaths } from '../../runner/browser/executables.js';
 import { runBrowsers, type EngineName } from '../../runner/browser/index.js';
 import { laneReach, listenOnLane, LOOPBACK, reachFromPublicUrl } from '../../runner/browser/reach.js';
-import { casesForRole, selectCases } from '../../runner/plan.js';
-import type { CaseResult } from '../../runner/results.js';
-import { defaultSessionOptions } from '../../runner/session.js';
+import { casesForRole, selectCases } from '../../runner/engine/plan.js';
+import type { CaseResult } from '../../runner/engine/results.js';
+import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { skipBecause } from './support.js';
 
 const cases = casesForRole(selectCases(allCases, { cases: ['1.1.1', '1.2.2', '2.1', '5.1', '7.1.1'], exclude: [] }), 'server');

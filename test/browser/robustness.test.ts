@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { allCases, browserApiCases } from '../../cases/index.js';
 import { runBrowsers } from '../../runner/browser/index.js';
-import { casesForRole, selectCases } from '../../runner/plan.js';
+import { casesForRole, selectCases } from '../../runner/engine/plan.js';
 import type { CaseDef } from '../../cases/types.js';
-import type { CaseResult } from '../../runner/results.js';
-import { defaultSessionOptions } from '../../runner/session.js';
+import type { CaseResult } from '../../runner/engine/results.js';
+import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { skipBecause } from './support.js';
 
 describe('test-browser when the page or the browser breaks (real Chromium)', function () {

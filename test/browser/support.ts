@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../runner/cli.js';
+import { main } from '../../runner/app/cli.js';
 
 /** Marks the suite pending and says why, so that a missing browser is never skipped silently. */
 export function skipBecause(ctx: Mocha.Context, why: string): never {

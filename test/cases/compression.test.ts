@@ -11,7 +11,7 @@ import { compressionCases } from '../../cases/autobahn/compression.js';
 import { dataSets, slice, unitCount, type DataSet } from '../../cases/autobahn/compression-data.js';
 import type { CaseDef, EchoRounds } from '../../cases/types.js';
 import { clientOffers } from '../../runner/wire/deflate.js';
-import { estimateMs, memoryCost } from '../../runner/plan.js';
+import { estimateMs, memoryCost } from '../../runner/engine/plan.js';
 
 /** Autobahn's groups and their sizes; a bare section number means IDs with two parts (2.1 … 2.11). */
 const GROUPS =

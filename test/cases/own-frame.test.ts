@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { frameCases } from '../../cases/own/frame.js';
-import { casesForRole } from '../../runner/plan.js';
+import { casesForRole } from '../../runner/engine/plan.js';
 import type { Flaws } from '../support/broken-server.js';
 import { againstBrokenServer, againstClient, againstWsServer, verdict } from '../support/own-verdicts.js';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { buildProgram, main } from '../../runner/cli.js';
+import { buildProgram, main } from '../../runner/app/cli.js';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

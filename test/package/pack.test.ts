@@ -80,7 +80,7 @@ describe('npm package', function () {
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'wsconform-pack-'));
     app = join(dir, 'app');
-    assert.ok(existsSync(join(root, 'dist/runner/api.js')) && existsSync(join(root, 'dist/runner/mocha.js')), 'dist/ is missing: run npm run build first');
+    assert.ok(existsSync(join(root, 'dist/runner/app/api.js')) && existsSync(join(root, 'dist/runner/app/mocha.js')), 'dist/ is missing: run npm run build first');
     // --ignore-scripts: pack the dist/ that npm test just built instead of building it again.
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root);
     assert.equal(packed.code, 0, show(packed));
@@ -102,7 +102,7 @@ describe('npm package', function () {
     const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^bin\/wsconform\.js$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/reports\/templates\//, /^dist\/cases\/data\//, /^dist\/runner\/browser\/page\//];
     const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
     assert.deepEqual(stray, []);
-    for (const f of ['bin/wsconform.js', 'dist/runner/cli.js', 'dist/runner/api.d.ts', 'dist/runner/mocha.js', 'dist/runner/mocha.d.ts', 'LICENSE', 'README.md']) assert.ok(files.includes(f), f);
+    for (const f of ['bin/wsconform.js', 'dist/runner/app/cli.js', 'dist/runner/app/api.d.ts', 'dist/runner/app/mocha.js', 'dist/runner/app/mocha.d.ts', 'LICENSE', 'README.md']) assert.ok(files.includes(f), f);
     assert.ok(files.some((f) => f.startsWith('dist/reports/templates/')), 'the HTML templates');
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('dist/test/') || /(?<!\.d)\.ts$/.test(f)), 'no tests, no TypeScript sources');
   });

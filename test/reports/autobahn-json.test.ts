@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { autobahnWireRow, caseJson, indexJson, parseIndexJson, pyJson, type AutobahnCaseJson } from '../../reports/autobahn-json.js';
-import type { CaseResult } from '../../runner/results.js';
+import type { CaseResult } from '../../runner/engine/results.js';
 import { pyNumber } from '../../reports/pyjson.js';
 import { makeMeta, makeResult } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 /** Hand-made results for the report tests: no sockets, every field spelled out once here. */
-import type { Behavior, CaseResult, CloseBehavior, RunMeta, RunResults, WireEntry } from '../../runner/results.js';
+import type { Behavior, CaseResult, CloseBehavior, RunMeta, RunResults, WireEntry } from '../../runner/engine/results.js';
 
 export function makeResult(overrides: Partial<CaseResult> = {}): CaseResult {
   return {

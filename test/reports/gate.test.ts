@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { indexJson } from '../../reports/autobahn-json.js';
 import { evaluateGate, makePolicy, summaryText, type PolicyOptions } from '../../reports/gate.js';
-import type { Behavior, CloseBehavior, RunResults } from '../../runner/results.js';
+import type { Behavior, CloseBehavior, RunResults } from '../../runner/engine/results.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
 const run1 = (behavior: Behavior, behaviorClose: CloseBehavior, id = '1.1.1', agent = 'ws'): RunResults => ({

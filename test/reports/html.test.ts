@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCaseHtml, renderHtml, renderIndexHtml, TEMPLATE_DIR } from '../../reports/html.js';
 import { visible } from '../../reports/html-view.js';
-import type { CaseResult, RunResults } from '../../runner/results.js';
+import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, HOSTILE_REASON, makeApiResult, makeMeta, makeResult, sampleRun } from './fixtures.js';
 
 const ourScript = readFileSync(new URL('script.hbs', TEMPLATE_DIR), 'utf8');

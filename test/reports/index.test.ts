@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caseJson, indexJson, pyJson } from '../../reports/autobahn-json.js';
 import { ReportError, writeReports } from '../../reports/index.js';
-import type { RunResults, TrafficStats } from '../../runner/results.js';
+import type { RunResults, TrafficStats } from '../../runner/engine/results.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
 function tinyRun(): RunResults {

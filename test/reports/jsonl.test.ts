@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendResult, parseResultLines, readRun, writeMeta, writeResults } from '../../reports/jsonl.js';
-import type { CaseResult } from '../../runner/results.js';
+import type { CaseResult } from '../../runner/engine/results.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
 describe('reports/jsonl', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { junitXml, xmlEscape } from '../../reports/junit.js';
 import { makePolicy } from '../../reports/gate.js';
-import type { RunResults } from '../../runner/results.js';
+import type { RunResults } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, HOSTILE_REASON, makeMeta, makeResult } from './fixtures.js';
 import { parseXml, type XmlNode } from './xml-check.js';
 

@@ -2,14 +2,15 @@
  * A fuzzing server for one case, to test clients without the URL protocol: it answers the client's
  * opening request with bentServerResponse (a correct 101 unless the case bends it, as the
  * handshake.client.* cases do), then plays the case as the fuzzing server does. This is how
- * runner/drivers/test-client.ts is meant to use the bends.
+ * runner/fuzzing-server/server.ts is meant to use the responses.
  */
 import type { CaseDef } from '../../cases/types.js';
-import { caseResult } from '../../runner/case-result.js';
-import { bentResponseText, bentServerResponse } from '../../runner/drivers/handshake-bends.js';
-import type { CaseResult } from '../../runner/results.js';
-import { Session, defaultSessionOptions } from '../../runner/session.js';
-import { emptyTranscript } from '../../runner/transcript.js';
+import { caseResult } from '../../runner/engine/case-result.js';
+import { bentResponseText, bentServerResponse } from '../../runner/fuzzing-server/handshake-responses.js';
+import type { CaseResult } from '../../runner/engine/results.js';
+import { Session } from '../../runner/engine/session.js';
+import { defaultSessionOptions } from '../../runner/engine/defaults.js';
+import { emptyTranscript } from '../../runner/engine/transcript.js';
 import { parseClientRequest } from '../../runner/wire/handshake.js';
 import { listenRaw, readRequestHead, type RawServer } from './raw-server.js';
 

@@ -1,0 +1,151 @@
+/**
+ * The programmatic API: the same runs as the CLI, as functions that return results. Nothing is
+ * written unless `outdir` is given.
+ */
+import { allCases, catalogueVersion, type CaseDef } from '../../cases/index.js';
+import { writeReports as writeAll, type ReportError, type ReportOptions } from '../../reports/index.js';
+import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../../reports/gate.js';
+import { appendResult, writeMeta } from '../../reports/jsonl.js';
+import { casesForRole, selectCases, splitPatterns } from '../engine/plan.js';
+import type { CaseResult, PaceSummary, RunResults } from '../engine/results.js';
+import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_CONCURRENCY, defaultSessionOptions } from '../engine/defaults.js';
+import { runAgainstServer } from '../fuzzing-client/run.js';
+import { spawnEchoServer } from '../targets/echo-server.js';
+import { startFuzzingServer } from '../fuzzing-server/server.js';
+import { runClientCommand } from '../fuzzing-server/client-command.js';
+import { version } from './version.js';
+
+export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from '../engine/results.js';
+export type { CaseDef } from '../../cases/index.js';
+export { allCases, catalogueVersion } from '../../cases/index.js';
+export { startEchoServer } from '../targets/echo-server.js';
+export { makePolicy, evaluateGate, type Policy, type PolicyOptions, type GateResult } from '../../reports/gate.js';
+export type { ReportOptions, ReportError } from '../../reports/index.js';
+
+export interface TestServerOptions {
+  /** ws:// or wss:// URL; without it the built-in ws echo server is started and tested. */
+  url?: string;
+  /** Case patterns as on the command line ("1.*", "6.4.*"); default: all. */
+  cases?: string | string[];
+  exclude?: string | string[];
+  agent?: string;
+  concurrency?: number;
+  /** Hard limit for one case, in seconds (default: 60, or the case's own timer + 5 s where longer). */
+  timeout?: number;
+  failByDrop?: boolean;
+  maxMessageSize?: number;
+  /** Write results.jsonl, index.json and the reports here. */
+  outdir?: string;
+  onResult?: (r: CaseResult) => void;
+}
+
+export function selectedCases(o: { cases?: string | string[]; exclude?: string | string[] }): CaseDef[] {
+  return selectCases(allCases, { cases: splitPatterns(o.cases), exclude: splitPatterns(o.exclude) });
+}
+
+/** Tests a WebSocket server (wsconform as the fuzzing client). Rejects if the server cannot be reached. */
+export async function testServer(o: TestServerOptions = {}): Promise<RunResults> {
+  const cases = casesForRole(selectedCases(o), 'client');
+  const index = new Map(allCases.map((c, i) => [c.id, i + 1]));
+  const startedAt = new Date();
+  const builtin = o.url === undefined ? await spawnEchoServer() : null;
+  const url = o.url ?? builtin!.url;
+  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-server', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, agents: [] };
+  if (o.outdir) writeMeta(o.outdir, meta);
+  let pace: PaceSummary | undefined;
+  try {
+    const { agent, results } = await runAgainstServer({
+      url,
+      ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+      cases,
+      caseIndex: (d) => index.get(d.id) ?? 0,
+      concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
+      memoryBudget: 96 * 1024 * 1024,
+      session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+      openHandshakeTimeoutMs: 5000,
+      onResult: (r) => {
+        if (o.outdir) appendResult(o.outdir, r);
+        o.onResult?.(r);
+      },
+      onPace: (p) => (pace = p),
+    });
+    meta.agents.push({ name: agent, url, ...(pace ? { pace } : {}) });
+    meta.finishedAt = new Date().toISOString();
+    meta.wallMs = Date.now() - startedAt.getTime();
+    const run = { meta, results };
+    if (o.outdir) writeAll(run, o.outdir);
+    return run;
+  } finally {
+    await builtin?.stop();
+  }
+}
+
+export interface TestClientOptions {
+  /** Client command to run; {url}, {agent} and {port} are replaced. Without it, waits for clients to connect. */
+  command?: string;
+  /** Agent name passed to the command as {agent}. */
+  agent?: string;
+  cases?: string | string[];
+  exclude?: string | string[];
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Hard limit for one case, in seconds; also how long the command may stay idle. */
+  timeout?: number;
+  /** Overall limit for the command, in seconds. */
+  deadline?: number;
+  failByDrop?: boolean;
+  outdir?: string;
+  onResult?: (r: CaseResult) => void;
+  /** Called once the fuzzing server listens (its URL is where clients connect). */
+  onListening?: (url: string) => void;
+}
+
+/**
+ * Tests a WebSocket client (wsconform as the fuzzing server, speaking Autobahn's client URL
+ * protocol). Resolves when the command exits, or when every agent that ran a case has called
+ * /updateReports.
+ */
+export async function testClient(o: TestClientOptions = {}): Promise<RunResults> {
+  const cases = casesForRole(selectedCases(o), 'server');
+  const startedAt = new Date();
+  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-client', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [], ...(o.command ? { command: o.command } : {}) }, agents: [] };
+  if (o.outdir) writeMeta(o.outdir, meta);
+  const server = await startFuzzingServer({
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 0,
+    cases,
+    session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false },
+    openHandshakeTimeoutMs: 5000,
+    onResult: (r) => {
+      if (o.outdir) appendResult(o.outdir, r);
+      o.onResult?.(r);
+    },
+  });
+  try {
+    o.onListening?.(server.url);
+    if (o.command) {
+      await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000 });
+    } else {
+      await server.allAgentsDone();
+    }
+  } finally {
+    await server.close();
+  }
+  meta.agents = server.agents().map((name) => ({ name }));
+  meta.finishedAt = new Date().toISOString();
+  meta.wallMs = Date.now() - startedAt.getTime();
+  const run = { meta, results: server.results() };
+  if (o.outdir) writeAll(run, o.outdir);
+  return run;
+}
+
+/** Writes index.json, per-case JSON, HTML and optionally JUnit; returns the writers' errors. */
+export function renderReports(run: RunResults, outdir: string, opts: ReportOptions = {}): ReportError[] {
+  return writeAll(run, outdir, opts);
+}
+
+/** The CI gate over a run: which cases fail the policy, and the exit code. */
+export function gate(run: RunResults, policy: PolicyOptions = {}): GateResult {
+  return evaluateGate(run, makePolicy(policy));
+}

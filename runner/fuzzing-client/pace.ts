@@ -1,0 +1,55 @@
+/**
+ * Pacing a run to its target. A fast target (ws, most compiled servers) never lags and the run keeps
+ * the concurrency it was given. A target that answers the load monitor late is busy: the run halves
+ * its concurrency (at most twice a second) and doubles it again once the target has answered
+ * promptly for a second; and from its first busy spell on, the bulk cases (9.x, 12.x, 13.x: megabytes per
+ * case) no longer run beside the short ones, whose 1 s timers a bulk transfer would otherwise eat.
+ */
+import type { CaseDef } from '../../cases/types.js';
+import type { Pace } from '../engine/plan.js';
+import { PROMPT_MS, type LoadMonitor } from './load-monitor.js';
+
+const isBulk = (def: CaseDef): boolean => def.steps.some((s) => s.do === 'echo');
+
+export class MonitorPace implements Pace<CaseDef> {
+  private readonly monitor: LoadMonitor;
+  private readonly max: number;
+  private width: number;
+  private changedAt = 0;
+  /** The target has been busy once: bulk and short cases run apart from then on. */
+  slow = false;
+  /** The lowest concurrency the run came down to, for the report. */
+  lowest: number;
+
+  /** `slow`: bulk and short cases apart from the start; `start`: the concurrency to begin with. */
+  constructor(monitor: LoadMonitor, concurrency: number, o: { slow?: boolean; start?: number } = {}) {
+    this.monitor = monitor;
+    this.slow = o.slow ?? false;
+    this.max = Math.max(1, concurrency);
+    this.width = Math.max(1, Math.min(this.max, o.start ?? this.max));
+    this.lowest = this.max;
+  }
+
+  concurrency(): number {
+    const now = Date.now();
+    if (this.monitor.busy()) {
+      this.slow = true;
+      if (now - this.changedAt >= 500 && this.width > 1) {
+        this.width = Math.max(1, Math.floor(this.width / 2));
+        this.lowest = Math.min(this.lowest, this.width);
+        this.changedAt = now;
+      }
+    } else if (this.width < this.max && now - this.changedAt >= 1000 && this.monitor.maxLagMs(1000) < PROMPT_MS) {
+      this.width = Math.min(this.max, this.width * 2);
+      this.changedAt = now;
+    }
+    return this.width;
+  }
+
+  mayStart(def: CaseDef, running: ReadonlySet<CaseDef>): boolean {
+    if (!this.slow) return true;
+    const bulk = isBulk(def);
+    for (const r of running) if (isBulk(r) !== bulk) return false;
+    return true;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Testing a server: the harness is the fuzzing client (Autobahn's "fuzzingclient" mode). One TCP
+ * connection per case, many cases at once.
+ */
+import type { CaseDef } from '../../cases/types.js';
+import { caseResult } from '../engine/case-result.js';
+import type { CaseResult, InterruptedCase, PaceSummary } from '../engine/results.js';
+import { Session } from '../engine/session.js';
+import { type SessionOptions } from '../engine/defaults.js';
+import { emptyTranscript } from '../engine/transcript.js';
+import { deflateBulk, estimateMs, memoryCost, schedule } from '../engine/plan.js';
+import { dial } from './dial.js';
+import { answeredWrongly, runHandshakeCase } from './handshake-check.js';
+import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
+import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
+import { headerValues } from '../wire/handshake.js';
+import { randomBytes } from 'node:crypto';
+import { confirmedResult, needsConfirmation } from '../engine/confirm.js';
+import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
+import { MonitorPace } from './pace.js';
+
+export interface ServerRunOptions {
+  url: string;
+  /** Report name; by default the server's `Server` header, else "UnknownServer" (as Autobahn). */
+  agent?: string;
+  cases: readonly CaseDef[];
+  /** 1-based index of each case in the whole catalogue (Autobahn's `case` field in this mode). */
+  caseIndex: (def: CaseDef) => number;
+  concurrency: number;
+  memoryBudget: number;
+  session: SessionOptions;
+  openHandshakeTimeoutMs: number;
+  /** Cases to skip for this agent (Autobahn's exclude-agent-cases). */
+  skip?: (agent: string, id: string) => boolean;
+  onResult?: (r: CaseResult) => void;
+  /** A case the run's stop signal ended before it had a verdict (see SessionOptions.interrupt). */
+  onInterrupted?: (c: InterruptedCase) => void;
+  shouldStop?: () => boolean;
+  /** Called once the run knows how it paced itself (for the run metadata). */
+  onPace?: (p: PaceSummary) => void;
+}
+
+
+export class UnreachableTargetError extends Error {
+  readonly code = 'WSCONFORM_UNREACHABLE';
+}
+
+export interface ProbeResult {
+  serverHeader?: string;
+  /**
+   * The target answered HTTP, but not with a valid 101 (checkServerResponse's fault). That is a
+   * conformance finding, not an unreachable target: every case still runs, and fails in its own
+   * opening handshake, as Autobahn's fuzzing client has them fail.
+   */
+  handshakeFault?: string;
+}
+
+/**
+ * Connects once to check the target and learn its name. Throws UnreachableTargetError when there is
+ * no HTTP answer to judge: the connection fails (refused, unresolvable, TLS, timeout), nothing or
+ * not HTTP comes back, or the target closes first.
+ */
+export async function probeServer(url: string, timeoutMs: number): Promise<ProbeResult> {
+  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs });
+  if (!r.ok) {
+    if (r.fault !== undefined) return { handshakeFault: r.fault, ...(r.serverHeader !== undefined ? { serverHeader: r.serverHeader } : {}) };
+    if (r.stage === 'connect') throw new UnreachableTargetError(`cannot connect to ${url}: ${r.error}`);
+    const sent = JSON.stringify((r.response ?? '').slice(0, 60));
+    if (r.response && !r.response.startsWith('HTTP/')) throw new UnreachableTargetError(`${url} answered the WebSocket handshake with something that is not HTTP: ${sent}`);
+    throw new UnreachableTargetError(`no HTTP answer to the WebSocket handshake from ${url}: ${r.error}${r.response ? ` (it sent ${sent})` : ''}`);
+  }
+  // Leave politely: a masked close 1000, then TCP.
+  r.socket.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
+  setTimeout(() => r.socket.destroy(), 200).unref();
+  return r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
+}
+
+export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
+  // handshake.*: a bent opening request, sent and read over a raw socket.
+  if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
+  const t = emptyTranscript('client', Date.now());
+  const signal = o.session.interrupt;
+  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(signal ? { signal } : {}) });
+  t.httpRequest = r.request ?? '?';
+  if (!r.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
+  if (!r.ok) {
+    t.handshakeError = `${r.stage === 'connect' ? 'connect' : 'handshake'}: ${r.error}`;
+    t.wasOpenHandshakeTimeout = r.timedOut;
+    t.httpResponse = r.response || '?';
+    if (r.fault !== undefined) answeredWrongly(t, r.fault, r.error);
+    t.endedAtMs = Date.now() - t.startedAt;
+    return t;
+  }
+  t.httpResponse = r.response.raw;
+  // RFC 7692 §5: a response that fits none of the offers fails the connection.
+  const deflate = negotiateAsClient(def, headerValues(r.response.headers, 'Sec-WebSocket-Extensions'));
+  if (!deflate.ok) {
+    r.socket.destroy();
+    t.handshakeError = `handshake: ${deflate.error}`;
+    answeredWrongly(t, 'an unacceptable permessage-deflate answer', deflate.error);
+    t.endedAtMs = Date.now() - t.startedAt;
+    return t;
+  }
+  t.openedAtMs = Date.now() - t.startedAt;
+  return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
+}
+
+/** `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran anyway. */
+export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string }> {
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
+  const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
+  const url = new URL(o.url);
+  const results = new Map<string, CaseResult>();
+  const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
+  const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
+  // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs);
+  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
+  const session = monitor ? { ...o.session, pulse: monitor } : o.session;
+  const play = async (def: CaseDef): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
+    const t = await runCaseAgainstServer(url, def, { ...o, session });
+    if (t.interrupted) {
+      o.onInterrupted?.({ agent, id: def.id, why: t.interrupted });
+      return null;
+    }
+    const r = caseResult(def, t, agent, o.caseIndex(def));
+    const lagMs = monitor ? monitor.maxLagMs(Date.now() - t.startedAt) : Infinity;
+    return { r, lagMs, confirm: needsConfirmation(r, t, lagMs, PROMPT_MS) };
+  };
+  type Suspect = { def: CaseDef; first: CaseResult; lagMs: number };
+  /** Plays `defs` at most `width` at once under `paceNow`, handing each case that got a verdict to `onPlayed`. */
+  const pass = async (defs: CaseDef[], width: number, paceNow: MonitorPace | null, onPlayed: (def: CaseDef, p: NonNullable<Awaited<ReturnType<typeof play>>>) => void): Promise<void> => {
+    await schedule(
+      defs,
+      memoryCost,
+      async (def) => {
+        const p = await play(def);
+        if (p) onPlayed(def, p);
+      },
+      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
+    );
+  };
+  let confirmed = 0;
+  let changed = 0;
+  const settle = (s: Suspect, p: { r: CaseResult }): void => {
+    const r = confirmedResult(p.r, s.first, s.lagMs);
+    confirmed++;
+    if (!r.confirmedAlone?.same) changed++;
+    results.set(s.def.id, r);
+    o.onResult?.(r);
+  };
+  try {
+    const suspects: Suspect[] = [];
+    await pass(todo, o.concurrency, pace, (def, p) => {
+      results.set(def.id, p.r);
+      o.onResult?.(p.r);
+      if (p.confirm && o.concurrency > 1) suspects.push({ def, first: p.r, lagMs: p.lagMs });
+    });
+    // The second look (confirm.ts): the suspects again, bulk cases apart from the short ones, while
+    // the monitor watches; a verdict that again came from a timer while the target lagged gets a
+    // third look with nothing else running at all.
+    const alone: Suspect[] = [];
+    const byId = new Map(suspects.map((x) => [x.def.id, x]));
+    if (monitor && suspects.length > 1) {
+      await pass(suspects.map((x) => x.def), o.concurrency, new MonitorPace(monitor, o.concurrency, { slow: true, start: pace?.lowest ?? o.concurrency }), (def, p) => {
+        const s = byId.get(def.id)!;
+        if (p.confirm) alone.push(s);
+        else settle(s, p);
+      });
+    } else {
+      alone.push(...suspects);
+    }
+    for (const s of alone) {
+      if (stopped()) break;
+      const p = await play(s.def);
+      if (!p) break;
+      settle(s, p);
+    }
+    o.onPace?.({ monitored: monitor?.answered ?? false, lowestConcurrency: pace?.lowest ?? o.concurrency, bulkApart: pace?.slow ?? false, confirmed, changed });
+  } finally {
+    monitor?.close();
+  }
+  const order = new Map(o.cases.map((c, i) => [c.id, i]));
+  const sorted = [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return { agent, results: sorted, ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}) };
+}

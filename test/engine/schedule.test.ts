@@ -1,0 +1,67 @@
+/** The scheduler: concurrency, the memory budget and the cap on bulk (compression) cases. */
+import assert from 'node:assert/strict';
+import { autobahnCases, browserApiCases } from '../../cases/index.js';
+import { deflateBulk, DEFLATE_BULK_LIMIT, estimateMs, runTimeBoundMs, schedule } from '../../runner/engine/plan.js';
+import { caseTimeoutOptions } from '../../runner/engine/defaults.js';
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('schedule', () => {
+  it('runs every item once, never more than `concurrency` at once', async () => {
+    let now = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await schedule(Array.from({ length: 40 }, (_, i) => i), () => 1, async (i) => {
+      peak = Math.max(peak, ++now);
+      await tick(1);
+      seen.push(i);
+      now--;
+    }, { concurrency: 6, memoryBudget: 1e9 });
+    assert.equal(peak, 6);
+    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('keeps bulk items to their own limit while the others fill the remaining slots', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ i, bulk: i % 2 === 0 }));
+    let bulkNow = 0;
+    let bulkPeak = 0;
+    let allPeak = 0;
+    let allNow = 0;
+    await schedule(items, () => 1, async (it) => {
+      allPeak = Math.max(allPeak, ++allNow);
+      if (it.bulk) bulkPeak = Math.max(bulkPeak, ++bulkNow);
+      await tick(it.bulk ? 5 : 1);
+      if (it.bulk) bulkNow--;
+      allNow--;
+    }, { concurrency: 12, memoryBudget: 1e9, bulk: { limit: 3, is: (it) => it.bulk } });
+    assert.equal(bulkPeak, 3);
+    assert.ok(allPeak > 3, `other items ran beside the bulk ones (peak ${allPeak})`);
+  });
+
+  it('counts exactly the compression echo cases (12.x, 13.x) as bulk', () => {
+    const bulk = autobahnCases.filter((c) => deflateBulk.is(c)).map((c) => c.id);
+    assert.equal(bulk.length, 216);
+    assert.ok(bulk.every((id) => /^1[23]\./.test(id)));
+    assert.ok(DEFLATE_BULK_LIMIT >= 2);
+  });
+
+  it('bounds a run by waves at each case\'s hard limit, the compression cases in waves of their own', () => {
+    const compression = autobahnCases.filter((c) => deflateBulk.is(c));
+    const framing = autobahnCases.filter((c) => c.id.startsWith('1.'));
+    // By default 12.x/13.x keep their own timers (up to 480 s + 5 s) and run at most 4 at once.
+    assert.equal(runTimeBoundMs(compression, 32, caseTimeoutOptions(undefined)), Math.ceil(216 / DEFLATE_BULK_LIMIT) * 485_000);
+    // An explicit limit is exact, and other cases run as wide as the concurrency.
+    assert.equal(runTimeBoundMs(framing, 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000);
+    assert.equal(runTimeBoundMs([...framing, ...compression], 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000 + Math.ceil(216 / 4) * 5000);
+  });
+});
+
+describe('estimateMs for browser-API cases', () => {
+  it('counts the pauses of the server and the page, so that slow cases start first', () => {
+    const ms = (id: string): number => estimateMs(browserApiCases.find((c) => c.id === id)!);
+    assert.equal(ms('api.close.code.999'), 0);
+    assert.equal(ms('api.send.connecting'), 300, 'the handshake answered after 300 ms');
+    assert.equal(ms('api.send.closing.not-sent'), 300, 'the close answered after 300 ms');
+    assert.ok(ms('api.close.closed') >= 100, 'the page sleeps 100 ms');
+  });
+});
