@@ -1,7 +1,8 @@
 /** View model of a case page: the verdicts and why, the expectation, the close, and the wire log. */
 import type { CaseResult, EventJson, WireEntry } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
-import { classOf, firstPageDifference, formatDuration, formatTime, isApiResult, visible, visibleBlock } from './html-view.js';
+import { classOf, firstPageDifference, isApiResult } from './html-view.js';
+import { formatDuration, formatTime, visible, visibleBlock } from './text.js';
 import { caseFileStem } from './names.js';
 
 const opcodeNames = new Map<number, string>([

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCaseHtml, renderHtml, renderIndexHtml, TEMPLATE_DIR } from '../../reports/html.js';
-import { visible } from '../../reports/html-view.js';
+import { visible } from '../../reports/text.js';
 import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, HOSTILE_REASON, makeApiResult, makeMeta, makeResult, sampleRun } from './fixtures.js';
 
