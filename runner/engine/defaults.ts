@@ -47,7 +47,7 @@ export interface SessionOptions {
   /**
    * How the target answers on a connection of its own (the load monitor), when the run has one.
    * A bulk echo that has made no progress either way for `silenceMs` while the target answered
-   * promptly there ends as if its own timer had fired: see startEcho.
+   * promptly there ends as if its own timer had fired: see BulkEcho.watchSilence (bulk-echo.ts).
    */
   pulse?: TargetPulse;
   /** See `pulse`. */

@@ -22,23 +22,25 @@ export interface LoggedFrame {
 
 export class WireLog {
   private paused = false;
-  private readonly startedAt: number;
+  private readonly startedAt: number | null;
 
   /**
    * @param entries the array the lines go to (the transcript's or the record's own)
    * @param maxLines lines kept; one more says where the log was cut
-   * @param startedAt the time 0 of the log (Date.now() when the connection was made)
+   * @param startedAt the time 0 of the log (Date.now() when the connection was made); null for a
+   *   log written after the fact from what was sent, whose lines carry no time (t is 0)
    */
   constructor(
     readonly entries: WireEntry[],
     private readonly maxLines: number = DEFAULT_WIRE_LOG_LINES,
-    startedAt: number = Date.now(),
+    startedAt: number | null = Date.now(),
   ) {
     this.startedAt = startedAt;
   }
 
-  /** Milliseconds since the log started, to the microsecond. */
+  /** Milliseconds since the log started, to the microsecond (0 in a log without a clock). */
   elapsed(): number {
+    if (this.startedAt === null) return 0;
     return Math.round((Date.now() - this.startedAt) * 1000) / 1000;
   }
 

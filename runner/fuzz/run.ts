@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
 import { dial } from '../fuzzing-client/dial.js';
 import type { WireEntry } from '../engine/results.js';
+import { DEFAULT_WIRE_LOG_LINES, WireLog } from '../engine/wire-log.js';
 import { MAX_KEPT_PAYLOAD, emptyTranscript, type RecordedEvent, type Transcript } from '../engine/transcript.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { closePayload, encodeFrame, Opcode } from '../wire/frame.js';
@@ -298,9 +299,10 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
   return out;
 }
 
+/** A sequence's writes, untimed: the batch shares one connection, so its lines carry no time of their own. */
 function wirelogFor(item: Item, i: number, n: number, endedHere: boolean): WireEntry[] {
-  const log: WireEntry[] = [];
-  if (n > 1) log.push({ t: 0, kind: 'note', text: `sequence ${i + 1} of ${n} played on one connection${endedHere ? '; the connection ended here' : ''}` });
-  for (const w of item.writes) log.push({ t: 0, kind: 'octets', dir: 'tx', length: w.length, hex: w.subarray(0, 64).toString('hex'), truncated: w.length > 64 });
-  return log;
+  const log = new WireLog([], DEFAULT_WIRE_LOG_LINES, null);
+  if (n > 1) log.note(`sequence ${i + 1} of ${n} played on one connection${endedHere ? '; the connection ended here' : ''}`);
+  for (const w of item.writes) log.octets('tx', w);
+  return log.entries;
 }

@@ -9,7 +9,7 @@
  * those timers then measure the harness's own load instead of the target's conformance. The pulse
  * lets the run tell the two apart: a timer verdict reached while the target answered late is
  * confirmed alone (runner/engine/confirm.ts), the run slows down while the target lags, and a bulk echo
- * that makes no progress while the target answers promptly elsewhere is not waited out (session.ts).
+ * that makes no progress while the target answers promptly elsewhere is not waited out (engine/bulk-echo.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';

@@ -46,4 +46,13 @@ describe('wire log', () => {
     new WireLog(entries, 10, Date.now() - 1500).note('late');
     assert.ok(entries[0]!.t >= 1500 && entries[0]!.t < 2500, String(entries[0]!.t));
   });
+
+  it('puts every line at 0 when it has no clock (a log written after the connection ended)', () => {
+    const entries: WireEntry[] = [];
+    const log = new WireLog(entries, 10, null);
+    log.note('sequence 1 of 2');
+    log.octets('tx', Buffer.from([0x89, 0x00]));
+    assert.deepEqual(entries.map((e) => e.t), [0, 0]);
+    assert.equal(log.elapsed(), 0);
+  });
 });
