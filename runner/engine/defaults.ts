@@ -4,6 +4,9 @@
  */
 import type { CaseDef } from '../../cases/types.js';
 
+/** Wire log lines kept per case (SessionOptions.maxWirelogEntries; the same cap for every wire log). */
+export const DEFAULT_WIRE_LOG_LINES = 4000;
+
 /** The case limit when none is given, in seconds. */
 export const DEFAULT_CASE_TIMEOUT_S = 60;
 
@@ -79,7 +82,7 @@ export const defaultSessionOptions: SessionOptions = {
   stretchCaseTimeout: true,
   closeHandshakeTimeoutMs: 1000,
   serverDropTimeoutMs: 1000,
-  maxWirelogEntries: 4000,
+  maxWirelogEntries: DEFAULT_WIRE_LOG_LINES,
   maxEvents: 10_000,
   maxKeptBytes: 1024 * 1024,
   silenceMs: 20_000,

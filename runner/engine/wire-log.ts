@@ -4,13 +4,11 @@
  * server's control connections) writes it through this class, so that every log keeps the same
  * number of payload bytes per line, stops at the same number of lines and counts time the same way.
  */
+import { DEFAULT_WIRE_LOG_LINES } from './defaults.js';
 import type { WireEntry } from './results.js';
 
 /** Payload bytes shown per line (hex and text); a longer payload is marked truncated. */
 export const WIRE_LOG_BYTES = 64;
-
-/** Lines kept per case when the caller gives no limit (SessionOptions.maxWirelogEntries). */
-export const DEFAULT_WIRE_LOG_LINES = 4000;
 
 export interface LoggedFrame {
   opcode: number;
