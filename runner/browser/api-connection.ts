@@ -26,7 +26,9 @@ export interface CaseSide {
   sleep(ms: number): Promise<void>;
 }
 
-function renderMessage(binary: boolean, payload: Buffer): string {
+/** A data message as the record lists it: `text "a"`, `text (200000 bytes)`, `binary (10 bytes)`. */
+function renderMessage(m: { binary: boolean; payload: Buffer }): string {
+  const { binary, payload } = m;
   if (binary) return `binary (${payload.length} bytes)`;
   return payload.length <= 40 ? `text ${JSON.stringify(payload.toString('utf8'))}` : `text (${payload.length} bytes)`;
 }
@@ -140,7 +142,7 @@ export class Connection {
       this.message.parts.push(f.payload);
       if (f.fin) {
         if (this.closeReceived) rec.messagesAfterClose++;
-        else rec.messages.push(renderMessage(this.message.binary, Buffer.concat(this.message.parts)));
+        else rec.messages.push(renderMessage({ binary: this.message.binary, payload: Buffer.concat(this.message.parts) }));
         this.message = null;
       }
       return;

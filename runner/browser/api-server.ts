@@ -94,7 +94,7 @@ class CaseServer implements CaseSide {
     void readHttpHead(socket).then((r) => {
       // Flowing again, as the connection was before its head: what comes before a reader attaches is not kept.
       socket.resume();
-      if (r.ok) this.onRequest(socket, r.head, r.rest, first);
+      if (r.ok) this.onRequest(socket, r.head, r.rest, { first });
       else if (r.failure.reason === 'malformed') {
         this.note(`unreadable request: ${r.failure.message}`);
         socket.destroy();
@@ -102,7 +102,7 @@ class CaseServer implements CaseSide {
     });
   }
 
-  private onRequest(socket: Socket, head: HttpHead, rest: Buffer, first: boolean): void {
+  private onRequest(socket: Socket, head: HttpHead, rest: Buffer, { first }: { first: boolean }): void {
     const path = head.startLine.split(' ')[1] ?? '';
     this.rec.connections++;
     this.note(`opening request ${this.rec.connections} for ${path}`);

@@ -1,7 +1,8 @@
 /**
  * Dialing a server and performing the client's opening handshake over a raw socket, so that the
  * harness sees every byte (RFC 6455 §4.1). Frames that arrive in the same packet as the 101 are kept.
- * readResponseHead is the raw exchange under it, shared with the bent requests of handshake-check.ts.
+ * readResponseHead is the raw exchange under it, shared with the handshake requests of handshake-check.ts
+ * (deviations included); the head itself is read by engine/read-head.ts.
  */
 import net from 'node:net';
 import tls from 'node:tls';

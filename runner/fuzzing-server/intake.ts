@@ -31,25 +31,25 @@ export interface IntakeOptions {
 }
 
 /**
- * Reads the request from `stream` (a connection from `peer`) and resolves with the upgrade, or
+ * Reads the request from `stream` (a connection from the address `from`) and resolves with the upgrade, or
  * with null when the connection was refused or closed first.
  */
-export async function intake(stream: Duplex, peer: string, o: IntakeOptions): Promise<Upgrade | null> {
+export async function intake(stream: Duplex, from: string, o: IntakeOptions): Promise<Upgrade | null> {
   const r = await readHttpHead(stream, { timeoutMs: o.openHandshakeTimeoutMs, check: notHttp });
   if (!r.ok) {
     const f = r.failure;
     const n = r.received.length;
     switch (f.reason) {
       case 'timeout':
-        o.log(`${peer}: ${n === 0 ? 'sent nothing' : `sent an incomplete HTTP request (${n} bytes)`} within ${o.openHandshakeTimeoutMs} ms: 408, connection closed`);
+        o.log(`${from}: ${n === 0 ? 'sent nothing' : `sent an incomplete HTTP request (${n} bytes)`} within ${o.openHandshakeTimeoutMs} ms: 408, connection closed`);
         refuse(stream, 408, 'Request Timeout', `no complete HTTP request within ${o.openHandshakeTimeoutMs} ms\n`);
         break;
       case 'rejected':
-        o.log(`${peer}: ${f.message}: 400, connection closed`);
+        o.log(`${from}: ${f.message}: 400, connection closed`);
         refuse(stream, 400, 'Bad Request', `${f.message}\n`);
         break;
       case 'malformed':
-        o.log(`${peer}: bad HTTP request (${f.message}): 400, connection closed`);
+        o.log(`${from}: bad HTTP request (${f.message}): 400, connection closed`);
         refuse(stream, 400, 'Bad Request', `${f.message}\n`);
         break;
       default:
@@ -60,19 +60,19 @@ export async function intake(stream: Duplex, peer: string, o: IntakeOptions): Pr
   const startedAt = Date.now();
   const head = r.head;
   if (!headerTokens(head.headers, 'Upgrade').includes('websocket')) {
-    servePlainHttp(stream, peer, head, o);
+    servePlainHttp(stream, from, head, o);
     return null;
   }
   const req = parseClientRequest(head);
   if (req.problems.length > 0) {
     const wrongVersion = req.version !== '13' && req.version !== undefined;
-    o.log(`${peer}: refused the WebSocket handshake for ${req.path.slice(0, 200)}: ${req.problems.join('; ')}`);
+    o.log(`${from}: refused the WebSocket handshake for ${req.path.slice(0, 200)}: ${req.problems.join('; ')}`);
     refuse(stream, wrongVersion ? 426 : 400, wrongVersion ? 'Upgrade Required' : 'Bad Request', `${req.problems.join('\n')}\n`, wrongVersion ? [['Sec-WebSocket-Version', '13']] : []);
     return null;
   }
   const route = parseFuzzingRequest(req.path, o.cases);
   if (!route.ok) {
-    o.log(`${peer}: ${route.status} for ${req.path.slice(0, 200)}: ${route.message}`);
+    o.log(`${from}: ${route.status} for ${req.path.slice(0, 200)}: ${route.message}`);
     refuse(stream, route.status, route.status === 404 ? 'Not Found' : 'Internal Server Error', `wsconform fuzzing server: ${route.message}\n`);
     return null;
   }
@@ -88,7 +88,7 @@ export function refuse(stream: Duplex, status: number, reason: string, body: str
 }
 
 /** Requests without an Upgrade header: a short page on /, 426 on protocol paths, 404 elsewhere. */
-function servePlainHttp(stream: Duplex, peer: string, head: HttpHead, o: IntakeOptions): void {
+function servePlainHttp(stream: Duplex, from: string, head: HttpHead, o: IntakeOptions): void {
   const [method = '', target = ''] = head.startLine.split(' ');
   const path = target.split('?')[0] ?? '';
   if (path === '/' && (method === 'GET' || method === 'HEAD')) {
@@ -96,7 +96,7 @@ function servePlainHttp(stream: Duplex, peer: string, head: HttpHead, o: IntakeO
     return;
   }
   const known = (PROTOCOL_PATHS as readonly string[]).includes(path);
-  o.log(`${peer}: plain HTTP ${method} ${path.slice(0, 200)} without a WebSocket upgrade: ${known ? 426 : 404}`);
+  o.log(`${from}: plain HTTP ${method} ${path.slice(0, 200)} without a WebSocket upgrade: ${known ? 426 : 404}`);
   if (known) refuse(stream, 426, 'Upgrade Required', `${path} is a WebSocket endpoint\n`, [['Upgrade', 'websocket']]);
   else refuse(stream, 404, 'Not Found', `unknown path ${path.slice(0, 200)}\n`);
 }

@@ -200,17 +200,17 @@ class FuzzingServerImpl implements FuzzingServer {
     this.lastConnectionAt = Date.now();
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    void intake(socket, peer, { cases: this.o.cases, openHandshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line) }).then((upgrade) => {
-      if (upgrade) this.onUpgrade(socket, peer, upgrade);
+    const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    void intake(socket, from, { cases: this.o.cases, openHandshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line) }).then((upgrade) => {
+      if (upgrade) this.onUpgrade(socket, from, upgrade);
     });
   }
 
   /** A valid upgrade of the URL protocol: a case, or a reply on a control channel. No subprotocol is chosen, as in Autobahn's fuzzing server. */
-  private onUpgrade(socket: Socket, peer: string, upgrade: Upgrade): void {
+  private onUpgrade(socket: Socket, from: string, upgrade: Upgrade): void {
     const r = upgrade.request;
     if (r.kind === 'runCase') {
-      this.runCase(socket, peer, r.n, r.agent, upgrade);
+      this.runCase(socket, from, r.n, r.agent, upgrade);
       return;
     }
     socket.write(buildServerResponse({ key: upgrade.key }));
@@ -234,17 +234,17 @@ class FuzzingServerImpl implements FuzzingServer {
         this.updateReports(channel, r.agent, { shutdownOnComplete: r.shutdownOnComplete });
         break;
       case 'stopServer':
-        this.log(`${peer}: /stopServer: stop requested`);
+        this.log(`${from}: /stopServer: stop requested`);
         channel.reply(null);
         this.store.requestStop('stopServer');
         break;
     }
   }
 
-  private runCase(socket: Socket, peer: string, n: number, agent: string, upgrade: Upgrade): void {
+  private runCase(socket: Socket, from: string, n: number, agent: string, upgrade: Upgrade): void {
     const def = this.o.cases[n - 1]!;
     if (this.o.skip?.(agent, def.id)) {
-      this.log(`${peer}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
+      this.log(`${from}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
       socket.write(buildServerResponse({ key: upgrade.key }));
       this.control(socket, upgrade.rest).reply(null);
       return;
