@@ -109,7 +109,7 @@ const clientCopes = (id: string, title: string, description: string, response: H
 const clientCheck = 'RFC 6455 §4.1 (the client validates the response)';
 
 /**
- * Client cases: they need the fuzzing server to send `handshake.response` (bentServerResponse), so
+ * Client cases: they need the fuzzing server to send `handshake.response` (caseHandshakeResponse), so
  * they join `allCases` only once it does; until then a server would answer them with a correct 101.
  */
 export const clientHandshakeCases: CaseDef[] = [

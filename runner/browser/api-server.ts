@@ -8,12 +8,14 @@
 import net, { type Socket } from 'node:net';
 import type { ApiHandshake, ApiServerScript } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
-import { parseClosePayload } from '../wire/close.js';
-import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
-import { encodeFrame, Opcode } from '../wire/frame.js';
-import { buildHttpError, buildServerResponse, headerValue, newClientKey, parseHttpHead } from '../wire/handshake.js';
-import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
+import type { DecodedFrame } from '../wire/decoder.js';
+import { encodeFrame } from '../wire/frame.js';
+import { buildHttpError, buildServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
+import { readHttpHead } from '../engine/read-head.js';
 import type { ApiWireRecord } from '../engine/verdicts/browser-api.js';
+import { DEFAULT_WIRE_LOG_LINES, WireLog } from '../engine/wire-log.js';
+import { Connection, type CaseSide } from './api-connection.js';
+import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 
 export interface ApiServers {
   /** ws://HOST:PORT/<case id> */
@@ -26,12 +28,8 @@ export interface ApiServers {
   close(): Promise<void>;
 }
 
-const LOG_BYTES = 64;
-const MAX_HEAD = 16384;
 /** No connection of a case lives longer than this. */
 const CONNECTION_CAP_MS = 15_000;
-/** After the server ends TCP, how long the browser has to close its side. */
-const LINGER_MS = 1000;
 
 const emptyRecord = (): ApiWireRecord => ({
   connections: 0,
@@ -48,13 +46,9 @@ const emptyRecord = (): ApiWireRecord => ({
   startedAt: Date.now(),
 });
 
-function renderMessage(binary: boolean, payload: Buffer): string {
-  if (binary) return `binary (${payload.length} bytes)`;
-  return payload.length <= 40 ? `text ${JSON.stringify(payload.toString('utf8'))}` : `text (${payload.length} bytes)`;
-}
-
-class CaseServer {
+class CaseServer implements CaseSide {
   readonly rec = emptyRecord();
+  private log = new WireLog(this.rec.wirelog, DEFAULT_WIRE_LOG_LINES, this.rec.startedAt);
   private readonly server: net.Server;
   private readonly sockets = new Set<Socket>();
   private readonly idle = new Set<() => void>();
@@ -82,22 +76,12 @@ class CaseServer {
     });
   }
 
-  private t(): number {
-    return Math.round((Date.now() - this.rec.startedAt) * 10) / 10;
-  }
-
-  private note(text: string): void {
-    this.rec.wirelog.push({ t: this.t(), kind: 'note', text });
-  }
-
-  private logFrame(dir: 'rx' | 'tx', f: { opcode: number; fin: boolean; rsv: number; masked: boolean; payload: Buffer }): void {
-    const cut = f.payload.subarray(0, LOG_BYTES);
-    this.rec.wirelog.push({ t: this.t(), kind: 'frame', dir, opcode: f.opcode, fin: f.fin, rsv: f.rsv, masked: f.masked, length: f.payload.length, hex: cut.toString('hex'), text: cut.toString('utf8'), truncated: f.payload.length > LOG_BYTES });
-  }
-
   private onConnection(socket: Socket): void {
     const first = this.sockets.size === 0 && this.rec.connections === 0;
-    if (first) this.rec.startedAt = Date.now();
+    if (first) {
+      this.rec.startedAt = Date.now();
+      this.log = new WireLog(this.rec.wirelog, DEFAULT_WIRE_LOG_LINES, this.rec.startedAt);
+    }
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
@@ -107,23 +91,18 @@ class CaseServer {
       this.sockets.delete(socket);
       if (this.sockets.size === 0) for (const f of this.idle) f();
     });
-    let head = Buffer.alloc(0);
-    const onHead = (d: Buffer): void => {
-      head = Buffer.concat([head, d]);
-      const parsed = parseHttpHead(head, MAX_HEAD);
-      if (parsed.state === 'incomplete') return;
-      socket.removeListener('data', onHead);
-      if (parsed.state === 'error') {
-        this.note(`unreadable request: ${parsed.message}`);
+    void readHttpHead(socket).then((r) => {
+      // Flowing again, as the connection was before its head: what comes before a reader attaches is not kept.
+      socket.resume();
+      if (r.ok) this.onRequest(socket, r.head, r.rest, { first });
+      else if (r.failure.reason === 'malformed') {
+        this.note(`unreadable request: ${r.failure.message}`);
         socket.destroy();
-        return;
       }
-      this.onRequest(socket, parsed.head, parsed.rest, first);
-    };
-    socket.on('data', onHead);
+    });
   }
 
-  private onRequest(socket: Socket, head: { raw: string; startLine: string; headers: Array<[string, string]> }, rest: Buffer, first: boolean): void {
+  private onRequest(socket: Socket, head: HttpHead, rest: Buffer, { first }: { first: boolean }): void {
     const path = head.startLine.split(' ')[1] ?? '';
     this.rec.connections++;
     this.note(`opening request ${this.rec.connections} for ${path}`);
@@ -188,20 +167,20 @@ class CaseServer {
   }
 
   frameIn(f: DecodedFrame): void {
-    this.logFrame('rx', f);
+    this.log.frame('rx', f);
   }
 
   frameOut(opcode: number, payload: Buffer): Buffer {
-    this.logFrame('tx', { opcode, fin: true, rsv: 0, masked: false, payload });
+    this.log.frame('tx', { opcode, fin: true, rsv: 0, masked: false, payload });
     return encodeFrame({ opcode, payload, mask: null });
   }
 
   rawOut(bytes: Buffer): void {
-    this.rec.wirelog.push({ t: this.t(), kind: 'octets', dir: 'tx', length: bytes.length, hex: bytes.subarray(0, LOG_BYTES).toString('hex'), truncated: bytes.length > LOG_BYTES });
+    this.log.octets('tx', bytes);
   }
 
-  noteOut(text: string): void {
-    this.note(text);
+  note(text: string): void {
+    this.log.note(text);
   }
 
   settled(timeoutMs: number): Promise<void> {
@@ -241,149 +220,6 @@ class CaseServer {
   /** Resolves after `ms`; never, once the server is closed (what waits on it is abandoned). */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.later(ms, resolve));
-  }
-}
-
-/** One accepted connection: plays the server actions and answers the browser's frames. */
-class Connection {
-  private readonly decoder = new FrameDecoder({ maxPayload: 16 * 1024 * 1024 });
-  private message: { binary: boolean; parts: Buffer[] } | null = null;
-  private closeReceived = false;
-  private closeSent = false;
-
-  constructor(
-    private readonly cs: CaseServer,
-    private readonly socket: Socket,
-    private readonly rest: Buffer,
-    private readonly script: ApiServerScript,
-  ) {}
-
-  start(response: Buffer): void {
-    this.socket.on('data', (d: Buffer) => this.onData(d));
-    this.socket.once('end', () => this.cs.tcpEnd('browser'));
-    if (this.rest.length > 0) this.onData(this.rest);
-    void this.play(response);
-    const after = this.script.closeAfterMs;
-    if (after !== undefined) {
-      const timer = setTimeout(() => {
-        if (this.closeSent || this.socket.destroyed) return;
-        this.cs.noteOut(`the browser kept a connection it should have refused: closing it after ${after} ms`);
-        this.closeSent = true;
-        this.cs.rec.serverClose ??= { code: 1000, reason: '' };
-        this.cs.rec.firstCloseBy ??= 'server';
-        this.write(this.cs.frameOut(Opcode.close, Buffer.from([0x03, 0xe8])));
-      }, after);
-      this.socket.once('close', () => clearTimeout(timer));
-    }
-  }
-
-  private write(bytes: Buffer): void {
-    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(bytes);
-  }
-
-  /** Ends TCP from the server's side, as RFC 6455 §7.1.1 asks of a server after the closing handshake. */
-  private endTcp(): void {
-    if (this.socket.writableEnded) return;
-    this.socket.end();
-    this.cs.tcpEnd('server');
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
-  }
-
-  private async play(response: Buffer): Promise<void> {
-    // Frames written together (no pause between them) leave in one write, so the browser reads them at once.
-    let batch: Buffer[] = [response];
-    const flush = (): void => {
-      if (batch.length > 0) this.write(Buffer.concat(batch));
-      batch = [];
-    };
-    for (const a of this.script.actions ?? []) {
-      if (this.socket.destroyed) return;
-      switch (a.do) {
-        case 'text':
-          batch.push(this.cs.frameOut(Opcode.text, Buffer.from(a.data, 'utf8')));
-          break;
-        case 'binary':
-          batch.push(this.cs.frameOut(Opcode.binary, Buffer.from(a.hex, 'hex')));
-          break;
-        case 'raw': {
-          const bytes = Buffer.from(a.hex, 'hex');
-          this.cs.rawOut(bytes);
-          batch.push(bytes);
-          break;
-        }
-        case 'close': {
-          const reason = Buffer.from(a.reasonHex ?? '', 'hex');
-          const payload = a.code === undefined ? Buffer.alloc(0) : Buffer.concat([Buffer.from([a.code >> 8, a.code & 0xff]), reason]);
-          batch.push(this.cs.frameOut(Opcode.close, payload));
-          this.cs.rec.serverClose ??= { code: a.code ?? null, reason: reason.toString('utf8') };
-          this.cs.rec.firstCloseBy ??= 'server';
-          this.closeSent = true;
-          break;
-        }
-        case 'drop':
-          flush();
-          this.cs.noteOut('dropping TCP without a close frame');
-          this.endTcp();
-          return;
-        case 'wait':
-          flush();
-          await this.cs.sleep(a.ms);
-          break;
-      }
-    }
-    flush();
-  }
-
-  private onData(d: Buffer): void {
-    for (const f of this.decoder.push(d)) {
-      this.cs.frameIn(f);
-      this.onFrame(f);
-    }
-    if (this.decoder.error) {
-      this.cs.noteOut(`undecodable frame from the browser: ${this.decoder.error.message}`);
-      this.socket.destroy();
-    }
-  }
-
-  private onFrame(f: DecodedFrame): void {
-    const rec = this.cs.rec;
-    if (f.opcode === Opcode.text || f.opcode === Opcode.binary || f.opcode === Opcode.continuation) {
-      if (f.opcode !== Opcode.continuation) this.message = { binary: f.opcode === Opcode.binary, parts: [] };
-      if (!this.message) return;
-      this.message.parts.push(f.payload);
-      if (f.fin) {
-        if (this.closeReceived) rec.messagesAfterClose++;
-        else rec.messages.push(renderMessage(this.message.binary, Buffer.concat(this.message.parts)));
-        this.message = null;
-      }
-      return;
-    }
-    if (f.opcode === Opcode.ping) {
-      if (!this.closeSent) this.write(this.cs.frameOut(Opcode.pong, f.payload));
-      return;
-    }
-    if (f.opcode !== Opcode.close) return;
-    const parsed = parseClosePayload(f.payload);
-    rec.firstCloseBy ??= 'browser';
-    rec.closeFrames.push({ code: parsed.code, reason: parsed.reason?.toString('utf8') ?? '', ...(parsed.problem ? { problem: parsed.problem } : {}) });
-    if (this.closeReceived) return;
-    this.closeReceived = true;
-    if (this.closeSent) {
-      this.endTcp();
-      return;
-    }
-    void this.answerClose(parsed.problem ? Buffer.alloc(0) : f.payload);
-  }
-
-  /** Echoes a valid close payload (an empty body otherwise), then ends TCP. */
-  private async answerClose(payload: Buffer): Promise<void> {
-    const o = this.script.onClose ?? {};
-    if (o.textFirst !== undefined) this.write(this.cs.frameOut(Opcode.text, Buffer.from(o.textFirst, 'utf8')));
-    if (o.delayMs) await this.cs.sleep(o.delayMs);
-    this.closeSent = true;
-    this.cs.rec.serverClose ??= parseClosePayload(payload).code === null ? { code: null, reason: '' } : { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
-    this.write(this.cs.frameOut(Opcode.close, payload));
-    this.endTcp();
   }
 }
 

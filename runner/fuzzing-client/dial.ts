@@ -1,11 +1,13 @@
 /**
  * Dialing a server and performing the client's opening handshake over a raw socket, so that the
  * harness sees every byte (RFC 6455 §4.1). Frames that arrive in the same packet as the 101 are kept.
- * readResponseHead is the raw exchange under it, shared with the bent requests of handshake-check.ts.
+ * readResponseHead is the raw exchange under it, shared with the handshake requests of handshake-check.ts
+ * (deviations included); the head itself is read by engine/read-head.ts.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { buildClientRequest, checkServerResponse, headerValue, newClientKey, parseHttpHead, type HttpHead } from '../wire/handshake.js';
+import { readHttpHead, type HeadReadFailure } from '../engine/read-head.js';
+import { buildClientRequest, checkServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
 
 export interface ResponseHeadOptions {
   url: URL;
@@ -19,13 +21,8 @@ export interface ResponseHeadOptions {
   signal?: AbortSignal;
 }
 
-/** Why no response head came: the callers word it, each for its own transcript. */
-export type HeadFailure =
-  | { reason: 'timeout' }
-  | { reason: 'error'; error: NodeJS.ErrnoException }
-  | { reason: 'closed' }
-  /** Not an HTTP head, or none within parseHttpHead's size limit. */
-  | { reason: 'malformed'; message: string };
+/** Why no response head came: the callers word it, each for its own transcript. An abort reads as a close. */
+export type HeadFailure = Exclude<HeadReadFailure, { reason: 'aborted' | 'rejected' }>;
 
 export type ResponseHead =
   /** The socket is paused, with the octets after the head in `rest`. */
@@ -34,59 +31,34 @@ export type ResponseHead =
   | { ok: false; failure: HeadFailure; connected: boolean; received: Buffer };
 
 /** Opens a TCP (or TLS) connection to `url`, writes the request and reads the response head. */
-export function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> {
+export async function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> {
   const secure = o.url.protocol === 'wss:' || o.url.protocol === 'https:';
   const port = Number(o.url.port || (secure ? 443 : 80));
   const host = o.url.hostname.replace(/^\[|\]$/g, '');
-  return new Promise((resolve) => {
-    let settled = false;
-    let connected = false;
-    let buf: Buffer = Buffer.alloc(0);
-    const socket: net.Socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true })
-      : net.connect({ host, port });
-    const finish = (r: ResponseHead): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // Hold further bytes until the session listens: a flowing socket without listeners loses them.
-      socket.pause();
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      o.signal?.removeEventListener('abort', onClose);
-      // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
-      socket.on('error', () => undefined);
-      if (!r.ok) socket.destroy();
-      resolve(r);
-    };
-    const fail = (failure: HeadFailure): void => finish({ ok: false, failure, connected, received: buf });
-    const timer = setTimeout(() => fail({ reason: 'timeout' }), o.timeoutMs);
-    const onError = (error: NodeJS.ErrnoException): void => fail({ reason: 'error', error });
-    const onClose = (): void => fail({ reason: 'closed' });
-    const onData = (d: Buffer): void => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      const parsed = parseHttpHead(buf);
-      if (parsed.state === 'complete') finish({ ok: true, socket, head: parsed.head, rest: parsed.rest });
-      else if (parsed.state === 'error') fail({ reason: 'malformed', message: parsed.message });
-    };
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      connected = true;
-      socket.setNoDelay(true);
-      void (async () => {
-        for (const w of o.writes) {
-          if (settled || socket.destroyed) return;
-          socket.write(w);
-          if (o.writes.length > 1) await new Promise((r) => setImmediate(r));
-        }
-      })();
-    });
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    if (o.signal?.aborted) onClose();
-    else o.signal?.addEventListener('abort', onClose, { once: true });
+  let connected = false;
+  let settled = false;
+  const socket: net.Socket = secure
+    ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true })
+    : net.connect({ host, port });
+  // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
+  socket.on('error', () => undefined);
+  socket.once(secure ? 'secureConnect' : 'connect', () => {
+    connected = true;
+    socket.setNoDelay(true);
+    void (async () => {
+      for (const w of o.writes) {
+        if (settled || socket.destroyed) return;
+        socket.write(w);
+        if (o.writes.length > 1) await new Promise((r) => setImmediate(r));
+      }
+    })();
   });
+  const r = await readHttpHead(socket, { timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+  settled = true;
+  if (r.ok) return { ok: true, socket, head: r.head, rest: r.rest };
+  socket.destroy();
+  const failure: HeadFailure = r.failure.reason === 'aborted' || r.failure.reason === 'rejected' ? { reason: 'closed' } : r.failure;
+  return { ok: false, failure, connected, received: r.received };
 }
 
 export interface DialOptions {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { CaseDef } from '../../cases/types.js';
 import { text } from '../../cases/dsl.js';
 import { bentClientRequest, runHandshakeCase } from '../../runner/fuzzing-client/handshake-check.js';
-import { bentServerResponse } from '../../runner/fuzzing-server/handshake-responses.js';
+import { caseHandshakeResponse } from '../../runner/fuzzing-server/handshake-responses.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
 import { acceptKeyFor, buildServerResponse, headerValue, parseClientRequest, parseHttpHead } from '../../runner/wire/handshake.js';
@@ -140,33 +140,33 @@ describe('handshake-check (no response head)', function () {
   });
 });
 
-describe('bentServerResponse (bent responses for the fuzzing server)', () => {
-  it('is the usual 101 for a case without a bend', () => {
-    assert.equal(bentServerResponse(ownCase('1.1.1'), key), buildServerResponse({ key }));
+describe('caseHandshakeResponse (the handshake responses of the fuzzing server)', () => {
+  it('is the usual 101 for a case that asks for no deviation', () => {
+    assert.equal(caseHandshakeResponse(ownCase('1.1.1'), key), buildServerResponse({ key }));
   });
 
-  it('bends the accept key, the status, the headers, the subprotocol and the extensions', () => {
+  it('changes the accept key, the status, the headers, the subprotocol and the extensions', () => {
     const head = (r: string | Buffer[]) => {
       const p = parseHttpHead(Buffer.from(typeof r === 'string' ? r : Buffer.concat(r)));
       assert.ok(p.state === 'complete');
       return p.head;
     };
-    const wrong = head(bentServerResponse(ownCase('handshake.client.accept-wrong'), key));
+    const wrong = head(caseHandshakeResponse(ownCase('handshake.client.accept-wrong'), key));
     assert.notEqual(headerValue(wrong.headers, 'Sec-WebSocket-Accept'), acceptKeyFor(key));
-    assert.equal(headerValue(head(bentServerResponse(ownCase('handshake.client.accept-missing'), key)).headers, 'Sec-WebSocket-Accept'), undefined);
-    const redirect = head(bentServerResponse(ownCase('handshake.client.status-302'), key));
+    assert.equal(headerValue(head(caseHandshakeResponse(ownCase('handshake.client.accept-missing'), key)).headers, 'Sec-WebSocket-Accept'), undefined);
+    const redirect = head(caseHandshakeResponse(ownCase('handshake.client.status-302'), key));
     assert.equal(redirect.startLine, 'HTTP/1.1 302 Found');
     assert.equal(headerValue(redirect.headers, 'Location'), '/wsconform-redirect-target');
-    assert.equal(headerValue(head(bentServerResponse(ownCase('handshake.client.subprotocol-unrequested'), key)).headers, 'Sec-WebSocket-Protocol'), 'wsconform.unrequested');
-    assert.equal(headerValue(head(bentServerResponse(ownCase('handshake.client.extension-unrequested'), key)).headers, 'Sec-WebSocket-Extensions'), 'x-wsconform-unrequested');
+    assert.equal(headerValue(head(caseHandshakeResponse(ownCase('handshake.client.subprotocol-unrequested'), key)).headers, 'Sec-WebSocket-Protocol'), 'wsconform.unrequested');
+    assert.equal(headerValue(head(caseHandshakeResponse(ownCase('handshake.client.extension-unrequested'), key)).headers, 'Sec-WebSocket-Extensions'), 'x-wsconform-unrequested');
   });
 
   it('splits the response into 1-octet writes, or puts the first frame (unmasked) in the same write as its end', () => {
-    const chopped = bentServerResponse(ownCase('handshake.client.response-1-byte-writes'), key);
+    const chopped = caseHandshakeResponse(ownCase('handshake.client.response-1-byte-writes'), key);
     assert.ok(Array.isArray(chopped));
     assert.ok(chopped.every((w) => w.length === 1));
     assert.equal(Buffer.concat(chopped).toString('latin1'), buildServerResponse({ key }));
-    const withFrame = bentServerResponse(ownCase('handshake.client.frame-with-101'), key);
+    const withFrame = caseHandshakeResponse(ownCase('handshake.client.frame-with-101'), key);
     assert.ok(Array.isArray(withFrame) && withFrame.length === 1);
     const all = withFrame[0]!;
     const f = new FrameDecoder({ maxPayload: 100 }).push(all.subarray(all.indexOf('\r\n\r\n') + 4));

@@ -1,12 +1,12 @@
 /**
  * A fuzzing server for one case, to test clients without the URL protocol: it answers the client's
- * opening request with bentServerResponse (a correct 101 unless the case bends it, as the
- * handshake.client.* cases do), then plays the case as the fuzzing server does. This is how
+ * opening request with caseHandshakeResponse (a correct 101 unless the case asks for a deviation,
+ * as the handshake.client.* cases do), then plays the case as the fuzzing server does. This is how
  * runner/fuzzing-server/server.ts is meant to use the responses.
  */
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../../runner/engine/case-result.js';
-import { bentResponseText, bentServerResponse } from '../../runner/fuzzing-server/handshake-responses.js';
+import { caseHandshakeResponseText, caseHandshakeResponse } from '../../runner/fuzzing-server/handshake-responses.js';
 import type { CaseResult } from '../../runner/engine/results.js';
 import { Session } from '../../runner/engine/session.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
@@ -43,9 +43,9 @@ export async function startOneCaseServer(def: CaseDef): Promise<OneCaseServer> {
       const key = parseClientRequest(head).key ?? '';
       const t = emptyTranscript('server', startedAt);
       t.httpRequest = head.raw;
-      t.httpResponse = bentResponseText(def, key);
+      t.httpResponse = caseHandshakeResponseText(def, key);
       void (async () => {
-        const response = bentServerResponse(def, key);
+        const response = caseHandshakeResponse(def, key);
         for (const piece of typeof response === 'string' ? [response] : response) {
           if (!socket.destroyed) socket.write(piece);
           if (typeof response !== 'string') await new Promise((r) => setImmediate(r));

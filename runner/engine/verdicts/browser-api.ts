@@ -6,6 +6,7 @@
  */
 import type { ApiCloseFrameExpectation, ApiWireExpectation, BrowserApiCheck } from '../../../cases/browser-api-types.js';
 import type { CaseDef } from '../../../cases/types.js';
+import { buildCaseResult, emptyObservation } from '../case-result.js';
 import { Behavior, CloseBehavior, type BrowserApiWireRow, type CaseResult, type Verdict, type WireEntry } from '../results.js';
 
 /** The part of the wire record the judge reads. */
@@ -155,58 +156,10 @@ export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wi
   return { ...judgePage(check.expectPage, observed), ...judgeWire(check.expectWire, wire) };
 }
 
-/** The fields every browser-produced result shares, with nothing recorded yet. */
-function bareResult(def: CaseDef, agent: string, caseIndex: number, startedAt: number, durationMs: number): CaseResult {
-  const r: CaseResult = {
-    id: def.id,
-    agent,
-    caseIndex,
-    role: 'server',
-    title: def.title,
-    description: def.description,
-    expectation: def.expectation,
-    behavior: Behavior.FAILED,
-    behaviorClose: CloseBehavior.FAILED,
-    result: '',
-    resultClose: '',
-    started: new Date(startedAt).toISOString(),
-    durationMs: Math.round(durationMs),
-    reportTime: false,
-    reportCompressionRatio: false,
-    expected: {},
-    expectedClose: { closedByMe: false, closeCode: [], requireClean: false },
-    received: [],
-    closedByMe: false,
-    failedByMe: false,
-    droppedByMe: false,
-    wasClean: false,
-    wasNotCleanReason: null,
-    wasServerConnectionDropTimeout: false,
-    wasOpenHandshakeTimeout: false,
-    wasCloseHandshakeTimeout: false,
-    localCloseCode: null,
-    localCloseReason: null,
-    remoteCloseCode: null,
-    remoteCloseReason: null,
-    httpRequest: '',
-    httpResponse: '',
-    rxOctetStats: {},
-    txOctetStats: {},
-    rxFrameStats: {},
-    txFrameStats: {},
-    trafficStats: null,
-    wirelog: [],
-    violations: [],
-  };
-  if (def.requirement) r.requirement = def.requirement;
-  return r;
-}
-
 /** The stored result of a browser-API case. */
 export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, observed: readonly string[], wire: ApiWireRecord, startedAt: number, endedAt: number): CaseResult {
   const check = def.browserApi!;
   const v = judgeApi(check, observed, wire);
-  const r = bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt);
   const first = wire.closeFrames[0];
   const expectedCodes = (c: ApiCloseFrameExpectation | undefined): number[] => {
     if (c === undefined || c === 'any' || c === 'none') return [];
@@ -214,8 +167,8 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     return c.code === null ? [] : [c.code];
   };
   const closeWant = check.expectWire?.close;
-  return {
-    ...r,
+  return buildCaseResult(def, { agent, caseIndex }, {
+    ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
     ...v,
     expectedClose: { closedByMe: (check.server.actions ?? []).some((a) => a.do === 'close'), closeCode: expectedCodes(closeWant), requireClean: false },
     closedByMe: wire.firstCloseBy === 'server',
@@ -229,7 +182,7 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     httpResponse: wire.httpResponse,
     wirelog: wire.wirelog,
     browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
-  };
+  });
 }
 
 /** How far a browser-API case got before the browser stopped: the page's lines, what the server saw. */
@@ -243,19 +196,17 @@ export interface PartialApiCase {
  * browser-API case keeps what the page and the server had seen by then, for the case page.
  */
 export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number, partial?: PartialApiCase): CaseResult {
-  const r: CaseResult = {
-    ...bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt),
+  const check = def.browserApi;
+  const wire = partial?.wire ?? null;
+  return buildCaseResult(def, { agent, caseIndex }, {
+    ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
+    behavior: Behavior.FAILED,
+    behaviorClose: CloseBehavior.FAILED,
     result: `No verdict from the browser: ${why}.`,
     resultClose: 'The case never finished, so the connection was not judged.',
     timedOutWaitingFor: 'the browser to finish the case',
     notes: [`timeout: ${why}`],
-  };
-  const check = def.browserApi;
-  if (!check || !partial) return r;
-  const wire = partial.wire;
-  return {
-    ...r,
-    ...(wire ? { httpRequest: wire.httpRequest, httpResponse: wire.httpResponse, wirelog: wire.wirelog } : {}),
-    browserApi: { expectedPage: [...check.expectPage], observedPage: [...partial.log], wire: wire ? wireRows(check.expectWire, wire) : [] },
-  };
+    ...(check && partial && wire ? { httpRequest: wire.httpRequest, httpResponse: wire.httpResponse, wirelog: wire.wirelog } : {}),
+    ...(check && partial ? { browserApi: { expectedPage: [...check.expectPage], observedPage: [...partial.log], wire: wire ? wireRows(check.expectWire, wire) : [] } } : {}),
+  });
 }
