@@ -5,7 +5,7 @@
  * grayscale 512×512 BMP, English-like prose, an HTML page and a PDF-like file that mixes
  * compressible objects with incompressible streams. Built on first use.
  */
-import type { CorpusSlice } from '../../runner/wire/deflate.js';
+import type { CorpusSlice } from '../../runner/wire/deflate/stream.js';
 import { mulberry32 } from '../../runner/wire/mulberry32.js';
 
 export interface DataSet {

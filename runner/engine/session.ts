@@ -11,7 +11,7 @@ import type { BulkMessage, CaseDef, CaseFrame, EchoRounds, PeerEvent, Step, Writ
 import { applyMask, closePayload, encodeFrame, fragmentCount, headerSize, Opcode, writeHeader } from '../wire/frame.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { MessageReader, type MessageInflater, type Violation } from '../wire/reader.js';
-import type { CorpusSlice } from '../wire/deflate.js';
+import type { CorpusSlice } from '../wire/deflate/stream.js';
 import type { WireEntry } from './results.js';
 import { MAX_KEPT_PAYLOAD, type RecordedEvent, type Transcript } from './transcript.js';
 import { eventsEqual, sha1 } from './verdicts/events.js';

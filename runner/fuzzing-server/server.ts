@@ -18,7 +18,7 @@ import { FrameDecoder } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { bentResponseText, bentServerResponse } from './handshake-responses.js';
 import { buildHttpError, buildServerResponse, headerTokens, headerValues, parseClientRequest, parseHttpHead, type HttpHead } from '../wire/handshake.js';
-import { negotiateAsServer } from '../wire/deflate.js';
+import { negotiateAsServer } from '../wire/deflate/per-case.js';
 
 export interface ClientRunOptions {
   /** Interface to bind; 127.0.0.1 by default. */
