@@ -62,11 +62,14 @@ export const timeoutEvent = (tag: string): PeerEvent => ({ type: 'timeout', tag 
 // How the connection must end.
 /** The harness closes once the peer did what was expected; the peer answers with 1000 (or no code). */
 export const closesNormally = (codes: number[] = [1000]): CloseExpectation => ({ closedByMe: true, codes, requireClean: true });
-/** The peer must fail the connection itself (RFC 6455 §7.1.7), with `code` or no code, cleanly or not. */
-export const failsConnection = (code = 1002, fatal = false): CloseExpectation => {
+/**
+ * The peer must fail the connection itself (RFC 6455 §7.1.7), with `code` or no code, cleanly or
+ * not. `closedByWrongEndpointIsFatal`: the harness closing first fails the case too.
+ */
+export const failsConnection = (code = 1002, o: { closedByWrongEndpointIsFatal?: boolean } = {}): CloseExpectation => {
   const e: CloseExpectation = { closedByMe: false, codes: [code], requireClean: false };
-  if (fatal) e.closedByWrongEndpointIsFatal = true;
+  if (o.closedByWrongEndpointIsFatal) e.closedByWrongEndpointIsFatal = true;
   return e;
 };
-/** The harness sends the close; the peer answers with one of `codes` and need not be clean. */
-export const answersClose = (codes: number[], requireClean: boolean): CloseExpectation => ({ closedByMe: true, codes, requireClean });
+/** The harness sends the close; the peer answers with one of `codes`, cleanly only if `requireClean`. */
+export const answersClose = (codes: number[], o: { requireClean?: boolean } = {}): CloseExpectation => ({ closedByMe: true, codes, requireClean: o.requireClean ?? false });

@@ -4,7 +4,8 @@
  * pure judge compares the transcript with the expectation.
  */
 import type { FrameSpec } from '../runner/wire/frame.js';
-import type { CorpusSlice, DeflateAcceptRule, DeflateNegotiation, DeflateOffer } from '../runner/wire/deflate.js';
+import type { DeflateAcceptRule, DeflateNegotiation, DeflateOffer } from '../runner/wire/deflate/negotiation.js';
+import type { CorpusSlice } from '../runner/wire/deflate/stream.js';
 import type { BrowserApiCheck } from './browser-api-types.js';
 
 export type RequirementLevel = 'MUST' | 'SHOULD' | 'MAY' | 'INFO';
@@ -217,7 +218,7 @@ export interface DeflateParams extends DeflateNegotiation {
   accept: DeflateAcceptRule;
 }
 
-export type { DeflateAcceptRule, DeflateOffer } from '../runner/wire/deflate.js';
+export type { DeflateAcceptRule, DeflateOffer } from '../runner/wire/deflate/negotiation.js';
 
 export interface CaseDef {
   id: string;

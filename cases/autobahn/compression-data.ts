@@ -5,7 +5,7 @@
  * grayscale 512×512 BMP, English-like prose, an HTML page and a PDF-like file that mixes
  * compressible objects with incompressible streams. Built on first use.
  */
-import type { CorpusSlice } from '../../runner/wire/deflate.js';
+import type { CorpusSlice } from '../../runner/wire/deflate/stream.js';
 import { mulberry32 } from '../../runner/wire/mulberry32.js';
 
 export interface DataSet {
@@ -57,11 +57,11 @@ function word(r: Rng): string {
   return WORDS[Math.floor(u * u * WORDS.length)]!;
 }
 
-function sentence(r: Rng, extras: boolean): string {
+function sentence(r: Rng, o: { extras?: boolean } = {}): string {
   const n = 4 + r.int(15);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    let w = extras && r.chance(3) ? r.pick(EXTRAS) : word(r);
+    let w = o.extras && r.chance(3) ? r.pick(EXTRAS) : word(r);
     if (i === 0) w = w.charAt(0).toUpperCase() + w.slice(1);
     if (i < n - 1 && r.chance(8)) w += r.pick([',', ',', ';', ':']);
     out.push(w);
@@ -112,7 +112,7 @@ function makeJson(): Buffer {
       email: `${first.toLowerCase().replace(/[^a-z]/g, '') || 'user'}.${id}@example.org`,
       phone: `+1 (${800 + r.int(199)}) ${100 + r.int(899)}-${1000 + r.int(8999)}`,
       address: `${1 + r.int(999)} ${word(r)} street, ${r.pick(['Springfield', 'Riverside', 'Zürich', 'Malmö', 'Kraków', 'Fairview'])}`,
-      about: sentence(r, true) + ' ' + sentence(r, true),
+      about: sentence(r, { extras: true }) + ' ' + sentence(r, { extras: true }),
       registered: `20${10 + r.int(15)}-${String(1 + r.int(12)).padStart(2, '0')}-${String(1 + r.int(28)).padStart(2, '0')}T${String(r.int(24)).padStart(2, '0')}:${String(r.int(60)).padStart(2, '0')}:00Z`,
       latitude: (r.int(180_000_000) - 90_000_000) / 1_000_000,
       longitude: (r.int(360_000_000) - 180_000_000) / 1_000_000,
@@ -176,8 +176,8 @@ function makeProse(): Buffer {
   let length = parts[0]!.length;
   while (length < size) {
     const p = r.chance(60)
-      ? `${r.pick(speakers)}.\n${Array.from({ length: 2 + r.int(8) }, () => wrap(sentence(r, false), 60 + r.int(12))).join('\n')}\n\n`
-      : `${wrap(Array.from({ length: 2 + r.int(5) }, () => sentence(r, false)).join(' '), 72)}\n\n`;
+      ? `${r.pick(speakers)}.\n${Array.from({ length: 2 + r.int(8) }, () => wrap(sentence(r), 60 + r.int(12))).join('\n')}\n\n`
+      : `${wrap(Array.from({ length: 2 + r.int(5) }, () => sentence(r)).join(' '), 72)}\n\n`;
     parts.push(p);
     length += p.length;
   }
@@ -194,15 +194,15 @@ function makeHtml(): Buffer {
   ];
   let length = out.join('').length;
   for (let s = 1; length < size; s++) {
-    const parts = [`<section id="s${s}">\n<h2>${s}. ${sentence(r, true).slice(0, -1)}</h2>\n`];
-    for (let i = 1 + r.int(4); i > 0; i--) parts.push(`<p>${sentence(r, true)} ${sentence(r, true)} <em>${word(r)}</em> ${sentence(r, true)}</p>\n`);
+    const parts = [`<section id="s${s}">\n<h2>${s}. ${sentence(r, { extras: true }).slice(0, -1)}</h2>\n`];
+    for (let i = 1 + r.int(4); i > 0; i--) parts.push(`<p>${sentence(r, { extras: true })} ${sentence(r, { extras: true })} <em>${word(r)}</em> ${sentence(r, { extras: true })}</p>\n`);
     if (r.chance(30)) {
       parts.push('<table>\n<tr><th>Item</th><th>Count</th><th>Price</th></tr>\n');
       for (let i = 2 + r.int(8); i > 0; i--) parts.push(`<tr><td>${word(r)}</td><td>${r.int(500)}</td><td>€${r.int(100)}.${String(r.int(100)).padStart(2, '0')}</td></tr>\n`);
       parts.push('</table>\n');
     }
     if (r.chance(15)) parts.push(`<pre><code>for (let i = 0; i &lt; ${r.int(100)}; i++) {\n  ${word(r)}(i);\n}</code></pre>\n`);
-    parts.push(`<p class="note">${r.pick(EXTRAS)} · ${sentence(r, false)}</p>\n</section>\n`);
+    parts.push(`<p class="note">${r.pick(EXTRAS)} · ${sentence(r)}</p>\n</section>\n`);
     const p = parts.join('');
     out.push(p);
     length += Buffer.byteLength(p);
@@ -232,7 +232,7 @@ function makePdf(): Buffer {
     if (kind < 4) {
       // A page's content stream, uncompressed: text operators, very compressible.
       const lines: string[] = ['BT', `/F${1 + r.int(3)} ${9 + r.int(4)} Tf`];
-      for (let y = 740; y > 60; y -= 12 + r.int(3)) lines.push(`72 ${y} Td (${sentence(r, false).replace(/[()\\]/g, '')}) Tj`);
+      for (let y = 740; y > 60; y -= 12 + r.int(3)) lines.push(`72 ${y} Td (${sentence(r).replace(/[()\\]/g, '')}) Tj`);
       lines.push('ET');
       const s = Buffer.from(lines.join('\n'), 'latin1');
       obj(`<< /Length ${s.length} >>`, s);

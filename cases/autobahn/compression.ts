@@ -8,7 +8,7 @@
  */
 import type { CaseDef, DeflateAcceptRule, DeflateOffer, DeflateParams } from '../types.js';
 import { closesNormally } from '../dsl.js';
-import { formatDeflate } from '../../runner/wire/deflate.js';
+import { formatDeflate } from '../../runner/wire/deflate/negotiation.js';
 import { dataSets, slice, type DataSet } from './compression-data.js';
 
 /** The 18 rows of both sections: message size (bytes, or code points for text), timeout, auto-fragment size. */

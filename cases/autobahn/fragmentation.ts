@@ -19,7 +19,7 @@ const mustFail = (id: string, title: string, description: string, frames: Return
   expect: { kind: 'events', outcomes: { OK: [] }, close: failsConnection() },
 });
 
-const fragmentsWithPing = (pingFirst: boolean) => [text('fragment1', { fin: false }), ...(pingFirst ? [ping('ping payload')] : []), continuation('fragment2')];
+const twoFragments = (o: { pingBetween?: boolean } = {}) => [text('fragment1', { fin: false }), ...(o.pingBetween ? [ping('ping payload')] : []), continuation('fragment2')];
 
 export const fragmentationCases: CaseDef[] = [
   mustFail('5.1', 'fragmented ping', 'Send a ping split into two frames (FIN=0, then a continuation).', [ping('fragment1', { fin: false }), continuation('fragment2')]),
@@ -30,7 +30,7 @@ export const fragmentationCases: CaseDef[] = [
     description: 'Send a text message as a first frame and one continuation frame.',
     expectation: 'The reassembled message is echoed.',
     requirement: ref,
-    steps: [send(fragmentsWithPing(false), write), closeAfter(1000)],
+    steps: [send(twoFragments(), write), closeAfter(1000)],
     expect: { kind: 'events', outcomes: { OK: [textMessage('fragment1fragment2')] }, close: closesNormally() },
   })),
   ...modes.map((write, i): CaseDef => ({
@@ -39,7 +39,7 @@ export const fragmentationCases: CaseDef[] = [
     description: 'Send a text message in two fragments with a ping between them.',
     expectation: 'The ping is answered at once (control frames may be interleaved), then the message is echoed.',
     requirement: { spec: 'RFC 6455 §5.4, §5.5', level: 'MUST' },
-    steps: [send(fragmentsWithPing(true), write), closeAfter(1000)],
+    steps: [send(twoFragments({ pingBetween: true }), write), closeAfter(1000)],
     expect: { kind: 'events', outcomes: { OK: [pongEvent('ping payload'), textMessage('fragment1fragment2')] }, close: closesNormally() },
   })),
   ...modes.map((write, i) =>

@@ -173,21 +173,21 @@ function reservedOpcodeCases(group: string, opcodes: readonly number[], kind: 'd
     steps: [killAfter(1000), send(frame(op, payload))],
     expect: { kind: 'events', outcomes: { OK: [] }, close: failsConnection() },
   });
-  const afterText = (n: number, op: number, payload: string, chop: boolean): CaseDef => ({
+  const afterText = (n: number, op: number, payload: string, o: { oneOctetWrites?: boolean } = {}): CaseDef => ({
     id: `${group}.${n}`,
-    title: `text, reserved opcode ${op}, ping${chop ? ' (1-octet writes)' : ''}`,
+    title: `text, reserved opcode ${op}, ping${o.oneOctetWrites ? ' (1-octet writes)' : ''}`,
     description: `Send a valid text message, a frame with the reserved ${kind} opcode ${op}, and a ping.`,
     expectation: 'The text is echoed, then the peer fails the connection (1002) without answering the ping. Failing before the echo is tolerated (NON-STRICT).',
     requirement: opcodeRef,
-    steps: [killAfter(1000), send([text(hello), frame(op, payload), ping()], chop ? { chop: 1 } : 'together')],
+    steps: [killAfter(1000), send([text(hello), frame(op, payload), ping()], o.oneOctetWrites ? { chop: 1 } : 'together')],
     expect: { kind: 'events', outcomes: { OK: [textMessage(hello)], 'NON-STRICT': [] }, close: failsConnection() },
   });
   return [
     single(1, a, ''),
     single(2, b, 'reserved opcode payload'),
-    afterText(3, c, '', false),
-    afterText(4, d, hello, false),
-    afterText(5, e, hello, true),
+    afterText(3, c, ''),
+    afterText(4, d, hello),
+    afterText(5, e, hello, { oneOctetWrites: true }),
   ];
 }
 

@@ -51,7 +51,7 @@ const forbidden = [
   { code: 1015, why: 'reserved for reporting a failed TLS handshake, and must never be sent in a close frame', spec: 'RFC 6455 §7.4.1' },
   { code: 1999, why: 'unassigned in the range reserved for the protocol', spec: 'RFC 6455 §7.4.2' },
 ].map(({ code, why, spec }) =>
-  closeCase(`closecode.${code}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which is ${why}.`, 'The peer fails the connection (1002) or drops TCP.', spec, 'MUST', code, answersClose([1002], false)),
+  closeCase(`closecode.${code}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which is ${why}.`, 'The peer fails the connection (1002) or drops TCP.', spec, 'MUST', code, answersClose([1002])),
 );
 
 const outOfRange = [5000, 65535].map((code) =>
@@ -63,7 +63,7 @@ const outOfRange = [5000, 65535].map((code) =>
     'RFC 6455 §5.5.1, §7.4.2',
     'SHOULD',
     code,
-    { ...answersClose([1002], false), tolerated: [1000, code] },
+    { ...answersClose([1002]), tolerated: [1000, code] },
   ),
 );
 
@@ -79,7 +79,7 @@ export const closeCodeCases: CaseDef[] = [
     'RFC 6455 §5.5.1, §7.4.1, §8.1',
     'MUST',
     1000,
-    { ...answersClose([1007], false), tolerated: [1002] },
+    { ...answersClose([1007]), tolerated: [1002] },
     hex('cebae1bdb9cf83cebcceb5eda080656469746564'),
   ),
 ];

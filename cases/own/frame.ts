@@ -30,7 +30,7 @@ import { binary, binaryMessage, closeFrame, closesNormally, continuation, failsC
 
 const masking = { spec: 'RFC 6455 §5.1, §5.3', level: 'MUST' } as const;
 
-const mustFail = (id: string, title: string, description: string, expectation: string, requirement: CaseDef['requirement'], applies: CaseDef['applies'], frames: CaseFrame[], close: CloseExpectation = failsConnection(1002, true)): CaseDef => ({
+const mustFail = (id: string, title: string, description: string, expectation: string, requirement: CaseDef['requirement'], applies: CaseDef['applies'], frames: CaseFrame[], close: CloseExpectation = failsConnection(1002, { closedByWrongEndpointIsFatal: true })): CaseDef => ({
   id,
   title,
   description,
@@ -71,7 +71,7 @@ export const frameCases: CaseDef[] = [
     { spec: 'RFC 6455 §5.2', level: 'MUST' },
     'both',
     [text('Hello', { lengthEncoding: 64, declaredLength: (1n << 63n) + 5n })],
-    { ...failsConnection(1002, true), tolerated: [1009] },
+    { ...failsConnection(1002, { closedByWrongEndpointIsFatal: true }), tolerated: [1009] },
   ),
   mustFail('frame.close-fragmented', 'fragmented close frame', 'Send a close frame (1000) with FIN clear, as if it were the first fragment of a longer one.', 'The peer fails the connection (1002 or TCP drop); it does not treat the frame as a close.', { spec: 'RFC 6455 §5.4, §5.5', level: 'MUST' }, 'both', [closeFrame(closePayload(1000), { fin: false })]),
   {

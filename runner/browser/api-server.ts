@@ -13,7 +13,8 @@ import { encodeFrame } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
 import { readHttpHead } from '../engine/read-head.js';
 import type { ApiWireRecord } from '../engine/verdicts/browser-api.js';
-import { DEFAULT_WIRE_LOG_LINES, WireLog } from '../engine/wire-log.js';
+import { DEFAULT_WIRE_LOG_LINES } from '../engine/defaults.js';
+import { WireLog } from '../engine/wire-log.js';
 import { Connection, type CaseSide } from './api-connection.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 

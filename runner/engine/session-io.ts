@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { CaseFrame } from '../../cases/types.js';
 import type { DecodedFrame } from '../wire/decoder.js';
-import type { CorpusSlice } from '../wire/deflate.js';
+import type { CorpusSlice } from '../wire/deflate/stream.js';
 import { applyMask, encodeFrame, headerSize, Opcode, writeHeader } from '../wire/frame.js';
 import type { MessageInflater } from '../wire/reader.js';
 import type { Transcript } from './transcript.js';

@@ -12,7 +12,7 @@ import { deflateBulk, estimateMs, memoryCost, schedule } from '../engine/plan.js
 import { dial } from './dial.js';
 import { answeredWrongly, runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
-import { clientOffers, negotiateAsClient } from '../wire/deflate.js';
+import { clientOffers, negotiateAsClient } from '../wire/deflate/per-case.js';
 import { headerValues } from '../wire/handshake.js';
 import { randomBytes } from 'node:crypto';
 import { confirmedResult, needsConfirmation } from '../engine/confirm.js';

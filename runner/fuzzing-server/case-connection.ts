@@ -7,7 +7,7 @@ import type { CaseDef } from '../../cases/types.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import { Session, type MessageCompressor } from '../engine/session.js';
 import { emptyTranscript, type Transcript } from '../engine/transcript.js';
-import { negotiateAsServer } from '../wire/deflate.js';
+import { negotiateAsServer } from '../wire/deflate/per-case.js';
 import { buildServerResponse } from '../wire/handshake.js';
 import { caseHandshakeResponse, caseHandshakeResponseText } from './handshake-responses.js';
 import type { Upgrade } from './intake.js';

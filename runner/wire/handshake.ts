@@ -3,6 +3,7 @@
  * sockets; these build requests and responses by hand so that cases can bend any header.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { parseExtensionList } from './extensions.js';
 
 export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -70,7 +71,7 @@ export function headerTokens(headers: HeaderList, name: string): string[] {
 }
 
 /** The items of comma-separated header values, trimmed, empty ones dropped, case kept. */
-function listItems(values: string[]): string[] {
+function listItems(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
@@ -141,23 +142,28 @@ export function checkServerResponse(head: HttpHead, key: string, offered: { prot
   else if (accept !== acceptKeyFor(key)) problem(`Sec-WebSocket-Accept is ${JSON.stringify(accept)}, expected ${JSON.stringify(acceptKeyFor(key))}`, 'wrong Sec-WebSocket-Accept');
   const protocol = headerValue(head.headers, 'Sec-WebSocket-Protocol');
   if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol)) problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
-  const extensions = headerValues(head.headers, 'Sec-WebSocket-Extensions').flatMap(splitExtensionList);
-  const offeredNames = new Set((offered.extensions ?? []).flatMap(splitExtensionList).map(extensionName));
-  for (const ext of extensions) {
-    if (!offeredNames.has(extensionName(ext))) problem(`server accepted extension ${JSON.stringify(extensionName(ext))}, which was not offered`, 'an extension that was not offered');
+  const extensions = extensionsListed(headerValues(head.headers, 'Sec-WebSocket-Extensions'));
+  const offeredNames = new Set(extensionsListed(offered.extensions ?? []).map((e) => e.name));
+  for (const { name } of extensions) {
+    if (!offeredNames.has(name)) problem(`server accepted extension ${JSON.stringify(name)}, which was not offered`, 'an extension that was not offered');
   }
-  const out: ServerResponseCheck = { ok: problems.length === 0, status, problems, extensions };
+  const out: ServerResponseCheck = { ok: problems.length === 0, status, problems, extensions: extensions.map((e) => e.text) };
   if (fault !== undefined) out.fault = fault;
   if (protocol !== undefined) out.protocol = protocol;
   return out;
 }
 
-export function splitExtensionList(value: string): string[] {
-  return listItems([value]);
-}
-
-export function extensionName(ext: string): string {
-  return (ext.split(';')[0] ?? '').trim().toLowerCase();
+/**
+ * The extensions that Sec-WebSocket-Extensions values list: each one's lowercased name and its text
+ * as written, read by the header's grammar (extensions.ts). A list the grammar rejects is not a
+ * fault here: it is split at commas and each item named by what precedes its first ";", so that its
+ * verdict is the one the names give (a malformed list whose names were all offered passes). Failing
+ * the handshake on a malformed list instead would change verdicts, and is a decision of its own.
+ */
+function extensionsListed(values: readonly string[]): Array<{ name: string; text: string }> {
+  const list = parseExtensionList(values);
+  if (list.ok) return list.value;
+  return listItems(values).map((text) => ({ name: (text.split(';')[0] ?? '').trim().toLowerCase(), text }));
 }
 
 export interface ParsedClientRequest {
@@ -187,7 +193,7 @@ export function parseClientRequest(head: HttpHead): ParsedClientRequest {
   if (version !== '13') problems.push(`Sec-WebSocket-Version is ${JSON.stringify(version ?? null)}, expected 13`);
   // Subprotocol names are compared exactly (a server must echo one as offered), so keep their case.
   const protocols = listItems(headerValues(head.headers, 'Sec-WebSocket-Protocol'));
-  const extensions = headerValues(head.headers, 'Sec-WebSocket-Extensions').flatMap(splitExtensionList);
+  const extensions = extensionsListed(headerValues(head.headers, 'Sec-WebSocket-Extensions')).map((e) => e.text);
   const out: ParsedClientRequest = { method, path, httpVersion, protocols, extensions, problems };
   if (key !== undefined) out.key = key;
   if (version !== undefined) out.version = version;

@@ -10,7 +10,7 @@ import { autobahnCases, caseById } from '../../cases/index.js';
 import { compressionCases } from '../../cases/autobahn/compression.js';
 import { dataSets, slice, unitCount, type DataSet } from '../../cases/autobahn/compression-data.js';
 import type { CaseDef, EchoRounds } from '../../cases/types.js';
-import { clientOffers } from '../../runner/wire/deflate.js';
+import { clientOffers } from '../../runner/wire/deflate/per-case.js';
 import { estimateMs, memoryCost } from '../../runner/engine/plan.js';
 
 /** Autobahn's groups and their sizes; a bare section number means IDs with two parts (2.1 … 2.11). */

@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict';
 import { autobahnWireRow, caseJson, indexJson, parseIndexJson, pyJson, type AutobahnCaseJson } from '../../reports/autobahn-json.js';
 import type { CaseResult } from '../../runner/engine/results.js';
-import { pyNumber } from '../../reports/pyjson.js';
 import { makeMeta, makeResult } from './fixtures.js';
 
 describe('reports/autobahn-json', () => {
-  describe('pyJson (Python json.dumps, sort_keys=True, indent=3)', () => {
-    it('escapes like ensure_ascii, with lowercase hex and surrogate pairs', () => {
-      // Expected text produced by CPython 3.11: json.dumps(value, sort_keys=True, indent=3)
-      const value = { d: [1.5e-7, 0.0001, 1e-5, 123.456, 1.5e16 * 1.1, -0.5, 1e100, true, null], c: {}, b: [], a: 'é\u2028\u0000\u007f"\\ \t😀' };
-      const python = '{\n   "a": "\\u00e9\\u2028\\u0000\\u007f\\"\\\\ \\t\\ud83d\\ude00",\n   "b": [],\n   "c": {},\n   "d": [\n      1.5e-07,\n      0.0001,\n      1e-05,\n      123.456,\n      1.6500000000000002e+16,\n      -0.5,\n      1e+100,\n      true,\n      null\n   ]\n}';
-      assert.equal(pyJson(value), python);
-    });
-
-    it('sorts keys by code point, as Python does (not by UTF-16 unit)', () => {
-      const keys = Object.keys(JSON.parse(pyJson({ '\uffff': 1, '😀': 2, a: 3, '\ue000': 4 })) as object);
-      assert.deepEqual(keys, ['a', '\ue000', '\uffff', '😀']);
-    });
-
-    it('prints numbers as Python repr does', () => {
-      assert.deepEqual([0, 42, -7, 0.1, 2.5, 1e-4, 1e-5, NaN, Infinity].map(pyNumber), ['0', '42', '-7', '0.1', '2.5', '0.0001', '1e-05', 'NaN', 'Infinity']);
-    });
-  });
-
   describe('indexJson', () => {
     it('matches the golden index.json of a tiny run byte for byte', () => {
       const run = {

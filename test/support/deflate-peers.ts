@@ -4,7 +4,7 @@
  */
 import zlib from 'node:zlib';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
-import { PerMessageDeflate } from '../../runner/wire/deflate.js';
+import { PerMessageDeflate } from '../../runner/wire/deflate/codec.js';
 import { closePayload, encodeFrame, Opcode } from '../../runner/wire/frame.js';
 import { buildServerResponse, parseClientRequest } from '../../runner/wire/handshake.js';
 import { listenRaw, readRequestHead, type RawServer } from './raw-server.js';

@@ -5,14 +5,12 @@ import {
   buildHttpError,
   buildServerResponse,
   checkServerResponse,
-  extensionName,
   headerTokens,
   headerValue,
   headerValues,
   newClientKey,
   parseClientRequest,
   parseHttpHead,
-  splitExtensionList,
   type HttpHead,
 } from '../../runner/wire/handshake.js';
 
@@ -144,11 +142,6 @@ describe('handshake', () => {
       assert.deepEqual(headerTokens(headers, 'x-list'), ['a', 'b', 'c']);
     });
 
-    it('splits an extension list and names each extension by its first token', () => {
-      const list = splitExtensionList('permessage-deflate; client_max_window_bits, X-Foo ,');
-      assert.deepEqual(list, ['permessage-deflate; client_max_window_bits', 'X-Foo']);
-      assert.deepEqual(list.map(extensionName), ['permessage-deflate', 'x-foo']);
-    });
   });
 
   describe('buildClientRequest', () => {
@@ -204,6 +197,13 @@ describe('handshake', () => {
       const parsed = parseClientRequest(request);
       assert.deepEqual(parsed.protocols, ['a', 'b', 'c']);
       assert.deepEqual(parsed.extensions, ['x', 'y; p=1']);
+    });
+
+    it('lists each extension as written, by the header grammar, dropping empty elements', () => {
+      const parsed = parseClientRequest(requestWith('Sec-WebSocket-Extensions', ' permessage-deflate;client_max_window_bits ,, x; q="a b"'));
+      // The quoted value is not a token, so the list does not parse: it is split at commas.
+      assert.deepEqual(parsed.extensions, ['permessage-deflate;client_max_window_bits', 'x; q="a b"']);
+      assert.deepEqual(parseClientRequest(requestWith('Sec-WebSocket-Extensions', 'a; q="1" ,b')).extensions, ['a; q="1"', 'b']);
     });
 
     const broken: Array<[what: string, request: () => HttpHead, problem: RegExp]> = [
@@ -270,6 +270,23 @@ describe('handshake', () => {
       });
       assert.equal(check.ok, true);
       assert.deepEqual(check.extensions, ['permessage-deflate; server_no_context_takeover']);
+    });
+
+    it('reads the extensions by the header grammar: quoted values, whitespace, names in any case, empty elements', () => {
+      const check = checkServerResponse(responseWith('Sec-WebSocket-Extensions', 'Permessage-Deflate ;server_max_window_bits="10"\t, ,'), rfcKey, {
+        extensions: ['permessage-deflate; client_max_window_bits, x-foo; a=1'],
+      });
+      assert.equal(check.ok, true, check.problems.join('; '));
+      assert.deepEqual(check.extensions, ['Permessage-Deflate ;server_max_window_bits="10"']);
+    });
+
+    it('takes a list that does not parse for no fault of its own: split at commas, each named by what precedes its first ";"', () => {
+      // A list the grammar rejects is not itself a fault: its verdict stays the one the names give.
+      const accepted = checkServerResponse(responseWith('Sec-WebSocket-Extensions', 'x-foo; a='), rfcKey, { extensions: ['x-foo'] });
+      assert.equal(accepted.ok, true, accepted.problems.join('; '));
+      assert.deepEqual(accepted.extensions, ['x-foo; a=']);
+      const refused = checkServerResponse(responseWith('Sec-WebSocket-Extensions', 'x-foo; a="1,2"'), rfcKey, { extensions: ['x-foo'] });
+      assert.deepEqual(refused.problems, ['server accepted extension "2\\"", which was not offered']);
     });
 
     const broken: Array<[what: string, response: () => HttpHead, problem: RegExp, fault: string]> = [
