@@ -72,11 +72,8 @@ function apiCase(s: ApiCaseSpec): CaseDef {
     expectation: s.expectation,
     requirement: s.requirement,
     applies: 'browsers',
-    browserApi: s.check,
-    // Browser-API cases are played and judged by the browser driver from `browserApi`; they have
-    // no frame-level steps, and this expectation is never judged.
     steps: [],
-    expect: { kind: 'events', outcomes: { OK: [] }, close: { closedByMe: false, codes: [], requireClean: false } },
+    expect: { kind: 'browser-api', check: s.check },
   };
 }
 

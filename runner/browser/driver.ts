@@ -9,6 +9,7 @@
  * never decides a verdict. Cases that had not started yet simply run in the next attempt.
  */
 import { randomBytes } from 'node:crypto';
+import type { BrowserApiCheck } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
 import { startFuzzingServer, type FuzzingServer } from '../fuzzing-server/server.js';
 import { estimateMs } from '../engine/plan.js';
@@ -126,7 +127,7 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
       key: `api:${def.id}`,
       def,
       caseIndex: o.apiCaseIndex ? o.apiCaseIndex(def, i) : o.cases.length + i + 1,
-      navigates: (def.browserApi?.page ?? []).some((a) => a.do === 'navigate'),
+      navigates: (apiCheck(def)?.page ?? []).some((a) => a.do === 'navigate'),
     })),
   ];
   const keyOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : items.find((i) => i.def.id === id)?.key);
@@ -241,7 +242,7 @@ async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promi
  * refused handshakes first in a fresh browser would hold every later case up by seconds.
  */
 function apiOrder(items: readonly Item[]): Item[] {
-  const opens = (i: Item): boolean => i.def.browserApi?.expectPage.includes('open') ?? false;
+  const opens = (i: Item): boolean => apiCheck(i.def)?.expectPage.includes('open') ?? false;
   const longestFirst = (list: Item[]): Item[] => list.sort((a, b) => estimateMs(b.def) - estimateMs(a.def));
   return [...longestFirst(items.filter(opens)), ...longestFirst(items.filter((i) => !opens(i)))];
 }
@@ -364,7 +365,7 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
       autobahnWorkers: AUTOBAHN_WORKERS,
       autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, urlProtocolItems.length)), phases: phases(urlProtocolItems) } : null,
       api: apiServers
-        ? apiOrder(apiItems).map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: i.def.browserApi!.page, settleMs: API_AFTER_MS }))
+        ? apiOrder(apiItems).map((i) => ({ key: i.key, id: i.def.id, url: apiServers.url(i.def.id), host: apiServers.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS }))
         : null,
       // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
       // still be crashed), so that the case cannot end before the fault strikes.
@@ -420,6 +421,11 @@ async function runJob(h: EngineHandle, batch: Item[], agent: string, concurrency
     if (started.has(item.key) && !completed.has(item.key)) partial.set(item.key, { log: pageLogs.get(item.key) ?? [], wire: api?.record(item.def.id) ?? null });
   }
   return { completed, started, aborted, partial };
+}
+
+/** A browser-API case's check; undefined for a URL-protocol case. */
+function apiCheck(def: CaseDef): BrowserApiCheck | undefined {
+  return def.expect.kind === 'browser-api' ? def.expect.check : undefined;
 }
 
 /** Hands a result over; a callback that throws is logged, never left as an unhandled rejection. */

@@ -6,6 +6,8 @@ import type { CaseResult, EventJson, TrafficStats } from './results.js';
 import type { Transcript } from './transcript.js';
 
 export function caseResult(def: CaseDef, t: Transcript, agent: string, caseIndex: number): CaseResult {
+  // Browser-API results are built by apiCaseResult (verdicts/browser-api.ts) from the page's log.
+  if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: apiCaseResult builds its result`);
   const v = judge(def, t);
   const expected: Record<string, EventJson[]> = {};
   if (def.expect.kind === 'events') {

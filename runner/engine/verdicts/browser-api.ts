@@ -204,7 +204,8 @@ function bareResult(def: CaseDef, agent: string, caseIndex: number, startedAt: n
 
 /** The stored result of a browser-API case. */
 export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, observed: readonly string[], wire: ApiWireRecord, startedAt: number, endedAt: number): CaseResult {
-  const check = def.browserApi!;
+  if (def.expect.kind !== 'browser-api') throw new TypeError(`${def.id} is not a browser-API case`);
+  const check = def.expect.check;
   const v = judgeApi(check, observed, wire);
   const r = bareResult(def, agent, caseIndex, startedAt, endedAt - startedAt);
   const first = wire.closeFrames[0];
@@ -250,7 +251,7 @@ export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, wh
     timedOutWaitingFor: 'the browser to finish the case',
     notes: [`timeout: ${why}`],
   };
-  const check = def.browserApi;
+  const check = def.expect.kind === 'browser-api' ? def.expect.check : undefined;
   if (!check || !partial) return r;
   const wire = partial.wire;
   return {
