@@ -13,7 +13,7 @@ import { compressionCases } from './autobahn/compression.js';
 import { clientHandshakeCases, handshakeCases } from './own/handshake.js';
 import { closeCodeCases } from './own/closecode.js';
 import { frameCases } from './own/frame.js';
-import { browserApiCases } from './browser-api.js';
+import { browserApiCases } from './browser-api/index.js';
 
 export type { CaseDef } from './types.js';
 
