@@ -66,4 +66,13 @@ export interface AutobahnClientLib {
   runAutobahn(job: PageJob, report: PageReporter): Promise<void>;
 }
 
+/** The page's or the SharedWorker's global object, as the page scripts use it. */
+export interface PageScope {
+  wsconformAutobahn?: AutobahnClientLib;
+  /** Only in a SharedWorker: a page connected. */
+  onconnect?: ((e: MessageEvent) => void) | null;
+  /** Only in a SharedWorker (the DOM types the checker reads do not declare it). */
+  SharedWorkerGlobalScope?: abstract new () => object;
+}
+
 export type { PageEvent } from './page-server.js';
