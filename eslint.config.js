@@ -4,14 +4,23 @@ import globals from 'globals';
 import { layersRule } from './scripts/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.wsconform-tmp/', 'reports/servers/', 'reports/clients/', 'reports/browsers/', 'runner/browser/page/'] },
+  { ignores: ['dist/', 'node_modules/', '.wsconform-tmp/', 'reports/servers/', 'reports/clients/', 'reports/browsers/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    ignores: ['runner/browser/page/'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The page scripts run in the browser, in the page or in a SharedWorker: classic scripts with
+    // no build step, type-checked through tsconfig.json (`// @ts-check`, JSDoc types from page-job.ts).
+    files: ['runner/browser/page/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...globals.worker } },
   },
   {
     // Each layer imports only the layers below it (scripts/layers.js).

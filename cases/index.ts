@@ -13,7 +13,7 @@ import { compressionCases } from './autobahn/compression.js';
 import { clientHandshakeCases, handshakeCases } from './own/handshake.js';
 import { closeCodeCases } from './own/closecode.js';
 import { frameCases } from './own/frame.js';
-import { browserApiCases } from './browser-api.js';
+import { browserApiCases } from './browser-api/index.js';
 
 export type { CaseDef } from './types.js';
 
@@ -36,8 +36,20 @@ export function caseById(id: string): CaseDef | undefined {
   return byId.get(id);
 }
 
+/**
+ * What the digest reads of a browser-API case in place of its expectation: the empty events
+ * expectation these cases carried before they had a kind of their own, so that the digest (and
+ * with it the merging of results made before that change) stayed the same. Only the digest reads it.
+ */
+const API_EXPECT_IN_DIGEST = { kind: 'events', outcomes: { OK: [] }, close: { closedByMe: false, codes: [], requireClean: false } };
+
+function digestEntry(c: CaseDef): unknown[] {
+  if (c.expect.kind === 'browser-api') return [c.id, c.steps.length, API_EXPECT_IN_DIGEST, c.handshake ?? null, c.expect.check];
+  return [c.id, c.steps.length, c.expect, c.handshake ?? null];
+}
+
 /** A digest of every case's definition; results from different catalogue versions must not be merged. */
 export const catalogueVersion: string = createHash('sha256')
-  .update(JSON.stringify(allCases.map((c) => [c.id, c.steps.length, c.expect, c.handshake ?? null, ...(c.browserApi ? [c.browserApi] : [])]), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)))
+  .update(JSON.stringify(allCases.map(digestEntry), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)))
   .digest('hex')
   .slice(0, 12);

@@ -106,7 +106,11 @@ export interface CloseExpectation {
   tolerated?: number[];
 }
 
-export type Expectation =
+/** What the target must do: on a connection the harness plays frame by frame, or, for a browser-API case, in the page. */
+export type Expectation = SessionExpectation | BrowserApiExpectation;
+
+/** What the target must do on a connection the harness plays step by step (judged by runner/engine/verdicts/judge.ts). */
+export type SessionExpectation =
   | {
       kind: 'events';
       /** Event lists by verdict; the first list equal to what was received gives `behavior`. */
@@ -132,6 +136,16 @@ export type Expectation =
   | { kind: 'handshake'; refuse: HandshakeRefusal; close: CloseExpectation }
   /** A generated fuzz sequence (runner/fuzz): what a conformant peer does with its octets. */
   | { kind: 'fuzz'; model: FuzzModel; close: CloseExpectation };
+
+/**
+ * A browser-API case (applies: 'browsers'): the server's script, the page's actions, what the page
+ * must observe and what must cross the wire (browser-api-types.ts). The case has no steps: the
+ * browser driver plays the check and runner/engine/verdicts/browser-api.ts judges it.
+ */
+export interface BrowserApiExpectation {
+  kind: 'browser-api';
+  check: BrowserApiCheck;
+}
 
 /** How a refusal is graded (`kind: 'handshake'`). A 101 is always FAILED. */
 export interface HandshakeRefusal {
@@ -231,12 +245,11 @@ export interface CaseDef {
   requirement?: Requirement;
   applies?: Applicability;
   handshake?: HandshakeSpec;
+  /** What the harness does, in order (none for a browser-API case: its expectation holds the check). */
   steps: Step[];
   expect: Expectation;
   /** Rough cost in bytes moved, for scheduling and sharding. */
   cost?: number;
   /** Autobahn reports the case duration (9.x, 12.x, 13.x). */
   reportTime?: boolean;
-  /** A browser-API case (applies: 'browsers'): what the page does and must observe; see browser-api-types.ts. */
-  browserApi?: BrowserApiCheck;
 }

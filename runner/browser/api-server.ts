@@ -238,8 +238,8 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
   };
   try {
     for (const [i, def] of cases.entries()) {
-      if (!def.browserApi) continue;
-      const script = def.browserApi.server;
+      if (def.expect.kind !== 'browser-api') continue;
+      const script = def.expect.check.server;
       const s = await listenOnLane(reach, i, (at) => start(def, script, at));
       servers.set(def.id, s);
     }

@@ -104,6 +104,8 @@ export function emptyObservation(o: { role: CaseResult['role']; startedAt: numbe
 
 /** The result of a case played over a connection: its transcript, judged. */
 export function caseResult(def: CaseDef, t: Transcript, agent: string, caseIndex: number): CaseResult {
+  // Browser-API results are built by apiCaseResult (verdicts/browser-api.ts) from the page's log.
+  if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: apiCaseResult builds its result`);
   const v = judge(def, t);
   const expected: Record<string, EventJson[]> = {};
   if (def.expect.kind === 'events') {

@@ -70,8 +70,8 @@ export function estimateMs(def: CaseDef): number {
     }
   }
   // A browser-API case takes the pauses its server and page make.
-  const api = def.browserApi;
-  if (api) {
+  if (def.expect.kind === 'browser-api') {
+    const api = def.expect.check;
     const { handshake, actions, onClose, closeAfterMs } = api.server;
     ms += (handshake.kind === 'accept' ? (handshake.delayMs ?? 0) : 0) + (onClose?.delayMs ?? 0) + (closeAfterMs ?? 0);
     for (const a of actions ?? []) if (a.do === 'wait') ms += a.ms;

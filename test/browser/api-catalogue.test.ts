@@ -1,7 +1,15 @@
 /** Invariants of the browser-API catalogue (api.*). */
 import assert from 'node:assert/strict';
-import { allCases, browserApiCases } from '../../cases/index.js';
+import { allCases, browserApiCases, type CaseDef } from '../../cases/index.js';
+import type { BrowserApiCheck } from '../../cases/browser-api-types.js';
 import { casesForRole } from '../../runner/engine/plan.js';
+
+/** The case's check; every api.* case has one as its expectation. */
+function checkOf(c: CaseDef): BrowserApiCheck {
+  assert.equal(c.expect.kind, 'browser-api', c.id);
+  if (c.expect.kind !== 'browser-api') throw new TypeError(c.id);
+  return c.expect.check;
+}
 
 describe('browser-API catalogue', () => {
   it('has api.* IDs, all in allCases, marked for browsers only', () => {
@@ -9,7 +17,8 @@ describe('browser-API catalogue', () => {
     for (const c of browserApiCases) {
       assert.match(c.id, /^api\.[a-z0-9.-]+$/, c.id);
       assert.equal(c.applies, 'browsers', c.id);
-      assert.ok(c.browserApi, c.id);
+      assert.deepEqual(c.steps, [], c.id);
+      assert.equal(c.expect.kind, 'browser-api', c.id);
       assert.ok(allCases.includes(c), c.id);
     }
   });
@@ -21,20 +30,20 @@ describe('browser-API catalogue', () => {
   it('states a WHATWG requirement and an expectation for every case', () => {
     for (const c of browserApiCases) {
       assert.match(c.requirement?.spec ?? '', /^WHATWG WebSockets §/, c.id);
-      assert.ok(c.browserApi!.expectPage.length > 0, c.id);
+      assert.ok(checkOf(c).expectPage.length > 0, c.id);
     }
   });
 
   it('covers every close code the standard names', () => {
     const codes = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id)).map((c) => Number(c.id.split('.')[3]));
     for (const code of [0, 999, 1000, 1001, 1015, 1016, 2999, 3000, 4999, 5000, 65535]) assert.ok(codes.includes(code), String(code));
-    const accepted = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id) && c.browserApi!.expectPage.some((l) => / → ok$/.test(l) && l.startsWith('close(') && l !== 'close() → ok'));
+    const accepted = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id) && checkOf(c).expectPage.some((l) => / → ok$/.test(l) && l.startsWith('close(') && l !== 'close() → ok'));
     assert.deepEqual(accepted.map((c) => c.id).sort(), ['api.close.code.1000', 'api.close.code.3000', 'api.close.code.4999']);
   });
 
   it('only lets a case leave the page as its last action', () => {
     for (const c of browserApiCases) {
-      const page = c.browserApi!.page;
+      const page = checkOf(c).page;
       const at = page.findIndex((a) => a.do === 'navigate');
       assert.ok(at === -1 || at === page.length - 1, c.id);
     }

@@ -66,10 +66,13 @@ describe('test-browser when a browser-API case never ends (real Chromium)', func
   const never: CaseDef = {
     ...base,
     id: 'api.test.never-opens',
-    browserApi: {
-      server: { handshake: { kind: 'hold' } },
-      page: [{ do: 'connect' }, { do: 'read', attr: 'readyState' }, { do: 'wait', event: 'open', timeoutMs: 30_000 }],
-      expectPage: ['readyState = 0', 'open'],
+    expect: {
+      kind: 'browser-api',
+      check: {
+        server: { handshake: { kind: 'hold' } },
+        page: [{ do: 'connect' }, { do: 'read', attr: 'readyState' }, { do: 'wait', event: 'open', timeoutMs: 30_000 }],
+        expectPage: ['readyState = 0', 'open'],
+      },
     },
   };
 

@@ -32,7 +32,7 @@ describe('CaseResult builder', () => {
   });
 
   it('writes browser results in the same order', () => {
-    const def = allCases.find((c) => c.browserApi)!;
+    const def = allCases.find((c) => c.expect.kind === 'browser-api')!;
     const wire: ApiWireRecord = {
       connections: 1, httpRequest: 'GET', httpResponse: 'HTTP/1.1 101', requestHeaders: {}, messages: [], messagesAfterClose: 0,
       closeFrames: [{ code: 1000, reason: '' }], serverClose: { code: 1000, reason: '' }, firstCloseBy: 'browser', tcpClosedBy: 'server', wirelog: [], startedAt: 0,

@@ -158,7 +158,8 @@ export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wi
 
 /** The stored result of a browser-API case. */
 export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, observed: readonly string[], wire: ApiWireRecord, startedAt: number, endedAt: number): CaseResult {
-  const check = def.browserApi!;
+  if (def.expect.kind !== 'browser-api') throw new TypeError(`${def.id} is not a browser-API case`);
+  const check = def.expect.check;
   const v = judgeApi(check, observed, wire);
   const first = wire.closeFrames[0];
   const expectedCodes = (c: ApiCloseFrameExpectation | undefined): number[] => {
@@ -196,7 +197,7 @@ export interface PartialApiCase {
  * browser-API case keeps what the page and the server had seen by then, for the case page.
  */
 export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number, partial?: PartialApiCase): CaseResult {
-  const check = def.browserApi;
+  const check = def.expect.kind === 'browser-api' ? def.expect.check : undefined;
   const wire = partial?.wire ?? null;
   return buildCaseResult(def, { agent, caseIndex }, {
     ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),

@@ -11,6 +11,8 @@ import { fuzzVerdict } from './fuzz-oracle.js';
 import { judgeRefusal } from './refusal.js';
 
 export function judge(def: CaseDef, t: Transcript): Verdict {
+  // A browser-API case has no transcript: judgeApi (browser-api.ts) judges the page's log and the wire record.
+  if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: judgeApi judges it, not judge`);
   if (def.expect.kind === 'handshake') return judgeRefusal(def.expect.refuse, t);
   if (t.openedAtMs === null) {
     // Autobahn's informational cases (7.1.6, 7.13.x) report whatever happened, a failed handshake included.

@@ -1,0 +1,31 @@
+/**
+ * The browser-API catalogue (`api.*`): what the WHATWG WebSockets standard says a browser's
+ * WebSocket object does, checked in real browsers against a server that can misbehave on purpose.
+ * Each case's expectation is a BrowserApiCheck (see ../browser-api-types.ts): the server's script,
+ * the page's actions, what the page must observe and what must cross the wire. The expectations
+ * come from the standard (and RFC 6455 where the standard defers to it), never from what engines do.
+ *
+ * One file per family; common.ts holds the builders they share. A new case goes into its family's
+ * list, and a new family into the list below.
+ */
+import type { CaseDef } from '../types.js';
+import { closeCodeCases } from './close-code.js';
+import { closeReasonCases } from './close-reason.js';
+import { closeStateCases } from './close-state.js';
+import { sendCases } from './send.js';
+import { serverCloseCases } from './server.js';
+import { handshakeCases } from './handshake.js';
+import { attributeCases } from './attributes.js';
+import { navigationCases } from './navigation.js';
+
+/** Every browser-API case, in the order they are listed and run. */
+export const browserApiCases: readonly CaseDef[] = [
+  ...closeCodeCases,
+  ...closeReasonCases,
+  ...closeStateCases,
+  ...sendCases,
+  ...serverCloseCases,
+  ...handshakeCases,
+  ...attributeCases,
+  ...navigationCases,
+];

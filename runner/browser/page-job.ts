@@ -1,0 +1,78 @@
+/**
+ * What the harness and the page say to each other: the job the page fetches from /job/<token>
+ * (built by job.ts) and the events it posts back (PageEvent, in page-server.ts). The page scripts
+ * (page/client.js, page/autobahn-client.js) are plain browser JavaScript; they import these types
+ * in JSDoc, so that the type checker holds both sides to the same shapes.
+ */
+import type { ApiPageAction } from '../../cases/browser-api-types.js';
+import type { PageEvent } from './page-server.js';
+
+/** A browser-API case as the page runs it. */
+export interface PageApiCase {
+  /** The case's key in PageEvents (`api:<id>`). */
+  key: string;
+  id: string;
+  /** The ws:// URL of the case's own server. */
+  url: string;
+  /** The host:port in `url`, which the page writes as `<server>` when it logs the url attribute. */
+  host: string;
+  page: ApiPageAction[];
+  /** Quiet time after the last action, so that late events still count. */
+  settleMs: number;
+}
+
+/** Autobahn's URL protocol as the page plays it. */
+export interface PageAutobahnPart {
+  /** Fuzzing-server base URLs for each lane (ws://host:port), taken in turn. */
+  urls: string[][];
+  /** runCase numbers, phase after phase. */
+  phases: number[][];
+}
+
+export interface PageJob {
+  /** The agent name the page gives the fuzzing server. */
+  agent: string;
+  /** Cases run at once (each on its own socket). */
+  concurrency: number;
+  /** Browser-API cases run at once. */
+  apiConcurrency: number;
+  /** Where the Autobahn loop runs: in the page, or in SharedWorkers (see EngineHandle.pageSocketsInstrumented). */
+  autobahnIn: 'shared-worker' | 'page';
+  autobahnWorkers: number;
+  /** A worker's first lane, in a worker's share of the job (set by the page, not by the harness). */
+  firstLane?: number;
+  autobahn: PageAutobahnPart | null;
+  api: PageApiCase[] | null;
+  /** Deliberate faults for wsconform's own tests, by case key: the thread hangs, or the case waits for good. */
+  faults: { hangAt?: string | undefined; stallAt?: string | undefined };
+}
+
+/** How page scripts report PageEvents to the harness (autobahn-client.js). */
+export interface PageReporter {
+  /** Queues an event; it leaves shortly, with whatever else is queued by then. */
+  post(event: PageEvent): void;
+  /** Queues an event and resolves once the harness has it. */
+  send(event: PageEvent): Promise<void>;
+  /** Resolves once every queued event has reached the harness. */
+  flush(): Promise<void>;
+}
+
+/** What autobahn-client.js leaves in `self.wsconformAutobahn` for client.js. */
+export interface AutobahnClientLib {
+  /** Runs `task(item, lane)` for every item, `concurrency` at a time; lane is 0 … concurrency - 1. */
+  pool<T>(items: readonly T[], concurrency: number, task: (item: T, lane: number) => Promise<void>): Promise<void>;
+  maybeHang(job: PageJob, key: string): Promise<void>;
+  reporter(token: string): PageReporter;
+  runAutobahn(job: PageJob, report: PageReporter): Promise<void>;
+}
+
+/** The page's or the SharedWorker's global object, as the page scripts use it. */
+export interface PageScope {
+  wsconformAutobahn?: AutobahnClientLib;
+  /** Only in a SharedWorker: a page connected. */
+  onconnect?: ((e: MessageEvent) => void) | null;
+  /** Only in a SharedWorker (the DOM types the checker reads do not declare it). */
+  SharedWorkerGlobalScope?: abstract new () => object;
+}
+
+export type { PageEvent } from './page-server.js';
