@@ -55,7 +55,7 @@ export interface RunEnd<T> {
 }
 
 /**
- * Starts the record (run.json, a fresh results.jsonl), arms the signals and the deadline, lets
+ * Starts the record (run.json; results.jsonl as `keeping` says), arms the signals and the deadline, lets
  * `drive` run the cases, and disarms everything again however `drive` ends. The run is not
  * finished here: the caller decides whether it has results worth a report (recorder.finish).
  */
