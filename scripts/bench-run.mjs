@@ -163,7 +163,7 @@ if (mode === 'real') {
     counts: counts(run.results),
   }));
 } else if (mode === 'fuzz') {
-  // As `wsconform test-server --fuzz COUNT --seed SEED` does it (runner/app/cli.ts), without the catalogue.
+  // As `wsconform test-server --fuzz COUNT --seed SEED` does it (runner/app/commands/test-server.ts), without the catalogue.
   const [count = '10000', seed = '1', concurrency = '32'] = args;
   const target = await spawnEchoServer();
   const outdir = mkdtempSync(join(tmpdir(), 'wsconform-bench-fuzz-'));

@@ -2,18 +2,17 @@
  * The programmatic API: the same runs as the CLI, as functions that return results. Nothing is
  * written unless `outdir` is given.
  */
-import { allCases, catalogueVersion, type CaseDef } from '../../cases/index.js';
+import { allCases, type CaseDef } from '../../cases/index.js';
 import { writeReports as writeAll, type ReportError, type ReportOptions } from '../../reports/index.js';
 import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../../reports/gate.js';
-import { appendResult, writeMeta } from '../../reports/jsonl.js';
 import { casesForRole, selectCases, splitPatterns } from '../engine/plan.js';
 import type { CaseResult, PaceSummary, RunResults } from '../engine/results.js';
-import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_CONCURRENCY, defaultSessionOptions } from '../engine/defaults.js';
+import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_CONCURRENCY, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../engine/defaults.js';
 import { runAgainstServer } from '../fuzzing-client/run.js';
 import { spawnEchoServer } from '../targets/echo-server.js';
 import { startFuzzingServer } from '../fuzzing-server/server.js';
 import { runClientCommand } from '../fuzzing-server/client-command.js';
-import { version } from './version.js';
+import { orchestrate } from './orchestrate.js';
 
 export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from '../engine/results.js';
 export type { CaseDef } from '../../cases/index.js';
@@ -47,37 +46,36 @@ export function selectedCases(o: { cases?: string | string[]; exclude?: string |
 export async function testServer(o: TestServerOptions = {}): Promise<RunResults> {
   const cases = casesForRole(selectedCases(o), 'client');
   const index = new Map(allCases.map((c, i) => [c.id, i + 1]));
-  const startedAt = new Date();
-  const builtin = o.url === undefined ? await spawnEchoServer() : null;
-  const url = o.url ?? builtin!.url;
-  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-server', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, agents: [] };
-  if (o.outdir) writeMeta(o.outdir, meta);
-  let pace: PaceSummary | undefined;
-  try {
-    const { agent, results } = await runAgainstServer({
-      url,
-      ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
-      cases,
-      caseIndex: (d) => index.get(d.id) ?? 0,
-      concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
-      memoryBudget: 96 * 1024 * 1024,
-      session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
-      openHandshakeTimeoutMs: 5000,
-      onResult: (r) => {
-        if (o.outdir) appendResult(o.outdir, r);
-        o.onResult?.(r);
-      },
-      onPace: (p) => (pace = p),
-    });
-    meta.agents.push({ name: agent, url, ...(pace ? { pace } : {}) });
-    meta.finishedAt = new Date().toISOString();
-    meta.wallMs = Date.now() - startedAt.getTime();
-    const run = { meta, results };
-    if (o.outdir) writeAll(run, o.outdir);
-    return run;
-  } finally {
-    await builtin?.stop();
-  }
+  const { outcome: results, recorder } = await orchestrate({ mode: 'test-server', options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, ...(o.outdir ? { outdir: o.outdir } : {}), keeping: 'append' }, async (active) => {
+    const builtin = o.url === undefined ? await spawnEchoServer() : null;
+    const url = o.url ?? builtin!.url;
+    let pace: PaceSummary | undefined;
+    try {
+      const { agent, results } = await runAgainstServer({
+        url,
+        ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+        cases,
+        caseIndex: (d) => index.get(d.id) ?? 0,
+        concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
+        memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
+        session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+        openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+        onResult: (r) => {
+          active.recorder.record(r);
+          o.onResult?.(r);
+        },
+        onPace: (p) => (pace = p),
+      });
+      active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}) });
+      return results;
+    } finally {
+      await builtin?.stop();
+    }
+  });
+  // The results in catalogue order, as the driver sorts them.
+  const run = { ...recorder.finish(null), results };
+  if (o.outdir) writeAll(run, o.outdir);
+  return run;
 }
 
 export interface TestClientOptions {
@@ -108,34 +106,34 @@ export interface TestClientOptions {
  */
 export async function testClient(o: TestClientOptions = {}): Promise<RunResults> {
   const cases = casesForRole(selectedCases(o), 'server');
-  const startedAt = new Date();
-  const meta: RunResults['meta'] = { tool: 'wsconform', version, catalogueVersion, mode: 'test-client', startedAt: startedAt.toISOString(), options: { cases: o.cases ?? [], exclude: o.exclude ?? [], ...(o.command ? { command: o.command } : {}) }, agents: [] };
-  if (o.outdir) writeMeta(o.outdir, meta);
-  const server = await startFuzzingServer({
-    host: o.host ?? '127.0.0.1',
-    port: o.port ?? 0,
-    cases,
-    session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false },
-    openHandshakeTimeoutMs: 5000,
-    onResult: (r) => {
-      if (o.outdir) appendResult(o.outdir, r);
-      o.onResult?.(r);
-    },
-  });
-  try {
-    o.onListening?.(server.url);
-    if (o.command) {
-      await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000 });
-    } else {
-      await server.allAgentsDone();
+  const options = { cases: o.cases ?? [], exclude: o.exclude ?? [], ...(o.command ? { command: o.command } : {}) };
+  const { outcome: server, recorder } = await orchestrate({ mode: 'test-client', options, ...(o.outdir ? { outdir: o.outdir } : {}), keeping: 'append' }, async (active) => {
+    const server = await startFuzzingServer({
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 0,
+      cases,
+      session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false },
+      openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+      onResult: (r) => {
+        active.recorder.record(r);
+        o.onResult?.(r);
+      },
+    });
+    try {
+      o.onListening?.(server.url);
+      if (o.command) {
+        await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000 });
+      } else {
+        await server.allAgentsDone();
+      }
+    } finally {
+      await server.close();
     }
-  } finally {
-    await server.close();
-  }
-  meta.agents = server.agents().map((name) => ({ name }));
-  meta.finishedAt = new Date().toISOString();
-  meta.wallMs = Date.now() - startedAt.getTime();
-  const run = { meta, results: server.results() };
+    for (const name of server.agents()) active.recorder.addAgent({ name });
+    return server;
+  });
+  // As the fuzzing server keeps them: a case a client ran again holds its latest result.
+  const run = { ...recorder.finish(null), results: server.results() };
   if (o.outdir) writeAll(run, o.outdir);
   return run;
 }

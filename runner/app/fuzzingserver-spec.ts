@@ -155,7 +155,7 @@ export function parseFuzzingServerSpec(json: unknown, fileName: string): Fuzzing
 
 /** The `skip` function for exclude-agent-cases: agent and case patterns anchored at both ends. */
 export function agentCaseSkipper(excludeAgentCases: Record<string, string[]>): (agent: string, id: string) => boolean {
-  const rules = Object.entries(excludeAgentCases).map(([agent, cases]) => ({ agent: patternMatcher(agent, true), cases: cases.map((c) => patternMatcher(c, true)) }));
+  const rules = Object.entries(excludeAgentCases).map(([agent, cases]) => ({ agent: patternMatcher(agent, { anchored: true }), cases: cases.map((c) => patternMatcher(c, { anchored: true })) }));
   return (agent, id) => rules.some((r) => r.agent(agent) && r.cases.some((m) => m(id)));
 }
 

@@ -1,6 +1,7 @@
 /**
- * What every run command shares: the outdir and its streamed results, progress output, signals,
- * the final reports and the gate. Drivers only produce CaseResults.
+ * The record of one run as it goes: run.json and results.jsonl in the outdir, a result stored the
+ * moment its case ends (nothing is lost if the run dies later), and the progress line. The
+ * orchestrator (orchestrate.ts) owns one per run; drivers only hand it CaseResults.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,26 +18,47 @@ export interface ProgressOptions {
   out: NodeJS.WritableStream;
 }
 
+/**
+ * How the outdir is kept. 'journal' (the command line): results.jsonl starts empty and run.json is
+ * rewritten whenever an agent is added and when the run ends. 'append' (the API, as it always has
+ * been): results are appended to whatever results.jsonl already holds, and run.json is written
+ * once, when the run starts.
+ */
+export type OutdirKeeping = 'journal' | 'append';
+
+export interface RecorderOptions {
+  /** Where run.json and results.jsonl go; without it the run is kept in memory only. */
+  outdir?: string;
+  keeping: OutdirKeeping;
+  /** Progress lines as cases finish; without them the run prints nothing. */
+  progress?: ProgressOptions;
+}
+
 export class RunRecorder {
-  readonly outdir: string;
   readonly meta: RunMeta;
+  private readonly outdir: string | undefined;
+  private readonly keeping: OutdirKeeping;
   private readonly results = new Map<string, CaseResult>();
-  private readonly progress: ProgressOptions;
+  private readonly progress: ProgressOptions | undefined;
   private readonly t0 = Date.now();
   private done = 0;
   private failed = 0;
   private lastPlain = 0;
 
-  constructor(outdir: string, mode: RunMeta['mode'], options: Record<string, unknown>, progress: ProgressOptions) {
-    this.outdir = resolve(outdir);
-    this.progress = progress;
+  constructor(mode: RunMeta['mode'], options: Record<string, unknown>, o: RecorderOptions) {
+    this.outdir = o.outdir === undefined ? undefined : resolve(o.outdir);
+    this.keeping = o.keeping;
+    this.progress = o.progress;
     this.meta = { tool: 'wsconform', version, catalogueVersion, mode, startedAt: new Date().toISOString(), options, agents: [] };
   }
 
-  /** Creates the outdir and starts a fresh results.jsonl (a new run replaces the previous one). */
+  /** Creates the outdir and writes run.json; when journaling, a new run replaces the previous results.jsonl. */
   start(): void {
-    mkdirSync(this.outdir, { recursive: true });
-    rmSync(join(this.outdir, RESULTS_FILE), { force: true });
+    if (this.outdir === undefined) return;
+    if (this.keeping === 'journal') {
+      mkdirSync(this.outdir, { recursive: true });
+      rmSync(join(this.outdir, RESULTS_FILE), { force: true });
+    }
     writeMeta(this.outdir, this.meta);
   }
 
@@ -44,12 +66,12 @@ export class RunRecorder {
     const i = this.meta.agents.findIndex((x) => x.name === a.name);
     if (i >= 0) this.meta.agents[i] = { ...this.meta.agents[i], ...a };
     else this.meta.agents.push(a);
-    writeMeta(this.outdir, this.meta);
+    this.rewriteMeta();
   }
 
   /** Stores a finished case at once, so that nothing is lost if the run dies later. */
   record(r: CaseResult): void {
-    appendResult(this.outdir, r);
+    if (this.outdir !== undefined) appendResult(this.outdir, r);
     this.results.set(`${r.agent}\u0000${r.id}`, r);
     this.done++;
     if (r.behavior === 'FAILED' || ['FAILED', 'WRONG CODE', 'UNCLEAN'].includes(r.behaviorClose)) this.failed++;
@@ -62,12 +84,16 @@ export class RunRecorder {
   }
 
   setTotal(n: number): void {
-    this.progress.total = n;
+    if (this.progress) this.progress.total = n;
+  }
+
+  private rewriteMeta(): void {
+    if (this.outdir !== undefined && this.keeping === 'journal') writeMeta(this.outdir, this.meta);
   }
 
   private showProgress(): void {
     const p = this.progress;
-    if (p.quiet) return;
+    if (!p || p.quiet) return;
     const elapsed = (Date.now() - this.t0) / 1000;
     const eta = this.done > 0 && p.total > this.done ? ` eta ${Math.ceil((elapsed / this.done) * (p.total - this.done))}s` : '';
     const line = `[${this.done}/${p.total}] ${this.failed} failed, ${elapsed.toFixed(1)}s${eta}`;
@@ -80,33 +106,15 @@ export class RunRecorder {
   }
 
   endProgress(): void {
-    if (this.progress.live && !this.progress.quiet && this.done > 0) this.progress.out.write('\r\x1b[K');
+    const p = this.progress;
+    if (p && p.live && !p.quiet && this.done > 0) p.out.write('\r\x1b[K');
   }
 
   finish(interrupted: string | null): RunResults {
     this.meta.finishedAt = new Date().toISOString();
     this.meta.wallMs = Date.now() - this.t0;
     if (interrupted) this.meta.options = { ...this.meta.options, interrupted };
-    writeMeta(this.outdir, this.meta);
+    this.rewriteMeta();
     return { meta: this.meta, results: [...this.results.values()] };
   }
-}
-
-/**
- * SIGINT/SIGTERM stop a run: no new case starts, running ones get a moment to end, reports are
- * written for what finished. A second signal exits at once (results.jsonl already holds them).
- */
-export function onStopSignals(stop: (signal: string) => void): () => void {
-  let count = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    count++;
-    if (count > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
-    stop(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-  };
 }

@@ -19,6 +19,12 @@ export const DEFAULT_PAGE_CONCURRENCY = 8;
 /** The whole-run limit for a client command, in seconds, when no --deadline is given. */
 export const DEFAULT_CLIENT_COMMAND_LIMIT_S = 3600;
 
+/** How long a target may take to answer the opening handshake, in milliseconds. */
+export const DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** Bytes the cases running at once against a server may hold in flight (see plan.ts's schedule). */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
+
 export interface SessionOptions {
   /** Autobahn's failByDrop: fail the connection by dropping TCP instead of a close handshake. */
   failByDrop: boolean;

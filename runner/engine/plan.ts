@@ -6,11 +6,14 @@
 import type { CaseDef } from '../../cases/types.js';
 import { caseLimitMs, type SessionOptions } from './defaults.js';
 
-/** Autobahn's case patterns: exact IDs, or `*` wildcards matched at the start of the ID. */
-export function patternMatcher(pattern: string, anchored = false): (id: string) => boolean {
+/**
+ * Autobahn's case patterns: exact IDs, or `*` wildcards matched at the start of the ID (`anchored`:
+ * at both ends, as wstest's exclude-agent-cases match).
+ */
+export function patternMatcher(pattern: string, o: { anchored?: boolean } = {}): (id: string) => boolean {
   if (!pattern.includes('*')) return (id) => id === pattern;
   const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  const re = new RegExp(anchored ? `^${body}$` : `^${body}`);
+  const re = new RegExp(o.anchored ? `^${body}$` : `^${body}`);
   return (id) => re.test(id);
 }
 

@@ -15,7 +15,7 @@ import { main } from '../../runner/app/cli.js';
 import { makeMeta, makeResult } from '../reports/fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'runner', 'cli.ts');
+const cli = join(root, 'runner', 'app', 'cli.ts');
 const child = 'const { main } = await import(process.argv[1]); process.exitCode = await main(process.argv.slice(2));';
 
 describe('wsconform merge (writing OUT)', function () {

@@ -1,0 +1,119 @@
+/**
+ * Testing browsers: `test-browser`. Each engine's page is the client under test for Autobahn's
+ * catalogue and runs the browser-API cases (api.*); an engine that cannot run is reported, not
+ * fatal (exit 2 only when none could).
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { casesForRole } from '../../engine/plan.js';
+import { DEFAULT_PAGE_CONCURRENCY } from '../../engine/defaults.js';
+import { ENGINES, isEngineName, reachFromPublicUrl, runBrowsers, type EngineName } from '../../browser/index.js';
+import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
+import { addRunOptions, applyShard, conclusionFrom, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
+
+interface BrowserOptions extends CommonOptions {
+  executablePath?: string;
+  headed?: boolean;
+  browserEndpoint?: string;
+  webdriverUrl?: string;
+  publicUrl?: string;
+}
+
+/** Refuses option combinations that cannot work, before anything starts. */
+function checkBrowserOptions(engine: string, o: BrowserOptions): void {
+  if (engine !== 'all' && !isEngineName(engine)) throw new UsageError(`unknown engine ${JSON.stringify(engine)}: use ${ENGINES.join(', ')} or all`);
+  for (const [flag, value] of [['--executable-path', o.executablePath], ['--browser-endpoint', o.browserEndpoint], ['--webdriver-url', o.webdriverUrl]] as const) {
+    if (engine === 'all' && value !== undefined) throw new UsageError(`${flag} needs one engine (chromium, firefox or webkit), not all`);
+  }
+  if (o.browserEndpoint !== undefined && o.webdriverUrl !== undefined) throw new UsageError('--browser-endpoint and --webdriver-url exclude each other');
+  if (o.browserEndpoint !== undefined && !/^wss?:\/\//.test(o.browserEndpoint)) throw new UsageError(`--browser-endpoint ${JSON.stringify(o.browserEndpoint)} is not a ws:// URL`);
+  if (o.webdriverUrl !== undefined && !/^https?:\/\//.test(o.webdriverUrl)) throw new UsageError(`--webdriver-url ${JSON.stringify(o.webdriverUrl)} is not an http:// URL`);
+  if (o.publicUrl !== undefined) {
+    try {
+      reachFromPublicUrl(o.publicUrl);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+}
+
+async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Promise<number> {
+  checkBrowserOptions(engine, o);
+  const engines: EngineName[] = engine === 'all' ? [...ENGINES] : [engine as EngineName];
+  const selected = applyShard(selectFrom(selectionOf(o), io), o.shard);
+  const cases = casesForRole(selected, 'server');
+  const apiCases = selected.filter((c) => c.applies === 'browsers');
+  const policy = policyFrom(o);
+  const perEngine = cases.length + apiCases.length;
+  const outdir = resolve(o.outdir);
+  const browser = {
+    ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
+    ...(o.headed ? { headed: true } : {}),
+    ...(o.browserEndpoint !== undefined ? { browserEndpoint: o.browserEndpoint } : {}),
+    ...(o.webdriverUrl !== undefined ? { webdriverUrl: o.webdriverUrl } : {}),
+    ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
+  };
+  let unavailable = 0;
+  // The browsers close while the reports are written.
+  let closing: Promise<void> = Promise.resolve();
+  const { recorder: rec, stopping } = await orchestrate(
+    {
+      mode: 'test-browser',
+      options: { engines, cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(o.executablePath ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}), ...(o.browserEndpoint ? { browserEndpoint: o.browserEndpoint } : {}), ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) },
+      outdir,
+      keeping: 'journal',
+      progress: { quiet: o.quiet ?? false, total: perEngine * engines.length, io },
+      ...(o.deadline ? { deadlineS: o.deadline } : {}),
+      stopSignals: { notice: 'stopping the browsers, then writing reports', io },
+    },
+    (active) =>
+      runBrowsers({
+        engines,
+        cases,
+        apiCases,
+        session: sessionFrom(o),
+        concurrency: o.concurrency,
+        ...browser,
+        onAgent: (a) => {
+          active.recorder.addAgent({ name: a.name, engine: a.engine, version: a.version, url: a.description });
+          if (!o.quiet) io.out.write(`${a.name}: ${a.description}\n`);
+        },
+        onUnavailable: (name, why) => {
+          unavailable++;
+          active.recorder.endProgress();
+          io.err.write(`wsconform: ${name}: not available: ${why}\n`);
+          active.recorder.addAgent({ name, engine: name, unavailable: why });
+          active.recorder.setTotal(perEngine * (engines.length - unavailable));
+        },
+        onResult: (r) => active.recorder.record(r),
+        log: (line) => {
+          if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
+        },
+        shouldStop: () => active.stopping() !== null,
+        deferClose: (c) => (closing = c),
+      }),
+  );
+  const code = concludeRun(rec.finish(stopping), outdir, conclusionFrom(o, policy), io, stopping);
+  await closing;
+  return unavailable === engines.length ? ExitCode.usage : code;
+}
+
+export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  addRunOptions(
+    program
+      .command('test-browser')
+      .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
+      .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
+      .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
+      .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching (default: launch locally)')
+      .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching (default: launch locally)')
+      .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
+    './reports/browsers',
+  )
+    .description(`test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`)
+    .action(async (engine: string, o: BrowserOptions, cmd: Command) => {
+      // A page runs fewer sockets at once than a server takes: Chromium delays new WebSockets exponentially in the pending ones.
+      if (cmd.getOptionValueSource('concurrency') === 'default') o.concurrency = DEFAULT_PAGE_CONCURRENCY;
+      setExit(await runBrowserTargets(engine, o, io));
+    });
+}

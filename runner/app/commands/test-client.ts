@@ -1,0 +1,139 @@
+/**
+ * Testing clients: `test-client` (wsconform is the fuzzing server and speaks Autobahn's client URL
+ * protocol; it runs the client command if there is one). runClients is also what
+ * `-m fuzzingserver` runs for its spec file.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CaseDef } from '../../../cases/index.js';
+import { writeReports } from '../../../reports/index.js';
+import { casesForRole } from '../../engine/plan.js';
+import { DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } from '../../engine/defaults.js';
+import { runClientCommand } from '../../fuzzing-server/client-command.js';
+import { startFuzzingServer, type FuzzingServer } from '../../fuzzing-server/server.js';
+import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
+import { addRunOptions, applyShard, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
+
+export interface ClientRun {
+  mode: 'test-client' | 'fuzzingserver';
+  cases: CaseDef[];
+  openHandshakeTimeoutMs?: number;
+  host: string;
+  port: number;
+  command?: string;
+  agent: string;
+  skip?: (agent: string, id: string) => boolean;
+  session: SessionOptions;
+  maxConnections?: number;
+  /**
+   * Without a command, when the run ends: once every agent that ran a case has called /updateReports
+   * (the default), once this many agents have, or only when stopped (wstest's fuzzing server).
+   */
+  until?: { agents: number } | 'stopped';
+}
+
+/** Serves the cases until the client command exits, the agents have reported, or the run is stopped; then gates. */
+export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promise<number> {
+  const policy = policyFrom(o);
+  const outdir = resolve(o.outdir);
+  const log = (line: string): void => {
+    if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
+  };
+  const { outcome: commandNote, recorder: rec, stopping } = await orchestrate(
+    {
+      mode: c.mode,
+      options: { cases: o.cases ?? [], exclude: o.exclude ?? [], timeout: o.timeout, failByDrop: c.session.failByDrop, maxMessageSize: c.session.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(c.command ? { command: c.command } : {}) },
+      outdir,
+      keeping: 'journal',
+      progress: { quiet: o.quiet ?? false, total: c.cases.length, io },
+      ...(o.deadline ? { deadlineS: o.deadline } : {}),
+      stopSignals: { notice: 'writing reports for the cases that finished', io },
+    },
+    async (active): Promise<string | null> => {
+      const seen = new Set<string>();
+      let server: FuzzingServer;
+      try {
+        server = await startFuzzingServer({
+          host: c.host,
+          port: c.port,
+          cases: c.cases,
+          session: c.session,
+          openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+          ...(c.skip ? { skip: c.skip } : {}),
+          ...(c.maxConnections ? { maxConnections: c.maxConnections } : {}),
+          onResult: (r) => {
+            if (!seen.has(r.agent)) {
+              seen.add(r.agent);
+              active.recorder.addAgent({ name: r.agent });
+              active.recorder.setTotal(c.cases.length * Math.max(seen.size, typeof c.until === 'object' ? c.until.agents : 1));
+            }
+            active.recorder.record(r);
+          },
+          onUpdateReports: () => {
+            // Reports as they stand now, like Autobahn's /updateReports; the final ones follow at the end.
+            const partial = { meta: active.recorder.meta, results: server.results() };
+            for (const e of writeReports(partial, outdir, { policy })) log(`could not write a report: ${e.message}`);
+          },
+          log,
+        });
+      } catch (e) {
+        throw new UsageError(`cannot listen on ${c.host}:${c.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (!o.quiet) {
+        io.out.write(`Fuzzing server on ${server.url}: ${c.cases.length} cases (runCase?case=1..${c.cases.length}&agent=NAME, then updateReports?agent=NAME)\n`);
+        if (c.until === 'stopped') io.out.write('Serving until stopped (Ctrl-C, SIGTERM or /stopServer); reports are written on each /updateReports and at the end\n');
+        else if (c.until) io.out.write(`Serving until ${c.until.agents} agents have called /updateReports (or until stopped)\n`);
+      }
+      const ended = c.until === 'stopped' ? server.stopped() : c.until ? server.agentsReported(c.until.agents) : server.allAgentsDone();
+      const stopped = Promise.race([active.stopped, ended]);
+      try {
+        if (!c.command) {
+          await stopped;
+          return null;
+        }
+        const outcome = await Promise.race([
+          runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000, log }),
+          stopped.then(() => null),
+        ]);
+        if (!outcome) return null;
+        const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
+        active.recorder.meta.options = { ...active.recorder.meta.options, clientCommand: { line: outcome.command, exitCode: outcome.code, signal: outcome.signal, endedBecause: outcome.endedBecause, stderrTail: tail } };
+        return `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
+      } finally {
+        await server.close();
+      }
+    },
+  );
+  const run = rec.finish(stopping);
+  if (run.results.length === 0) {
+    io.err.write(`wsconform: no client ran a case${commandNote ? ` (${commandNote})` : ''}\n`);
+    if (!stopping) return ExitCode.usage;
+  }
+  const exitCode = (rec.meta.options.clientCommand as { exitCode?: number | null } | undefined)?.exitCode;
+  if (commandNote && exitCode !== 0) io.err.write(`wsconform: ${commandNote}\n`);
+  return concludeRun(run, outdir, conclusionFrom(o, policy), io, stopping);
+}
+
+type TestClientOptions = CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean };
+
+export function addTestClientCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  addRunOptions(
+    program
+      .command('test-client')
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
+      .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)')
+      .option('--agent <name>', 'agent name passed to --command as {agent}', 'client')
+      .option('--agents <n>', 'without --command: end once n distinct agents have called /updateReports, for clients run one after another (default: once every agent that ran a case has)', intOption('--agents', 1, 100_000))
+      .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
+    './reports/clients',
+  )
+    .description("test a WebSocket client: wsconform is the fuzzing server and speaks Autobahn's client URL protocol")
+    .action(async (o: TestClientOptions) => {
+      if (o.command && (o.agents !== undefined || o.serve)) throw new UsageError(`${o.serve ? '--serve' : '--agents'} is for clients you start yourself: with --command the run ends when the command exits`);
+      if (o.agents !== undefined && o.serve) throw new UsageError('--agents and --serve exclude each other');
+      const cases = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
+      const until = o.serve ? { until: 'stopped' as const } : o.agents !== undefined ? { until: { agents: o.agents } } : {};
+      setExit(await runClients({ mode: 'test-client', cases, host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...until, ...(o.command ? { command: o.command } : {}) }, o, io));
+    });
+}
