@@ -1,8 +1,10 @@
 /**
  * The architecture as the imports say it: layers that only point down (scripts/layers.js, also an
- * ESLint rule) and no import cycle between files or between layers.
+ * ESLint rule), no import cycle between files or between layers, and files a reader can hold.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAYERS, layerOf, layerViolation } from '../scripts/layers.js';
 import { cycles, importGraph, layerGraph } from './support/import-graph.js';
@@ -28,6 +30,11 @@ describe('layout', () => {
 
   it('no import cycle between layers', () => {
     assert.deepEqual(cycles(layerGraph(graph)).map((c) => c.join(' → ')), []);
+  });
+
+  it('every source file fits in a reader\'s head (under 400 lines)', () => {
+    const long = [...graph.keys()].map((f) => [f, readFileSync(join(root, f), 'utf8').split('\n').length] as const).filter(([, n]) => n >= 400);
+    assert.deepEqual(long, []);
   });
 
   it('the cycle finder and the layer check catch what they are for', () => {
