@@ -2,7 +2,7 @@
  * Builders named after the RFC's words, so that a case reads like its description.
  */
 import { fragmentCount, Opcode } from '../runner/wire/frame.js';
-import type { CaseFrame, CloseExpectation, PeerEvent, Step, WriteMode } from './types.js';
+import type { CaseFrame, CloseExpectation, TargetEvent, Step, WriteMode } from './types.js';
 
 export const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 export const hex = (h: string): Buffer => Buffer.from(h, 'hex');
@@ -53,17 +53,17 @@ export const killAfter = (ms: number): Step => ({ do: 'killAfter', ms });
 export const closeAfter = (ms: number): Step => ({ do: 'closeAfter', ms });
 export const lingerAfterClose = (ms: number): Step => ({ do: 'lingerAfterClose', ms });
 
-// Events the peer is expected to produce.
-export const textMessage = (payload: string | Buffer): PeerEvent => ({ type: 'message', binary: false, payload: asBuf(payload) });
-export const binaryMessage = (payload: string | Buffer): PeerEvent => ({ type: 'message', binary: true, payload: asBuf(payload) });
-export const pongEvent = (payload: string | Buffer = ''): PeerEvent => ({ type: 'pong', payload: asBuf(payload) });
-export const timeoutEvent = (tag: string): PeerEvent => ({ type: 'timeout', tag });
+// Events the target is expected to produce.
+export const textMessage = (payload: string | Buffer): TargetEvent => ({ type: 'message', binary: false, payload: asBuf(payload) });
+export const binaryMessage = (payload: string | Buffer): TargetEvent => ({ type: 'message', binary: true, payload: asBuf(payload) });
+export const pongEvent = (payload: string | Buffer = ''): TargetEvent => ({ type: 'pong', payload: asBuf(payload) });
+export const timeoutEvent = (tag: string): TargetEvent => ({ type: 'timeout', tag });
 
 // How the connection must end.
-/** The harness closes once the peer did what was expected; the peer answers with 1000 (or no code). */
+/** The harness closes once the target did what was expected; the target answers with 1000 (or no code). */
 export const closesNormally = (codes: number[] = [1000]): CloseExpectation => ({ closedByMe: true, codes, requireClean: true });
 /**
- * The peer must fail the connection itself (RFC 6455 §7.1.7), with `code` or no code, cleanly or
+ * The target must fail the connection itself (RFC 6455 §7.1.7), with `code` or no code, cleanly or
  * not. `closedByWrongEndpointIsFatal`: the harness closing first fails the case too.
  */
 export const failsConnection = (code = 1002, o: { closedByWrongEndpointIsFatal?: boolean } = {}): CloseExpectation => {
@@ -71,5 +71,5 @@ export const failsConnection = (code = 1002, o: { closedByWrongEndpointIsFatal?:
   if (o.closedByWrongEndpointIsFatal) e.closedByWrongEndpointIsFatal = true;
   return e;
 };
-/** The harness sends the close; the peer answers with one of `codes`, cleanly only if `requireClean`. */
+/** The harness sends the close; the target answers with one of `codes`, cleanly only if `requireClean`. */
 export const answersClose = (codes: number[], o: { requireClean?: boolean } = {}): CloseExpectation => ({ closedByMe: true, codes, requireClean: o.requireClean ?? false });

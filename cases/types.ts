@@ -79,20 +79,20 @@ export interface EchoRounds {
   deflate?: boolean;
 }
 
-/** A recorded event, as cases state expectations: messages and pongs from the peer, and wait markers. */
-export type PeerEvent =
+/** A recorded event, as cases state expectations: messages and pongs from the target, and wait markers. */
+export type TargetEvent =
   | { type: 'message'; binary: boolean; payload: Buffer }
   | { type: 'pong'; payload: Buffer }
   | { type: 'timeout'; tag: string };
 
 export interface CloseExpectation {
-  /** The harness, not the peer, is meant to send the first close frame. */
+  /** The harness, not the target, is meant to send the first close frame. */
   closedByMe: boolean;
-  /** Close codes the peer may send (no code at all is always accepted). */
+  /** Close codes the target may send (no code at all is always accepted). */
   codes: number[];
   /** A close frame must go each way before TCP closes. */
   requireClean: boolean;
-  /** If the wrong endpoint closed, `behavior` is FAILED too (the peer never noticed the problem). */
+  /** If the wrong endpoint closed, `behavior` is FAILED too (the target never noticed the problem). */
   closedByWrongEndpointIsFatal?: boolean;
   /**
    * Either side may end TCP: after an answer other than 101 the connection is plain HTTP, which
@@ -114,11 +114,11 @@ export type SessionExpectation =
   | {
       kind: 'events';
       /** Event lists by verdict; the first list equal to what was received gives `behavior`. */
-      outcomes: { OK: PeerEvent[]; 'NON-STRICT'?: PeerEvent[] };
+      outcomes: { OK: TargetEvent[]; 'NON-STRICT'?: TargetEvent[] };
       close: CloseExpectation;
       /**
        * How the connection must end after the NON-STRICT outcome, when that differs from `close`
-       * (the peer may fail the connection, or accept the frame and leave the close to the harness).
+       * (the target may fail the connection, or accept the frame and leave the close to the harness).
        */
       nonStrictClose?: CloseExpectation;
       /** A WRONG CODE close verdict also fails `behavior` (Autobahn 7.x). */
@@ -130,11 +130,11 @@ export type SessionExpectation =
     }
   | { kind: 'echo'; close: CloseExpectation }
   /**
-   * The target must refuse the opening handshake (RFC 6455 §4.2.2): the bends are in
+   * The target must refuse the opening handshake (RFC 6455 §4.2.2): the deviations are in
    * `handshake.request`. `close` only feeds the reports: no WebSocket is meant to exist.
    */
   | { kind: 'handshake'; refuse: HandshakeRefusal; close: CloseExpectation }
-  /** A generated fuzz sequence (runner/fuzz): what a conformant peer does with its octets. */
+  /** A generated fuzz sequence (runner/fuzz): what a conformant target does with its octets. */
   | { kind: 'fuzz'; model: FuzzModel; close: CloseExpectation };
 
 /**
@@ -155,15 +155,15 @@ export interface HandshakeRefusal {
   headers?: Array<[name: string, token: string]>;
 }
 
-/** What the reference model says a conformant peer does with a fuzz sequence (runner/fuzz/model.ts). */
+/** What the reference model says a conformant target does with a fuzz sequence (runner/fuzz/model.ts). */
 export interface FuzzModel {
-  /** Messages the peer echoes, in order: all of them if it accepts the sequence, else those before the latest point where it may fail. */
+  /** Messages the target echoes, in order: all of them if it accepts the sequence, else those before the latest point where it may fail. */
   messages: Array<{ binary: boolean; payload: Buffer }>;
-  /** Pong payloads, in order, on the same terms; when the peer must not fail, the last answers the final ping. */
+  /** Pong payloads, in order, on the same terms; when the target must not fail, the last answers the final ping. */
   pongs: Buffer[];
-  /** The sequence breaks a MUST: the peer must fail the connection. */
+  /** The sequence breaks a MUST: the target must fail the connection. */
   mustFail: boolean;
-  /** The peer may fail the connection (a violation, or a tolerated oddity such as a non-minimal length). */
+  /** The target may fail the connection (a violation, or a tolerated oddity such as a non-minimal length). */
   mayFail: boolean;
   /** A fragmented message is still open at the end (so no other sequence may follow on the connection). */
   openAtEnd: boolean;
@@ -181,16 +181,16 @@ export interface Requirement {
  */
 export type Applicability = 'both' | 'servers' | 'clients' | 'browsers';
 
-/** Opening handshake variations a case needs (permessage-deflate offers and responses, bent requests and responses). */
+/** Opening handshake variations a case needs (permessage-deflate offers and responses, deviating requests and responses). */
 export interface HandshakeSpec {
   deflate?: DeflateParams;
-  /** How the harness, as a client, bends its request (handshake.* against servers). */
+  /** How the harness, as a client, deviates in its request (handshake.* against servers). */
   request?: HandshakeRequestBend;
-  /** How the harness, as a server, bends its response (handshake.* against clients). */
+  /** How the harness, as a server, deviates in its response (handshake.* against clients). */
   response?: HandshakeResponseBend;
 }
 
-/** A bent opening request (RFC 6455 §4.1): everything else is a correct request with a fresh key. */
+/** A deviating opening request (RFC 6455 §4.1): everything else is a correct request with a fresh key. */
 export interface HandshakeRequestBend {
   /** Replace (same name, any case), add, or remove (null value) request headers. */
   headers?: Array<[name: string, value: string | null]>;
@@ -207,7 +207,7 @@ export interface HandshakeRequestBend {
   pipelinedFrame?: CaseFrame;
 }
 
-/** A bent opening response (RFC 6455 §4.2.2) from the harness as a server. */
+/** A deviating opening response (RFC 6455 §4.2.2) from the harness as a server. */
 export interface HandshakeResponseBend {
   /** Status line after "HTTP/1.1 ", e.g. "403 Forbidden"; default "101 Switching Protocols". */
   status?: string;
@@ -240,7 +240,7 @@ export interface CaseDef {
   title: string;
   /** What the case does, in a sentence or two. */
   description: string;
-  /** What a conformant peer does. */
+  /** What a conformant target does. */
   expectation: string;
   requirement?: Requirement;
   applies?: Applicability;

@@ -20,7 +20,7 @@ export interface IndexEntry {
 /** index.json: agent -> case ID -> entry. Only cases that ran appear. */
 export type IndexJson = Record<string, Record<string, IndexEntry>>;
 
-/** Sets an own property even for keys such as "__proto__", which a peer may choose as its agent name. */
+/** Sets an own property even for keys such as "__proto__", which a target may choose as its agent name. */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -238,10 +238,10 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
     api: api ? apiView(r) : null,
     close: [
       { side: 'sent by the harness', code: orNone(r.localCloseCode), reason: r.localCloseReason === null ? '—' : visible(r.localCloseReason) },
-      { side: 'sent by the peer', code: orNone(r.remoteCloseCode), reason: r.remoteCloseReason === null ? '—' : visible(r.remoteCloseReason) },
+      { side: 'sent by the target', code: orNone(r.remoteCloseCode), reason: r.remoteCloseReason === null ? '—' : visible(r.remoteCloseReason) },
     ],
     expectedClose:
-      `${ec.closedByMe ? 'the harness' : 'the peer'} starts the close; ` +
+      `${ec.closedByMe ? 'the harness' : 'the target'} starts the close; ` +
       `allowed codes: ${ec.closeCode.length > 0 ? ec.closeCode.join(', ') : 'any'}` +
       `${ec.requireClean ? '; must be clean' : ''}${ec.closedByWrongEndpointIsFatal ? '; the wrong side closing fails the case' : ''}`,
     flags: [

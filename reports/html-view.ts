@@ -55,7 +55,7 @@ export interface CellView {
   href: string;
   behavior: string;
   behaviorCls: string;
-  /** The peer's close code, shown next to the behavior. */
+  /** The target's close code, shown next to the behavior. */
   code: string;
   /**
    * Second line: the close verdict when it is one a reader must notice; when it is the same word as

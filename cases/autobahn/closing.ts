@@ -1,12 +1,12 @@
 /** Autobahn section 7: the closing handshake (RFC 6455 §5.5.1, §7). */
-import type { CaseDef, CloseExpectation, PeerEvent, Step } from '../types.js';
+import type { CaseDef, CloseExpectation, TargetEvent, Step } from '../types.js';
 import {
   answersClose, closeFrame, closesNormally, continuation, hex, killAfter, ping, repeat, send, sendClose, text, textMessage,
 } from '../dsl.js';
 
 const ref = { spec: 'RFC 6455 §5.5.1, §7', level: 'MUST' } as const;
 
-const closeCase = (id: string, title: string, description: string, expectation: string, steps: Step[], close: CloseExpectation, ok: PeerEvent[] = []): CaseDef => ({
+const closeCase = (id: string, title: string, description: string, expectation: string, steps: Step[], close: CloseExpectation, ok: TargetEvent[] = []): CaseDef => ({
   id,
   title,
   description,
@@ -35,16 +35,16 @@ export const closingCases: CaseDef[] = [
     expect: { kind: 'events', outcomes: { OK: [textMessage('Hello World!')], 'NON-STRICT': [] }, close: closesNormally(), informational: true },
   },
   closeCase('7.3.1', 'close with empty payload', 'Send a close frame with no status code.', 'The close is answered (with 1000 or no code).', [sendClose()], closesNormally()),
-  closeCase('7.3.2', 'close with a 1-byte payload', 'Send a close frame whose payload is a single byte.', 'A 1-byte close payload is malformed: the peer answers with 1002 or drops TCP.', [sendClose(undefined, 'a')], answersClose([1002])),
+  closeCase('7.3.2', 'close with a 1-byte payload', 'Send a close frame whose payload is a single byte.', 'A 1-byte close payload is malformed: the target answers with 1002 or drops TCP.', [sendClose(undefined, 'a')], answersClose([1002])),
   closeCase('7.3.3', 'close 1000 without reason', 'Send a close frame with status 1000 and no reason.', 'The close is answered with 1000.', [sendClose(1000)], closesNormally()),
   closeCase('7.3.4', 'close 1000 with reason', 'Send a close frame with status 1000 and a short reason.', 'The close is answered with 1000.', [sendClose(1000, 'Hello World!')], closesNormally()),
   closeCase('7.3.5', 'close with a 123-byte reason', 'Send a close frame with status 1000 and a 123-byte reason (125-byte payload, the maximum).', 'The close is answered with 1000.', [sendClose(1000, repeat('*', 123))], closesNormally()),
-  closeCase('7.3.6', 'close with a 124-byte reason', 'Send a close frame with status 1000 and a 124-byte reason (126-byte payload, too long for a control frame).', 'The peer fails the connection (1002) or drops TCP.', [sendClose(1000, repeat('*', 124))], answersClose([1002])),
-  closeCase('7.5.1', 'close reason with invalid UTF-8', 'Send a close frame with status 1000 and a reason that is not valid UTF-8.', 'The peer fails the connection (1007, or 1002) or drops TCP.', [sendClose(1000, hex('cebae1bdb9cf83cebcceb5eda080656469746564'))], answersClose([1002, 1007])),
+  closeCase('7.3.6', 'close with a 124-byte reason', 'Send a close frame with status 1000 and a 124-byte reason (126-byte payload, too long for a control frame).', 'The target fails the connection (1002) or drops TCP.', [sendClose(1000, repeat('*', 124))], answersClose([1002])),
+  closeCase('7.5.1', 'close reason with invalid UTF-8', 'Send a close frame with status 1000 and a reason that is not valid UTF-8.', 'The target fails the connection (1007, or 1002) or drops TCP.', [sendClose(1000, hex('cebae1bdb9cf83cebcceb5eda080656469746564'))], answersClose([1002, 1007])),
   ...validCodes.map((code, i) =>
     closeCase(`7.7.${i + 1}`, `close with valid code ${code}`, `Send a close frame with the status code ${code}.`, `The close is answered with 1000${code === 1000 ? '' : ` or ${code}`}.`, [sendClose(code)], closesNormally(code === 1000 ? [1000] : [1000, code]))),
   ...invalidCodes.map((code, i) =>
-    closeCase(`7.9.${i + 1}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which may not appear on the wire.`, 'The peer fails the connection (1002) or drops TCP.', [sendClose(code)], answersClose([1002]))),
+    closeCase(`7.9.${i + 1}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which may not appear on the wire.`, 'The target fails the connection (1002) or drops TCP.', [sendClose(code)], answersClose([1002]))),
   ...[5000, 65535].map((code, i): CaseDef => ({
     id: `7.13.${i + 1}`,
     title: `close with out-of-range code ${code}`,

@@ -1,7 +1,7 @@
 /**
  * Autobahn sections 12 and 13: permessage-deflate (RFC 7692). Each case negotiates the extension,
  * then sends 1000 compressed messages one at a time, each after the previous echo, and compares
- * every echo with what was sent (type, length and bytes). A peer that declines the extension gets
+ * every echo with what was sent (type, length and bytes). A target that declines the extension gets
  * UNIMPLEMENTED, as in Autobahn: the extension is optional, keeping to it once agreed is not.
  *
  * 12.x: the default offer, five data sets. 13.x: seven offer/accept combinations, the JSON set.
@@ -55,7 +55,7 @@ function compressionCase(id: string, set: DataSet, [size, timeoutS, fragment]: r
       `Negotiate permessage-deflate (as a client the harness offers "${offers}"; as a server it ${acceptText}), then send ${COUNT} compressed ` +
       `${set.binary ? 'binary' : 'text'} messages one at a time, each the next ${size} ${unit} of a generated stand-in for Autobahn's ${set.autobahnName} ` +
       `(${Math.round(set.nominalBytes / 1000)} KB, wrapping around)${fragment ? `, the compressed payload split into ${fragment}-byte frames (and an empty final one when that divides it evenly)` : ''}.`,
-    expectation: `Every message comes back with the same type and bytes (compressed or not) within ${timeoutS} s. A peer without permessage-deflate: UNIMPLEMENTED.`,
+    expectation: `Every message comes back with the same type and bytes (compressed or not) within ${timeoutS} s. A target without permessage-deflate: UNIMPLEMENTED.`,
     requirement: ref,
     handshake: { deflate },
     steps: [

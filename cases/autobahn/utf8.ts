@@ -27,7 +27,7 @@ const validEcho = (id: string, title: string, description: string, frames: Retur
 const invalid = hex('cebae1bdb9cf83cebcceb5eda080656469746564');
 
 /**
- * 6.4.x: an invalid message in three parts with pauses; the peer should fail as soon as part 2
+ * 6.4.x: an invalid message in three parts with pauses; the target should fail as soon as part 2
  * arrives. The one-frame variants are a non-final frame, as Autobahn streams it, and its empty
  * final continuation right after part 3.
  */
@@ -44,7 +44,7 @@ function failFast(n: number, description: string, parts: [Buffer, Buffer, Buffer
     id: `6.4.${n}`,
     title: `fail fast on invalid UTF-8 (${oneFrame ? 'one frame in 3 writes' : '3 frames'})`,
     description,
-    expectation: 'The peer fails the connection (1007) as soon as the invalid bytes arrive, before the second pause ends. Failing only at the end of the message is tolerated (NON-STRICT).',
+    expectation: 'The target fails the connection (1007) as soon as the invalid bytes arrive, before the second pause ends. Failing only at the end of the message is tolerated (NON-STRICT).',
     requirement: { spec: 'RFC 6455 §8.1 (fail fast is a SHOULD in spirit)', level: 'MUST' },
     steps: [sendPart(0), wait(1000, 'A'), sendPart(1), wait(1000, 'B'), sendPart(2), ...(oneFrame ? [send(continuation(''))] : []), killAfter(1000)],
     expect: { kind: 'events', outcomes: { OK: [timeoutEvent('A')], 'NON-STRICT': [timeoutEvent('A'), timeoutEvent('B')] }, close: failsConnection(1007, { closedByWrongEndpointIsFatal: true }) },
@@ -59,7 +59,7 @@ const singleFrameCases: CaseDef[] = UTF8_GROUPS.flatMap(({ group, title, payload
       id: `${group}.${i + 1}`,
       title: `${title}: ${h.length > 24 ? h.slice(0, 24) + '…' : h}`,
       description: `Send one text frame whose payload is the ${payload.length} bytes ${h}${valid ? '' : ' (not valid UTF-8)'}.`,
-      expectation: valid ? 'The text message is echoed unchanged.' : 'The peer fails the connection (1007) and echoes nothing.',
+      expectation: valid ? 'The text message is echoed unchanged.' : 'The target fails the connection (1007) and echoes nothing.',
       requirement: ref,
       steps: [killAfter(500), send(text(payload))],
       expect: valid
@@ -81,7 +81,7 @@ export const utf8Cases: CaseDef[] = [
     id: '6.3.1',
     title: 'invalid UTF-8 in one frame',
     description: 'Send a text frame that contains an encoded surrogate (ED A0 80).',
-    expectation: 'The peer fails the connection (1007).',
+    expectation: 'The target fails the connection (1007).',
     requirement: ref,
     steps: [killAfter(1000), send(text(invalid))],
     expect: { kind: 'events', outcomes: { OK: [] }, close: failsConnection(1007, { closedByWrongEndpointIsFatal: true }) },
@@ -90,7 +90,7 @@ export const utf8Cases: CaseDef[] = [
     id: '6.3.2',
     title: 'invalid UTF-8 in 1-byte frames',
     description: 'Send the same invalid text one byte per frame, and an empty final frame.',
-    expectation: 'The peer fails the connection (1007).',
+    expectation: 'The target fails the connection (1007).',
     requirement: ref,
     steps: [killAfter(1000), send(oneByteFrames(invalid))],
     expect: { kind: 'events', outcomes: { OK: [] }, close: failsConnection(1007, { closedByWrongEndpointIsFatal: true }) },

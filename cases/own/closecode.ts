@@ -1,6 +1,6 @@
 /**
  * closecode.*: the close-code space Autobahn's 7.x leaves out, in both roles (RFC 6455 §5.5.1,
- * §7.4). The harness sends a close frame; the peer answers a valid code with 1000 or the same
+ * §7.4). The harness sends a close frame; the target answers a valid code with 1000 or the same
  * code, and fails the connection (1002) on a code that may not appear on the wire.
  *
  * Already covered by Autobahn, so not repeated here: 0, 999, 1004, 1005, 1006, 1016, 2000, 2999
@@ -51,7 +51,7 @@ const forbidden = [
   { code: 1015, why: 'reserved for reporting a failed TLS handshake, and must never be sent in a close frame', spec: 'RFC 6455 §7.4.1' },
   { code: 1999, why: 'unassigned in the range reserved for the protocol', spec: 'RFC 6455 §7.4.2' },
 ].map(({ code, why, spec }) =>
-  closeCase(`closecode.${code}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which is ${why}.`, 'The peer fails the connection (1002) or drops TCP.', spec, 'MUST', code, answersClose([1002])),
+  closeCase(`closecode.${code}`, `close with invalid code ${code}`, `Send a close frame with the status code ${code}, which is ${why}.`, 'The target fails the connection (1002) or drops TCP.', spec, 'MUST', code, answersClose([1002])),
 );
 
 const outOfRange = [5000, 65535].map((code) =>
@@ -59,7 +59,7 @@ const outOfRange = [5000, 65535].map((code) =>
     `closecode.${code}`,
     `close with out-of-range code ${code}`,
     `Send a close frame with the status code ${code}, above every range RFC 6455 defines (Autobahn's 7.13.x only report this).`,
-    `The peer fails the connection (1002) or drops TCP; answering with 1000 or ${code} is tolerated (NON-STRICT).`,
+    `The target fails the connection (1002) or drops TCP; answering with 1000 or ${code} is tolerated (NON-STRICT).`,
     'RFC 6455 §5.5.1, §7.4.2',
     'SHOULD',
     code,
@@ -75,7 +75,7 @@ export const closeCodeCases: CaseDef[] = [
     'closecode.reason-invalid-utf8',
     'close reason with invalid UTF-8, graded strictly',
     'Send a close frame with status 1000 and a reason that is not valid UTF-8 (the bytes of 7.5.1).',
-    'The peer fails the connection with 1007 or drops TCP; 1002 is tolerated (NON-STRICT).',
+    'The target fails the connection with 1007 or drops TCP; 1002 is tolerated (NON-STRICT).',
     'RFC 6455 §5.5.1, §7.4.1, §8.1',
     'MUST',
     1000,

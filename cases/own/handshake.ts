@@ -1,6 +1,6 @@
 /**
- * handshake.*: the opening handshake (RFC 6455 §4), which Autobahn never bends. Against servers the
- * harness sends a bent request (`handshake.request`); against clients it sends a bent response
+ * handshake.*: the opening handshake (RFC 6455 §4), which Autobahn never varies. Against servers the
+ * harness sends a deviating request (`handshake.request`); against clients it sends a deviating response
  * (`handshake.response`, played by the fuzzing server through runner/fuzzing-server/handshake-responses.ts).
  *
  * Servers, requests that must be refused (`kind: 'handshake'`, graded by runner/engine/verdicts/refusal.ts):
@@ -71,7 +71,7 @@ const serverCases: CaseDef[] = [
   accepted('handshake.extension-unknown-offer', 'unknown extension offered', 'Offer only an extension no server implements (x-wsconform-unknown); the server must accept no extension that was not offered.', 'RFC 6455 §4.2.2 item 5, §9.1', { extensions: ['x-wsconform-unknown; level=1'] }),
 ];
 
-/** A bent response the client must refuse: it fails the connection without sending anything. */
+/** A deviating response the client must refuse: it fails the connection without sending anything. */
 const clientRejects = (id: string, title: string, description: string, spec: string, response: HandshakeResponseBend): CaseDef => ({
   id,
   title,

@@ -16,8 +16,8 @@ import type { WireLog } from './wire-log.js';
 type State = 'OPEN' | 'CLOSING' | 'CLOSED';
 
 export class ConnectionState {
-  /** What the case waits for now, in words ("the peer to answer the close frame"). */
-  waitingFor = 'the peer to open';
+  /** What the case waits for now, in words ("the target to answer the close frame"). */
+  waitingFor = 'the target to open';
   /** Settles when the connection is gone and the transcript complete. */
   readonly finished: Promise<void>;
   private state: State = 'OPEN';
@@ -81,7 +81,7 @@ export class ConnectionState {
     this.closeHandshakeTimer = this.later(this.opts.closeHandshakeTimeoutMs, () => {
       this.t.timersFired.push('closing-handshake');
       this.t.wasClean = false;
-      this.t.wasNotCleanReason = 'the peer did not answer the close frame in time';
+      this.t.wasNotCleanReason = 'the target did not answer the close frame in time';
       this.t.wasCloseHandshakeTimeout = true;
       this.log.note('closing handshake timed out');
       this.drop();
@@ -132,7 +132,7 @@ export class ConnectionState {
     this.state = 'CLOSING';
     this.t.localCloseCode = code;
     this.t.localCloseReason = reason;
-    this.waitingFor = 'the peer to answer the close frame';
+    this.waitingFor = 'the target to answer the close frame';
     return true;
   }
 
@@ -220,7 +220,7 @@ export class ConnectionState {
     if (!this.isClosed()) {
       this.state = 'CLOSED';
       if (!this.t.wasClean && this.t.wasNotCleanReason === null) {
-        this.t.wasNotCleanReason = 'the peer dropped the TCP connection without a closing handshake';
+        this.t.wasNotCleanReason = 'the target dropped the TCP connection without a closing handshake';
       }
     }
     this.timers.clear();

@@ -28,7 +28,7 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
 export interface SessionOptions {
   /** Autobahn's failByDrop: fail the connection by dropping TCP instead of a close handshake. */
   failByDrop: boolean;
-  /** Largest message (and frame) accepted from the peer. */
+  /** Largest message (and frame) accepted from the target. */
   maxMessageSize: number;
   /** Hard limit for the whole case; the session drops the connection when it is reached. */
   caseTimeoutMs: number;
@@ -42,7 +42,7 @@ export interface SessionOptions {
   serverDropTimeoutMs: number;
   /** Largest number of wire log lines kept per case. */
   maxWirelogEntries: number;
-  /** Largest number of peer events recorded (a flooding peer is failed beyond it). */
+  /** Largest number of target events recorded (a flooding target is failed beyond it). */
   maxEvents: number;
   /** Masking keys for client frames; random by default. */
   maskKey?: () => Buffer;

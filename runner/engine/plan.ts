@@ -65,7 +65,7 @@ export function estimateMs(def: CaseDef): number {
   let ms = 0;
   for (const step of def.steps) {
     if (step.do === 'wait') ms += step.ms;
-    // Round trips, bytes, writes, and frames: a peer pays for every frame (9.3.1/9.4.1 send 4 MiB
+    // Round trips, bytes, writes, and frames: a target pays for every frame (9.3.1/9.4.1 send 4 MiB
     // in 65,537 frames, which costs a browser seconds).
     if (step.do === 'echo') {
       const frames = step.rounds.fragmentSize ? (def.cost ?? 0) / step.rounds.fragmentSize : 0;

@@ -28,7 +28,7 @@ export type CloseBehavior = (typeof CloseBehavior)[keyof typeof CloseBehavior];
 /** Which side the harness played: 'client' tests a server, 'server' tests a client or browser. */
 export type HarnessRole = 'client' | 'server';
 
-/** A recorded peer event, in the JSON form Autobahn's reports use (payloads cut to 64 bytes). */
+/** A recorded target event, in the JSON form Autobahn's reports use (payloads cut to 64 bytes). */
 export type EventJson =
   | ['message', string, boolean]
   | ['pong', string]
@@ -130,7 +130,7 @@ export interface CaseResult {
   txFrameStats: Record<string, number>;
   trafficStats: TrafficStats | null;
   wirelog: WireEntry[];
-  /** Protocol errors the harness saw from the peer (stable codes, e.g. WS_ERR_MASKED_FRAME). */
+  /** Protocol errors the harness saw from the target (stable codes, e.g. WS_ERR_MASKED_FRAME). */
   violations: Array<{ code: string; message: string }>;
   /** Set when the case's time limit cut it short: the step it was waiting for. */
   timedOutWaitingFor?: string;

@@ -10,7 +10,7 @@
  * stream the driver hands over (session-io.ts), the bulk echo rounds (bulk-echo.ts) and the timers
  * (session-timers.ts).
  */
-import type { CaseDef, CaseFrame, PeerEvent, Step, WriteMode } from '../../cases/types.js';
+import type { CaseDef, CaseFrame, TargetEvent, Step, WriteMode } from '../../cases/types.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { Opcode } from '../wire/frame.js';
 import { MessageReader, type Violation } from '../wire/reader.js';
@@ -96,7 +96,7 @@ export class Session {
       if (conn.isClosed()) return;
       switch (step.do) {
         case 'send':
-          conn.waitingFor = 'the peer to react to the frames sent';
+          conn.waitingFor = 'the target to react to the frames sent';
           await this.sendFrames(step.frames, step.write ?? 'together');
           break;
         case 'close':
@@ -117,7 +117,7 @@ export class Session {
         case 'killAfter':
           conn.later(step.ms, () => {
             this.t.timersFired.push('kill');
-            this.log.note('kill timer fired: the peer did not close in time');
+            this.log.note('kill timer fired: the target did not close in time');
             conn.failConnection(1001, 'Going Away');
           });
           break;
@@ -136,14 +136,14 @@ export class Session {
           await this.echo.start();
           break;
         case 'write':
-          conn.waitingFor = 'the peer to react to the octets sent';
+          conn.waitingFor = 'the target to react to the octets sent';
           this.io.write(Buffer.from(step.bytes.buffer, step.bytes.byteOffset, step.bytes.byteLength));
           await tick();
           break;
       }
     }
     // A bulk echo says itself which message it waits for.
-    if (!this.echo) conn.waitingFor = conn.isOpen() ? 'the peer to answer or close' : 'the closing handshake';
+    if (!this.echo) conn.waitingFor = conn.isOpen() ? 'the target to answer or close' : 'the closing handshake';
   }
 
   private async sendFrames(frames: CaseFrame[], write: WriteMode): Promise<void> {
@@ -271,13 +271,13 @@ export class Session {
       return;
     }
     if (!exp.close.closedByMe) return;
-    const lists = Object.values(exp.outcomes).filter((l): l is PeerEvent[] => l !== undefined);
+    const lists = Object.values(exp.outcomes).filter((l): l is TargetEvent[] => l !== undefined);
     if (lists.every((l) => eventsEqual(this.t.received, l))) this.conn.startClosingHandshake(exp.close.codes[0] ?? 1000);
   }
 
   private onViolation(v: Violation): void {
     this.t.violations.push(v);
-    this.log.note(`protocol violation by the peer: ${v.code}: ${v.message}`);
+    this.log.note(`protocol violation by the target: ${v.code}: ${v.message}`);
     this.conn.failConnection(v.closeCode, v.message.slice(0, 120));
     // Nothing more can be read after a framing error: stop waiting for a close reply we cannot parse.
     if (this.decoder.error && !this.conn.isClosed()) this.conn.later(this.opts.closeHandshakeTimeoutMs, () => this.conn.drop());

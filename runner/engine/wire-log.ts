@@ -1,6 +1,6 @@
 /**
  * The wire log of a case: what went over the connection, line by line, for the case page. Every
- * peer that records one (the session, the fuzz runner, the browser-API servers, the fuzzing
+ * target that records one (the session, the fuzz runner, the browser-API servers, the fuzzing
  * server's control connections) writes it through this class, so that every log keeps the same
  * number of payload bytes per line, stops at the same number of lines and counts time the same way.
  */

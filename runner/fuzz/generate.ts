@@ -90,7 +90,7 @@ export function generateSequence(seed: number, index: number): FuzzSequence {
     if (rng.chance(10)) frames.push(newFrame(Opcode.pong, rng.bytes(rng.int(0, 4)), true));
   }
   const mutations: string[] = [];
-  // Half the sequences keep valid (if unusual) traffic: a peer's parser is stressed by both.
+  // Half the sequences keep valid (if unusual) traffic: a target's parser is stressed by both.
   const count = rng.weighted([[0, 5], [1, 4], [2, 1]] as const);
   for (let i = 0; i < count; i++) {
     const name = rng.weighted(MUTATIONS);
@@ -258,7 +258,7 @@ export function encodeSequence(seq: FuzzSequence): Buffer[] {
 }
 
 export interface FuzzCaseOptions {
-  /** How long the peer has to answer or fail the connection. */
+  /** How long the target has to answer or fail the connection. */
   timeoutMs?: number;
 }
 
@@ -274,8 +274,8 @@ export function fuzzCaseFromWrites(id: string, writes: readonly Buffer[], title:
   return {
     id,
     title,
-    description: `A fuzz sequence of ${all.length - finalPing.length} octets in ${writes.length} write(s), then a ping. The peer ${verdict}.`,
-    expectation: `The peer stays responsive: it echoes ${model.messages.length} message(s) and sends ${model.pongs.length} pong(s) correctly, or fails the connection with a valid close code where that is allowed.`,
+    description: `A fuzz sequence of ${all.length - finalPing.length} octets in ${writes.length} write(s), then a ping. The target ${verdict}.`,
+    expectation: `The target stays responsive: it echoes ${model.messages.length} message(s) and sends ${model.pongs.length} pong(s) correctly, or fails the connection with a valid close code where that is allowed.`,
     requirement: { spec: 'RFC 6455 §5, §7.1.7, §8.1', level: 'MUST' },
     applies: 'servers',
     steps,

@@ -6,7 +6,7 @@
  * Where the RFC leaves a choice, the model allows both: a text message's UTF-8 may be checked
  * as it arrives or only when the message ends (Autobahn grades the second NON-STRICT, the fuzzer
  * accepts both), and a non-minimal length encoding may be accepted or refused. The model runs
- * twice, once failing as early as allowed and once as late as allowed; a peer may fail anywhere
+ * twice, once failing as early as allowed and once as late as allowed; a target may fail anywhere
  * between the two points, and must echo and answer what comes before.
  */
 import type { FuzzModel } from '../../cases/types.js';
@@ -17,13 +17,13 @@ import { Utf8Validator } from '../wire/utf8.js';
 interface Pass {
   messages: Array<{ binary: boolean; payload: Buffer }>;
   pongs: Buffer[];
-  /** Index of the frame at which a peer checking UTF-8 as it arrives fails, or null. */
+  /** Index of the frame at which a target checking UTF-8 as it arrives fails, or null. */
   earlyFailAt: number | null;
-  /** Index of the frame at which a peer checking UTF-8 at the end of each message fails, or null. */
+  /** Index of the frame at which a target checking UTF-8 at the end of each message fails, or null. */
   lateFailAt: number | null;
   /** Why, for descriptions. */
   why: string | null;
-  /** A close frame was reached: the peer answers it and stops there. */
+  /** A close frame was reached: the target answers it and stops there. */
   closed: boolean;
   oddity: boolean;
   /** A fragmented message is still open after the last frame. */
@@ -44,9 +44,9 @@ export function modelOf(bytes: Uint8Array): FuzzModel & { why: string | null } {
 }
 
 /**
- * One pass over the frames, as a peer that checks UTF-8 only when a message ends; the first point
- * where a peer checking as the bytes arrive would fail is noted on the way. Both agree on
- * everything else, so the lists (what the late peer answers) cover the early peer's as a prefix.
+ * One pass over the frames, as a target that checks UTF-8 only when a message ends; the first point
+ * where a target checking as the bytes arrive would fail is noted on the way. Both agree on
+ * everything else, so the lists (what the late target answers) cover the early target's as a prefix.
  */
 function run(bytes: Uint8Array): Pass {
   const out: Pass = { messages: [], pongs: [], earlyFailAt: null, lateFailAt: null, why: null, closed: false, oddity: false, openAtEnd: false };

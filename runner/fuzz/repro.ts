@@ -23,7 +23,7 @@ export interface Reproducer {
   target: string;
   failure: FuzzFailure;
   result: string;
-  /** How long the peer had to answer. */
+  /** How long the target had to answer. */
   timeoutMs: number;
   /** Octets written after the opening handshake, one hex string per write; replay adds the final ping. */
   writes: string[];

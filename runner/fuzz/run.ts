@@ -1,11 +1,11 @@
 /**
  * Running fuzz cases fast. A session per case costs an opening handshake per sequence, which is
  * most of what a sequence costs; so this driver plays several sequences on one connection when
- * the model says that is safe: no sequence but the last of a batch requires the peer to fail the
+ * the model says that is safe: no sequence but the last of a batch requires the target to fail the
  * connection, none leaves a message open, and each ends with its own final ping, so a conformant
- * peer treats each exactly as it would alone. The peer's answers are shared out by order (messages
+ * target treats each exactly as it would alone. The target's answers are shared out by order (messages
  * and pongs are each answered in order), and each sequence gets its own transcript, judged by the
- * same oracle as a single session (runner/engine/verdicts/fuzz-oracle.ts). When the peer fails or stalls in the
+ * same oracle as a single session (runner/engine/verdicts/fuzz-oracle.ts). When the target fails or stalls in the
  * middle of a batch, the sequence it was on gets the verdict and the ones after it run again in
  * other batches.
  */
@@ -29,7 +29,7 @@ export interface FuzzRunOptions {
   closeHandshakeTimeoutMs?: number;
   maxMessageSize?: number;
   /**
-   * Hard limit for one connection (a batch), as a session's case limit: a peer that keeps sending
+   * Hard limit for one connection (a batch), as a session's case limit: a target that keeps sending
    * unsolicited pongs or stray messages resets the inactivity timer forever. Default 60 s.
    */
   caseTimeoutMs?: number;
@@ -60,7 +60,7 @@ function itemOf(def: CaseDef): Item {
     messages: def.expect.model.messages.length,
     pongs: def.expect.model.pongs.length,
     mustFail: def.expect.model.mustFail,
-    // A peer may refuse a tolerated oddity: then the sequences after it run again elsewhere.
+    // A target may refuse a tolerated oddity: then the sequences after it run again elsewhere.
     chainable: !m.mustFail && !m.openAtEnd,
   };
 }
@@ -127,7 +127,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
   let remoteCloseReason: Buffer | null = null;
   let violation: Violation | null = null;
   let notCleanReason: string | null = null;
-  let peerEnded = false;
+  let targetEnded = false;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const timeoutMs = Math.max(...batch.map((b) => b.timeoutMs));
@@ -146,7 +146,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
     localCloseCode = code;
     write(encodeFrame({ opcode: Opcode.close, payload: closePayload(code), mask: randomBytes(4) }));
     closeTimer = setTimeout(() => {
-      notCleanReason ??= 'the peer did not answer the close frame in time';
+      notCleanReason ??= 'the target did not answer the close frame in time';
       end();
     }, waitMs);
   };
@@ -161,7 +161,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
       if (state !== 'open') return;
       closedByMe = true;
       failedByMe = true;
-      // The peer stopped answering: the verdict is known, a long wait for its close would tell nothing.
+      // The target stopped answering: the verdict is known, a long wait for its close would tell nothing.
       sendClose(1001, 100);
     }, timeoutMs);
   };
@@ -186,7 +186,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
 
   socket.setNoDelay(true);
   socket.on('error', () => undefined);
-  socket.on('end', () => (peerEnded = true));
+  socket.on('end', () => (targetEnded = true));
   const hardTimer = setTimeout(() => {
     if (state === 'closed') return;
     hardLimitHit = true;
@@ -220,7 +220,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
           remoteCloseReason = ev.reason;
           wasClean = true;
           if (state === 'open') {
-            // The peer failed (or closed) the connection: answer, then let it drop TCP.
+            // The target failed (or closed) the connection: answer, then let it drop TCP.
             write(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
             state = 'closing';
           }
@@ -279,15 +279,15 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
       // The sequence the connection ended on: the real end of the connection.
       Object.assign(t, { closedByMe, failedByMe, wasClean, localCloseCode, remoteCloseCode, remoteCloseReason });
       if (violation) t.violations.push(violation);
-      t.wasNotCleanReason = wasClean ? null : notCleanReason ?? (peerEnded ? 'the peer closed TCP without a closing handshake' : 'the harness closed TCP');
-      t.droppedByMe = !peerEnded;
-      t.tcpEnd = peerEnded ? 'peer-fin' : 'harness';
-      if (failedByMe && localCloseCode === 1001) t.timedOutWaitingFor = 'the peer to answer the final ping or fail the connection';
-      if (hardLimitHit) t.timedOutWaitingFor ??= `the peer to answer the final ping or fail the connection, within the hard limit of ${hardLimitMs} ms`;
+      t.wasNotCleanReason = wasClean ? null : notCleanReason ?? (targetEnded ? 'the target closed TCP without a closing handshake' : 'the harness closed TCP');
+      t.droppedByMe = !targetEnded;
+      t.tcpEnd = targetEnded ? 'peer-fin' : 'harness';
+      if (failedByMe && localCloseCode === 1001) t.timedOutWaitingFor = 'the target to answer the final ping or fail the connection';
+      if (hardLimitHit) t.timedOutWaitingFor ??= `the target to answer the final ping or fail the connection, within the hard limit of ${hardLimitMs} ms`;
     } else {
       // Answered in full; the connection went on (or closed normally after the last sequence).
       const lastOfAll = i === batch.length - 1;
-      Object.assign(t, { closedByMe: true, localCloseCode: 1000, wasClean: lastOfAll ? wasClean : true, remoteCloseCode: lastOfAll ? remoteCloseCode : null, tcpEnd: lastOfAll && peerEnded ? 'peer-fin' : 'harness' });
+      Object.assign(t, { closedByMe: true, localCloseCode: 1000, wasClean: lastOfAll ? wasClean : true, remoteCloseCode: lastOfAll ? remoteCloseCode : null, tcpEnd: lastOfAll && targetEnded ? 'peer-fin' : 'harness' });
       if (lastOfAll && violation) t.violations.push(violation);
       if (lastOfAll && !wasClean) t.wasNotCleanReason = notCleanReason ?? 'the closing handshake did not complete';
     }

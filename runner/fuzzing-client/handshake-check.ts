@@ -1,5 +1,5 @@
 /**
- * handshake.* against servers: sends a bent opening request (`handshake.request`) over a raw
+ * handshake.* against servers: sends a deviating opening request (`handshake.request`) over a raw
  * socket and records what came back: the response head, whether the server switched protocols,
  * and, when the case expects a working connection, the session that follows. The judge decides
  * from the transcript alone (runner/engine/verdicts/refusal.ts for refusals, the usual rules otherwise).
@@ -18,24 +18,24 @@ export interface HandshakeCheckOptions {
   openHandshakeTimeoutMs: number;
 }
 
-/** The bytes the harness writes for the case's bent request: the request and, with it, any pipelined frame. */
-export function bentClientRequest(def: CaseDef, url: URL, key: string): { request: string; writes: Buffer[] } {
-  const bend = def.handshake?.request ?? {};
+/** The bytes the harness writes for the case's deviating request: the request and, with it, any pipelined frame. */
+export function caseHandshakeRequest(def: CaseDef, url: URL, key: string): { request: string; writes: Buffer[] } {
+  const deviation = def.handshake?.request ?? {};
   const request = buildClientRequest({
     host: url.host,
-    path: bend.path ?? (url.pathname || '/') + url.search,
+    path: deviation.path ?? (url.pathname || '/') + url.search,
     key,
-    protocols: bend.protocols ?? [],
-    extensions: bend.extensions ?? [],
-    headers: bend.headers ?? [],
-    ...(bend.method !== undefined ? { method: bend.method } : {}),
-    ...(bend.httpVersion !== undefined ? { httpVersion: bend.httpVersion } : {}),
+    protocols: deviation.protocols ?? [],
+    extensions: deviation.extensions ?? [],
+    headers: deviation.headers ?? [],
+    ...(deviation.method !== undefined ? { method: deviation.method } : {}),
+    ...(deviation.httpVersion !== undefined ? { httpVersion: deviation.httpVersion } : {}),
   });
   const head = Buffer.from(request, 'latin1');
-  const chop = bend.writeChop && bend.writeChop > 0 ? bend.writeChop : head.length;
+  const chop = deviation.writeChop && deviation.writeChop > 0 ? deviation.writeChop : head.length;
   const writes: Buffer[] = [];
   for (let at = 0; at < head.length; at += chop) writes.push(head.subarray(at, at + chop));
-  const f = bend.pipelinedFrame;
+  const f = deviation.pipelinedFrame;
   if (f) {
     const frame = encodeFrame({ ...f, mask: f.masked ?? true ? randomBytes(4) : null });
     writes[writes.length - 1] = Buffer.concat([writes[writes.length - 1]!, frame]);
@@ -46,9 +46,9 @@ export function bentClientRequest(def: CaseDef, url: URL, key: string): { reques
 export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheckOptions): Promise<Transcript> {
   const t = emptyTranscript('client', Date.now());
   const key = newClientKey();
-  const { request, writes } = bentClientRequest(def, url, key);
-  const bend = def.handshake?.request ?? {};
-  t.httpRequest = request + (bend.pipelinedFrame ? `[+ a ${bend.pipelinedFrame.payload?.length ?? 0}-byte frame in the same write]` : '');
+  const { request, writes } = caseHandshakeRequest(def, url, key);
+  const deviation = def.handshake?.request ?? {};
+  t.httpRequest = request + (deviation.pipelinedFrame ? `[+ a ${deviation.pipelinedFrame.payload?.length ?? 0}-byte frame in the same write]` : '');
   const kill = def.steps.find((s) => s.do === 'killAfter');
   const refusal = def.expect.kind === 'handshake';
   const timeoutMs = refusal && kill?.do === 'killAfter' ? Math.min(kill.ms, o.openHandshakeTimeoutMs) : o.openHandshakeTimeoutMs;
@@ -82,7 +82,7 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
     t.endedAtMs = Date.now() - t.startedAt;
     return t;
   }
-  const check = checkServerResponse(outcome.head, key, { protocols: bend.protocols ?? [], extensions: bend.extensions ?? [] });
+  const check = checkServerResponse(outcome.head, key, { protocols: deviation.protocols ?? [], extensions: deviation.extensions ?? [] });
   if (!check.ok) {
     socket.destroy();
     t.handshakeError = `handshake: ${check.problems.join('; ')}`;

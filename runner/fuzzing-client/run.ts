@@ -76,7 +76,7 @@ export async function probeServer(url: string, timeoutMs: number): Promise<Probe
 }
 
 export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
-  // handshake.*: a bent opening request, sent and read over a raw socket.
+  // handshake.*: a deviating opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
   const signal = o.session.interrupt;

@@ -1,5 +1,5 @@
 /**
- * frame.*: the framing rules Autobahn's peer never breaks (masking, length encodings), against the
+ * frame.*: the framing rules Autobahn's target never breaks (masking, length encodings), against the
  * ws server and client and against targets that each get one rule wrong.
  */
 import assert from 'node:assert/strict';

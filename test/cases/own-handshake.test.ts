@@ -1,5 +1,5 @@
 /**
- * handshake.*: bent requests against servers and bent responses against clients. Each rule has a
+ * handshake.*: deviating requests against servers and deviating responses against clients. Each rule has a
  * target that breaks it and must earn its verdict; the ws server and client show what a real
  * implementation gets.
  */

@@ -126,7 +126,7 @@ describe('session: the step player over any byte stream', () => {
     assert.equal(t.failedByMe, true);
     assert.equal(t.localCloseCode, 1001);
     assert.equal(target.frames.at(-1)!.payload.readUInt16BE(0), 1001);
-    assert.ok(t.wirelog.some((e) => e.kind === 'note' && e.text === 'kill timer fired: the peer did not close in time'));
+    assert.ok(t.wirelog.some((e) => e.kind === 'note' && e.text === 'kill timer fired: the target did not close in time'));
     // No echo; and the target, answering with the 1001 it got, closed with a code 7.1.1 does not accept.
     assert.equal(verdict, 'FAILED/WRONG CODE');
   });
@@ -160,7 +160,7 @@ describe('session: the step player over any byte stream', () => {
     const def = withSteps('7.1.1', caseById('7.1.1')!.steps.slice(1));
     const { t } = await play(def, 'client', () => undefined, { caseTimeoutMs: 60, stretchCaseTimeout: false });
     assert.deepEqual(t.timersFired, ['case-limit']);
-    assert.equal(t.timedOutWaitingFor, 'the peer to answer or close');
+    assert.equal(t.timedOutWaitingFor, 'the target to answer or close');
     assert.equal(t.droppedByMe, true);
   });
 
@@ -168,7 +168,7 @@ describe('session: the step player over any byte stream', () => {
     const { t, verdict } = await play(caseById('7.1.1')!, 'client', (_f, tg) => tg.stream.end());
     assert.equal(t.tcpEnd, 'peer-fin');
     assert.equal(t.wasClean, false);
-    assert.equal(t.wasNotCleanReason, 'the peer dropped the TCP connection without a closing handshake');
+    assert.equal(t.wasNotCleanReason, 'the target dropped the TCP connection without a closing handshake');
     assert.equal(verdict, 'FAILED/FAILED');
   });
 

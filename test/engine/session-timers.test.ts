@@ -1,6 +1,6 @@
 /**
- * The session's timers against what the peer did: a verdict must follow what the peer sent and
- * when it sent it, not how busy the harness's event loop was when a timer fired, nor when the peer's
+ * The session's timers against what the target did: a verdict must follow what the target sent and
+ * when it sent it, not how busy the harness's event loop was when a timer fired, nor when the target's
  * garbage collector happens to close a socket it no longer uses.
  */
 import assert from 'node:assert/strict';

@@ -94,7 +94,7 @@ describe('fuzz: reference model', () => {
     const open = model(frame(Opcode.text, Buffer.from([0xff]), { fin: false }));
     assert.deepEqual([open.mustFail, open.mayFail, open.messages.length, open.pongs.length, open.openAtEnd], [false, true, 0, 1, true]);
     const ended = model(frame(Opcode.text, Buffer.from([0xff]), { fin: false }), frame(Opcode.ping, 'p'), frame(Opcode.continuation, 'x'));
-    // A peer checking UTF-8 at the end of the message still answers the ping in between.
+    // A target checking UTF-8 at the end of the message still answers the ping in between.
     assert.deepEqual([ended.mustFail, ended.pongs.map(String)], [true, ['p']]);
   });
 });
@@ -127,7 +127,7 @@ describe('fuzz: against servers', function () {
     }
   });
 
-  it('ends a batch at its hard limit when the peer keeps sending unsolicited pongs (no endless inactivity timer)', async () => {
+  it('ends a batch at its hard limit when the target keeps sending unsolicited pongs (no endless inactivity timer)', async () => {
     // Accepts the handshake, ignores every frame, and sends an empty pong every 50 ms.
     const sockets = new Set<Socket>();
     const server = createServer((socket) => {

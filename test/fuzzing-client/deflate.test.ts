@@ -1,6 +1,6 @@
 /**
  * permessage-deflate over real connections: ws (server and client) passes in both roles and in
- * both context-takeover modes, a peer without the extension is UNIMPLEMENTED, and each broken peer
+ * both context-takeover modes, a target without the extension is UNIMPLEMENTED, and each broken target
  * earns its non-OK verdict.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { caseResult } from '../../runner/engine/case-result.js';
 import { runCaseAgainstServer } from '../../runner/fuzzing-client/run.js';
 import { defaultSessionOptions, type SessionOptions } from '../../runner/engine/defaults.js';
 import type { Transcript } from '../../runner/engine/transcript.js';
-import { startDeflatePeer, type DeflateFlaws } from '../support/deflate-peers.js';
+import { startDeflateTarget, type DeflateFlaws } from '../support/deflate-peers.js';
 import { startTestServer } from '../support/fuzzing-server.js';
 import { runAutobahnClient, runCase } from '../fixtures/ws-autobahn-client.mjs';
 
@@ -134,7 +134,7 @@ describe('broken deflate peers get a non-OK verdict', function () {
   ];
   for (const row of rows) {
     it(`${row.flaw}: ${row.id} → ${row.behavior}`, async () => {
-      const peer = await startDeflatePeer(row.flaws);
+      const peer = await startDeflateTarget(row.flaws);
       try {
         const r = await runAgainst(peer.url, row.id);
         assert.equal(r.behavior, row.behavior, r.result);
@@ -151,7 +151,7 @@ describe('broken deflate peers get a non-OK verdict', function () {
   }
 
   it('a deflate bomb (1 MB inflating to 1 GiB) is a 1009 message-too-large violation, not an out-of-memory', async () => {
-    const peer = await startDeflatePeer({ bombBytes: 1 << 30 });
+    const peer = await startDeflateTarget({ bombBytes: 1 << 30 });
     try {
       const before = process.memoryUsage().rss;
       const r = await runAgainst(peer.url, '12.1.1', { maxMessageSize: 16 << 20 });

@@ -1,9 +1,9 @@
-/** The handshake drivers: bent requests as the server sees them, and bent responses as bytes. */
+/** The handshake drivers: deviating requests as the server sees them, and deviating responses as bytes. */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { CaseDef } from '../../cases/types.js';
 import { text } from '../../cases/dsl.js';
-import { bentClientRequest, runHandshakeCase } from '../../runner/fuzzing-client/handshake-check.js';
+import { caseHandshakeRequest, runHandshakeCase } from '../../runner/fuzzing-client/handshake-check.js';
 import { caseHandshakeResponse } from '../../runner/fuzzing-server/handshake-responses.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
@@ -41,7 +41,7 @@ describe('handshake-check (bent requests)', function () {
 
   it('builds the request with the bends, in pieces of writeChop octets, the pipelined frame masked in the last write', () => {
     const def = withBends({ request: { headers: [['Sec-WebSocket-Version', '99'], ['Host', null]], method: 'POST', writeChop: 1, pipelinedFrame: text('hi') } });
-    const { request, writes } = bentClientRequest(def, new URL('ws://example.test:8080/chat?x=1'), key);
+    const { request, writes } = caseHandshakeRequest(def, new URL('ws://example.test:8080/chat?x=1'), key);
     assert.match(request, /^POST \/chat\?x=1 HTTP\/1\.1\r\n/);
     assert.match(request, /Sec-WebSocket-Version: 99\r\n/);
     assert.doesNotMatch(request, /^Host:/im);

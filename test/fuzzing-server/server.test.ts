@@ -332,7 +332,7 @@ describe('fuzzing server: bent handshakes', function () {
     const run = await testClient({ command: `node ${client} {url} {agent}`, agent: 'ws', cases: 'handshake.client.*' });
     assert.equal(run.results.length, clientHandshakeCases.length);
     for (const r of run.results) assert.equal(r.behavior, 'OK', `${r.id}: ${r.result}`);
-    // The bent response is what went on the wire.
+    // The deviating response is what went on the wire.
     const wrong = run.results.find((r) => r.id === 'handshake.client.status-403')!;
     assert.match(wrong.httpResponse, /^HTTP\/1\.1 403/);
   });

@@ -135,7 +135,7 @@ export function sampleRun(): RunResults {
           behavior,
           behaviorClose,
           result: failed ? 'Expected a text message echo; received a frame with RSV1 set and no extension.' : 'Received what the case expected.',
-          resultClose: behaviorClose === 'WRONG CODE' ? 'The peer closed with 1000; allowed: 1002.' : behaviorClose === 'OK' ? 'The connection was closed as expected.' : `Close verdict ${behaviorClose}.`,
+          resultClose: behaviorClose === 'WRONG CODE' ? 'The target closed with 1000; allowed: 1002.' : behaviorClose === 'OK' ? 'The connection was closed as expected.' : `Close verdict ${behaviorClose}.`,
           durationMs: section === '9' ? 1234 + i * 97 : 2 + (i % 7),
           reportTime: section === '9',
           ...(section === '9' ? { expected: {}, received: [] } : {}),
@@ -164,7 +164,7 @@ export function sampleRun(): RunResults {
 
 /**
  * A browser-API (api.*) result as the browser driver stores it: no events, judged on the page's
- * log and the wire (the `browserApi` record). The page's lines and the wire come from the peer.
+ * log and the wire (the `browserApi` record). The page's lines and the wire come from the target.
  */
 export function makeApiResult(overrides: Partial<CaseResult> = {}): CaseResult {
   return makeResult({

@@ -164,7 +164,7 @@ describe('reports/html', () => {
       assert.match(ok, /<div class="verdict v-ok"><div class="label">behavior<\/div><div class="word">OK<\/div><p>Received what the case expected\.<\/p>/);
       assert.match(ok, /<div class="verdict v-wrongcode">.*<div class="word">WRONG CODE<\/div><p>peer sent 1001<\/p>/);
       assert.match(ok, /<span class="level">MUST<\/span>RFC 6455 §5\.2, §5\.6/);
-      assert.match(ok, /<td>sent by the peer<\/td><td class="mono">1001<\/td><td class="mono">bye<\/td>/);
+      assert.match(ok, /<td>sent by the target<\/td><td class="mono">1001<\/td><td class="mono">bye<\/td>/);
       assert.match(ok, /<span class="flag on">closedByMe: yes<\/span>/);
       assert.match(ok, /Not clean: peer dropped TCP/);
       assert.match(ok, /waiting for: a pong/);

@@ -1,5 +1,5 @@
 /**
- * Test peers for permessage-deflate, on raw sockets so that they can break any rule: an echo server
+ * Test targets for permessage-deflate, on raw sockets so that they can break any rule: an echo server
  * with configurable flaws.
  */
 import zlib from 'node:zlib';
@@ -32,7 +32,7 @@ function bomb(bytes: number): Buffer {
 }
 
 /** An echo server that negotiates permessage-deflate its own (possibly wrong) way. */
-export function startDeflatePeer(flaws: DeflateFlaws): Promise<RawServer> {
+export function startDeflateTarget(flaws: DeflateFlaws): Promise<RawServer> {
   return listenRaw((socket) =>
     readRequestHead(socket, (head, rest) => {
       const req = parseClientRequest(head);

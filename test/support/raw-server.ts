@@ -1,5 +1,5 @@
 /**
- * The plumbing shared by the raw-socket test servers (broken, hostile, deflate peers, one case):
+ * The plumbing shared by the raw-socket test servers (broken, hostile, deflate targets, one case):
  * a TCP listener on a free loopback port that tracks its sockets so close() can destroy them, and
  * a reader for the client's opening request.
  */

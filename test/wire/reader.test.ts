@@ -76,7 +76,7 @@ describe('MessageReader', () => {
     });
 
     it('counts a 125-byte pong with a 16-bit length as two broken rules, as Autobahn does: too long for a control frame, and not minimal', () => {
-      // Autobahn's peer sends its close on the first and drops TCP on the second.
+      // Autobahn's target sends its close on the first and drops TCP on the second.
       assert.deepEqual(violations(read(Buffer.concat([hex('8a 7e 00 7d'), Buffer.alloc(125)]))), ['WS_ERR_CONTROL_TOO_LONG 1002', 'WS_ERR_NON_MINIMAL_LENGTH 1002']);
     });
 

@@ -3,7 +3,7 @@
  * expects, and Autobahn's JSON form of events for the reports.
  */
 import { createHash } from 'node:crypto';
-import type { PeerEvent } from '../../../cases/types.js';
+import type { TargetEvent } from '../../../cases/types.js';
 import type { EventJson } from '../results.js';
 import type { RecordedEvent } from '../transcript.js';
 
@@ -12,7 +12,7 @@ export function sha1(b: Uint8Array): string {
 }
 
 /** Exact comparison of recorded events with expected ones: same order, types and bytes. */
-export function eventsEqual(received: readonly RecordedEvent[], expected: readonly PeerEvent[]): boolean {
+export function eventsEqual(received: readonly RecordedEvent[], expected: readonly TargetEvent[]): boolean {
   if (received.length !== expected.length) return false;
   for (let i = 0; i < expected.length; i++) {
     const r = received[i]!;
@@ -31,7 +31,7 @@ export function eventsEqual(received: readonly RecordedEvent[], expected: readon
 }
 
 /** Autobahn's JSON form of events: payloads as UTF-8 text, cut to 64 bytes, or 0x-hex when not text. */
-export function eventJson(e: RecordedEvent | PeerEvent): EventJson {
+export function eventJson(e: RecordedEvent | TargetEvent): EventJson {
   if (e.type === 'timeout') return ['timeout', e.tag];
   if (e.type === 'pong') return ['pong', payloadText(e.payload)];
   if ('length' in e && e.payload === null) return ['message', `<${e.length} bytes, sha1 ${e.sha1}>`, e.binary];

@@ -3,7 +3,7 @@
  * two axes (`behavior`, `behaviorClose`) and with Autobahn's rules, so that results line up with
  * published Autobahn reports.
  */
-import type { CaseDef, CloseExpectation, PeerEvent } from '../../../cases/types.js';
+import type { CaseDef, CloseExpectation, TargetEvent } from '../../../cases/types.js';
 import { Behavior, CloseBehavior, type Verdict } from '../results.js';
 import { eventsEqual } from './events.js';
 import type { Transcript } from '../transcript.js';
@@ -41,11 +41,11 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
     v = { ...judgeEcho(def, t), ...close };
   } else {
     const exp = def.expect;
-    v = { behavior: Behavior.FAILED, result: 'What the peer sent matches no expected outcome.', ...close };
-    for (const [name, list] of Object.entries(exp.outcomes) as Array<[Behavior, PeerEvent[] | undefined]>) {
+    v = { behavior: Behavior.FAILED, result: 'What the target sent matches no expected outcome.', ...close };
+    for (const [name, list] of Object.entries(exp.outcomes) as Array<[Behavior, TargetEvent[] | undefined]>) {
       if (list && eventsEqual(t.received, list)) {
         v.behavior = name;
-        v.result = name === Behavior.OK ? 'What the peer sent matches the expected outcome.' : 'What the peer sent matches the tolerated (non-strict) outcome.';
+        v.result = name === Behavior.OK ? 'What the target sent matches the expected outcome.' : 'What the target sent matches the tolerated (non-strict) outcome.';
         break;
       }
     }
@@ -53,7 +53,7 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
     if (closeExp !== exp.close) Object.assign(v, judgeClose(closeExp, t));
     if (closeExp.closedByWrongEndpointIsFatal && closeExp.closedByMe !== t.closedByMe) {
       v.behavior = Behavior.FAILED;
-      v.result = closeExp.closedByMe ? 'The peer closed when the harness was meant to.' : 'The peer never failed the connection: the harness had to close it, so the peer did not detect the problem.';
+      v.result = closeExp.closedByMe ? 'The target closed when the harness was meant to.' : 'The target never failed the connection: the harness had to close it, so the target did not detect the problem.';
     }
     if (exp.wrongCodeFails && v.behaviorClose === CloseBehavior.WRONG_CODE) {
       v.behavior = Behavior.FAILED;
@@ -67,7 +67,7 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
       }
     }
     if (exp.informational) {
-      const what = v.behavior === Behavior.OK ? 'The peer processed the message before the close.' : v.behavior === Behavior.NON_STRICT ? 'The peer processed the close before the message could be returned.' : v.result;
+      const what = v.behavior === Behavior.OK ? 'The target processed the message before the close.' : v.behavior === Behavior.NON_STRICT ? 'The target processed the close before the message could be returned.' : v.result;
       v = { behavior: Behavior.INFORMATIONAL, behaviorClose: CloseBehavior.INFORMATIONAL, result: what, resultClose: `${v.resultClose} (informational)` };
     }
   }
@@ -75,10 +75,10 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
   const code = t.remoteCloseCode;
   if (code !== null && v.behavior === Behavior.OK && !codes.includes(code) && tolerated?.includes(code)) {
     v.behavior = Behavior.NON_STRICT;
-    v.result = `The peer closed with ${code}, a tolerated second choice: the preferred code is ${codes.join(' or ')}.`;
+    v.result = `The target closed with ${code}, a tolerated second choice: the preferred code is ${codes.join(' or ')}.`;
   }
   if (t.timedOutWaitingFor && v.behavior === Behavior.FAILED) v.result += ` The case time limit was reached while waiting for ${t.timedOutWaitingFor}.`;
-  if (t.violations.length > 0 && v.behavior === Behavior.FAILED) v.result += ` Protocol violation by the peer: ${t.violations[0]!.message}.`;
+  if (t.violations.length > 0 && v.behavior === Behavior.FAILED) v.result += ` Protocol violation by the target: ${t.violations[0]!.message}.`;
   return v;
 }
 
@@ -102,17 +102,17 @@ function judgeClose(exp: CloseExpectation, t: Transcript): Pick<Verdict, 'behavi
     return {
       behaviorClose: CloseBehavior.FAILED,
       resultClose: exp.closedByMe
-        ? 'The peer started the close, but the harness was meant to.'
-        : 'The harness had to close the connection: the peer was meant to fail it.',
+        ? 'The target started the close, but the harness was meant to.'
+        : 'The harness had to close the connection: the target was meant to fail it.',
     };
   }
   if (exp.requireClean && !t.wasClean) {
     return { behaviorClose: CloseBehavior.UNCLEAN, resultClose: `The connection had to end with a clean closing handshake, but ${t.wasNotCleanReason ?? 'it did not'}.` };
   }
   if (t.remoteCloseCode !== null && !exp.codes.includes(t.remoteCloseCode) && !exp.tolerated?.includes(t.remoteCloseCode)) {
-    return { behaviorClose: CloseBehavior.WRONG_CODE, resultClose: `The peer closed with ${t.remoteCloseCode}; expected ${exp.codes.join(' or ')} or no code.` };
+    return { behaviorClose: CloseBehavior.WRONG_CODE, resultClose: `The target closed with ${t.remoteCloseCode}; expected ${exp.codes.join(' or ')} or no code.` };
   }
-  // A tolerated code the harness itself rejects (5000) makes it drop TCP at once: that drop says nothing about the peer.
+  // A tolerated code the harness itself rejects (5000) makes it drop TCP at once: that drop says nothing about the target.
   const rejectedTolerated = t.remoteCloseCode !== null && exp.tolerated?.includes(t.remoteCloseCode) && t.violations.some((v) => v.code === 'WS_ERR_INVALID_CLOSE_CODE');
   if (t.role === 'client' && t.droppedByMe && !rejectedTolerated) {
     return { behaviorClose: CloseBehavior.FAILED_BY_CLIENT, resultClose: 'The harness had to close TCP; the server should close it after the closing handshake.' };

@@ -51,12 +51,12 @@ describe('judge: own families', () => {
     });
   });
 
-  describe('a frame the peer may refuse (OK) or accept (NON-STRICT)', () => {
+  describe('a frame the target may refuse (OK) or accept (NON-STRICT)', () => {
     const id = 'frame.non-minimal-16';
-    it('is OK when the peer fails the connection with 1002', () => {
+    it('is OK when the target fails the connection with 1002', () => {
       assert.deepEqual(pick(judge(def(id), opened({ closedByMe: false, remoteCloseCode: 1002, wasClean: true }))), ['OK', 'OK']);
     });
-    it('is NON-STRICT when the peer echoes and the harness closes normally', () => {
+    it('is NON-STRICT when the target echoes and the harness closes normally', () => {
       assert.deepEqual(pick(judge(def(id), opened({ received: [msg('Hello')], closedByMe: true, wasClean: true, remoteCloseCode: 1000 }))), ['NON-STRICT', 'OK']);
     });
     it('judges the accepting path by its own close rules (an unclean end is UNCLEAN)', () => {

@@ -90,8 +90,8 @@ describe('judge', () => {
   });
 
   it('names the step a timed-out case was waiting for', () => {
-    const v = judge(def('1.1.1'), transcript({ received: [], timedOutWaitingFor: 'the peer to answer the close frame' }));
-    assert.match(v.result, /waiting for the peer to answer the close frame/);
+    const v = judge(def('1.1.1'), transcript({ received: [], timedOutWaitingFor: 'the target to answer the close frame' }));
+    assert.match(v.result, /waiting for the target to answer the close frame/);
   });
 });
 

@@ -61,7 +61,7 @@ describe('compressed messages (RFC 7692 §7.2)', () => {
     const first = c.deflateSync(m);
     const again = c.deflateSync(m);
     assert.ok(again.length < 40 && first.length > 1900, `${first.length} then ${again.length}`);
-    // A receiver that reset its window cannot read it: the peer broke its promise.
+    // A receiver that reset its window cannot read it: the target broke its promise.
     const strict = new PerMessageDeflate({ send: dir(true), receive: dir(true) });
     inflateOk(strict, first);
     const r = strict.inflater.inflate(again, 1 << 20);
