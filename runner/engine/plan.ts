@@ -119,6 +119,17 @@ export function memoryCost(def: CaseDef): number {
   return (def.cost ?? 0) * 3;
 }
 
+/**
+ * A bulk case: one that echoes messages of up to megabytes, many of them (9.x, 12.x, 13.x, the
+ * cases with an echo step). Such a case keeps a target busy copying (and, with permessage-deflate,
+ * compressing) for seconds, against timers of 100-1000 s, while the other cases have 1 s timers. The
+ * pace keeps the two kinds apart on a busy target, and the compression ones run at most
+ * DEFLATE_BULK_LIMIT at once.
+ */
+export function isBulkCase(def: CaseDef): boolean {
+  return def.steps.some((s) => s.do === 'echo');
+}
+
 /** At most `limit` items for which `is` holds run at once, whatever the concurrency. */
 export interface BulkLimit<T> {
   limit: number;
@@ -136,7 +147,7 @@ export const DEFLATE_BULK_LIMIT = 4;
 
 export const deflateBulk: BulkLimit<CaseDef> = {
   limit: DEFLATE_BULK_LIMIT,
-  is: (def) => def.handshake?.deflate !== undefined && def.steps.some((s) => s.do === 'echo'),
+  is: (def) => isBulkCase(def) && def.handshake?.deflate !== undefined,
 };
 
 /**

@@ -1,7 +1,7 @@
 /** The scheduler: concurrency, the memory budget and the cap on bulk (compression) cases. */
 import assert from 'node:assert/strict';
-import { autobahnCases, browserApiCases } from '../../cases/index.js';
-import { deflateBulk, DEFLATE_BULK_LIMIT, estimateMs, runTimeBoundMs, schedule } from '../../runner/engine/plan.js';
+import { allCases, autobahnCases, browserApiCases } from '../../cases/index.js';
+import { deflateBulk, DEFLATE_BULK_LIMIT, estimateMs, isBulkCase, runTimeBoundMs, schedule } from '../../runner/engine/plan.js';
 import { caseTimeoutOptions } from '../../runner/engine/defaults.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -38,10 +38,18 @@ describe('schedule', () => {
     assert.ok(allPeak > 3, `other items ran beside the bulk ones (peak ${allPeak})`);
   });
 
-  it('counts exactly the compression echo cases (12.x, 13.x) as bulk', () => {
+  it('counts as bulk exactly the echo cases of 9.x, 12.x and 13.x, in the whole catalogue', () => {
+    const bulk = allCases.filter(isBulkCase).map((c) => c.id);
+    assert.equal(bulk.length, 270);
+    assert.deepEqual(new Set(bulk.map((id) => id.split('.')[0])), new Set(['9', '12', '13']));
+    assert.deepEqual(allCases.filter((c) => /^(9|12|13)\./.test(c.id) && !isBulkCase(c)).map((c) => c.id), []);
+  });
+
+  it('limits the bulk cases that compress (12.x, 13.x) and only those', () => {
     const bulk = autobahnCases.filter((c) => deflateBulk.is(c)).map((c) => c.id);
     assert.equal(bulk.length, 216);
     assert.ok(bulk.every((id) => /^1[23]\./.test(id)));
+    assert.deepEqual(allCases.filter((c) => isBulkCase(c) && !/^9\./.test(c.id)).map((c) => c.id), bulk, 'every bulk case outside 9.x compresses');
     assert.ok(DEFLATE_BULK_LIMIT >= 2);
   });
 
