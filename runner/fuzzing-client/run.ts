@@ -53,15 +53,18 @@ export interface ProbeResult {
    * opening handshake, as Autobahn's fuzzing client has them fail.
    */
   handshakeFault?: string;
+  /** The run's stop signal came before the target answered: nothing is known of it, and no case runs. */
+  interrupted?: string;
 }
 
 /**
  * Connects once to check the target and learn its name. Throws UnreachableTargetError when there is
  * no HTTP answer to judge: the connection fails (refused, unresolvable, TLS, timeout), nothing or
- * not HTTP comes back, or the target closes first.
+ * not HTTP comes back, or the target closes first. Gives up at once when `signal` aborts.
  */
-export async function probeServer(url: string, timeoutMs: number): Promise<ProbeResult> {
-  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs });
+export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+  if (!r.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
   if (!r.ok) {
     if (r.fault !== undefined) return { handshakeFault: r.fault, ...(r.serverHeader !== undefined ? { serverHeader: r.serverHeader } : {}) };
     if (r.stage === 'connect') throw new UnreachableTargetError(`cannot connect to ${url}: ${r.error}`);
@@ -107,14 +110,15 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
 
 /** `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran anyway. */
 export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string }> {
-  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt);
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
+  if (probe.interrupted !== undefined) return { agent, results: [] };
   const url = new URL(o.url);
   const results = new Map<string, CaseResult>();
   const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
   const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
   // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
-  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs);
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt);
   const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
   const play = async (def: CaseDef): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {

@@ -1,5 +1,6 @@
 /** The load monitor and the pace: how a run tells a busy target from a prompt one, and adapts. */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { WebSocketServer } from 'ws';
 import { dial } from '../../runner/fuzzing-client/dial.js';
 import { BUSY_MS, LoadMonitor, PROMPT_MS } from '../../runner/fuzzing-client/load-monitor.js';
@@ -55,6 +56,21 @@ describe('load monitor', function () {
     } finally {
       for (const c of wss.clients) c.terminate();
       await new Promise((r) => wss.close(r));
+    }
+  });
+
+  it('gives up opening at once when the run is stopped, against a target that accepts TCP and never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort('SIGINT'), 100);
+      const startedAt = Date.now();
+      const m = await LoadMonitor.open(new URL(`ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`), 5000, stop.signal);
+      assert.ok(Date.now() - startedAt < 200, `settled after ${Date.now() - startedAt} ms`);
+      assert.equal(m, null);
+    } finally {
+      silent.close();
     }
   });
 
