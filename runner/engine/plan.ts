@@ -151,13 +151,19 @@ export const deflateBulk: BulkLimit<CaseDef> = {
 };
 
 /**
- * An upper bound on how long a run of `cases` takes (for a caller's own watchdog): waves of cases at
- * their hard limits, the compression cases in waves of their own, at most DEFLATE_BULK_LIMIT wide.
+ * An upper bound on how long a run of `cases` takes (for a caller's own watchdog), besides the probe
+ * and the load monitor's connection (an opening handshake each). One play of a case takes at most an
+ * opening handshake and then the case's hard limit. The pace may narrow a pass to one case at a time
+ * (a busy target), but a pass is never idle: whenever no case runs, schedule() starts one (a lone
+ * case always fits the memory budget, the bulk limit and the pace), so a pass takes at most the sum
+ * of its plays. Above concurrency 1 a case may be played three times (confirm.ts: the first pass,
+ * the second look at the suspects, then alone), and any case can be a suspect, its hard limit being
+ * a timer. Waves of cases at their limits would be tighter, but only while nothing narrows the run.
  */
-export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, session: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'>): number {
-  const waves = (list: readonly CaseDef[], width: number): number =>
-    list.length === 0 ? 0 : Math.ceil(list.length / Math.max(1, width)) * Math.max(...list.map((c) => caseLimitMs(c, session)));
-  return waves(cases.filter((c) => !deflateBulk.is(c)), concurrency) + waves(cases.filter(deflateBulk.is), Math.min(concurrency, deflateBulk.limit));
+export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, o: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'> & { openHandshakeTimeoutMs: number }): number {
+  const pass = cases.reduce((ms, c) => ms + o.openHandshakeTimeoutMs + caseLimitMs(c, o), 0);
+  const plays = concurrency > 1 && cases.length > 0 ? 3 : 1;
+  return 2 * o.openHandshakeTimeoutMs + plays * pass;
 }
 
 /** How a run adapts to its target while it runs (see runner/fuzzing-client/pace.ts). */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { allCases, autobahnCases, browserApiCases } from '../../cases/index.js';
 import { deflateBulk, DEFLATE_BULK_LIMIT, estimateMs, isBulkCase, runTimeBoundMs, schedule } from '../../runner/engine/plan.js';
-import { caseTimeoutOptions } from '../../runner/engine/defaults.js';
+import { caseLimitMs, caseTimeoutOptions } from '../../runner/engine/defaults.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -53,14 +53,31 @@ describe('schedule', () => {
     assert.ok(DEFLATE_BULK_LIMIT >= 2);
   });
 
-  it('bounds a run by waves at each case\'s hard limit, the compression cases in waves of their own', () => {
+  it('bounds a run by the sum of its plays (handshake + hard limit), three plays a case above concurrency 1 (first pass, second look, alone)', () => {
     const compression = autobahnCases.filter((c) => deflateBulk.is(c));
     const framing = autobahnCases.filter((c) => c.id.startsWith('1.'));
-    // By default 12.x/13.x keep their own timers (up to 480 s + 5 s) and run at most 4 at once.
-    assert.equal(runTimeBoundMs(compression, 32, caseTimeoutOptions(undefined)), Math.ceil(216 / DEFLATE_BULK_LIMIT) * 485_000);
-    // An explicit limit is exact, and other cases run as wide as the concurrency.
-    assert.equal(runTimeBoundMs(framing, 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000);
-    assert.equal(runTimeBoundMs([...framing, ...compression], 8, caseTimeoutOptions(5)), Math.ceil(framing.length / 8) * 5000 + Math.ceil(216 / 4) * 5000);
+    const at5s = { ...caseTimeoutOptions(5), openHandshakeTimeoutMs: 2000 };
+    // The probe and the monitor's connection, then one pass.
+    assert.equal(runTimeBoundMs(framing, 1, at5s), 2 * 2000 + framing.length * (2000 + 5000));
+    assert.equal(runTimeBoundMs(framing, 8, at5s), 2 * 2000 + 3 * framing.length * (2000 + 5000));
+    // By default 12.x/13.x keep their own timers (up to 480 s + 5 s), counted case by case.
+    const own = { ...caseTimeoutOptions(undefined), openHandshakeTimeoutMs: 0 };
+    assert.equal(runTimeBoundMs(compression, 1, own), compression.reduce((ms, c) => ms + caseLimitMs(c, own), 0));
+    assert.equal(runTimeBoundMs([], 32, at5s), 2 * 2000);
+  });
+
+  it('never leaves a pass idle, however narrow the pace makes it, so a pass takes at most the sum of its items', async () => {
+    const ms = [40, 10, 30, 20, 10, 40, 20, 30];
+    let width = 4;
+    const pace = { concurrency: () => width, mayStart: (it: number, running: ReadonlySet<number>) => [...running].every((r) => r % 2 === it % 2) };
+    const startedAt = Date.now();
+    await schedule(ms.map((_, i) => i), () => 1, async (i) => {
+      width = 1;
+      await tick(ms[i]!);
+    }, { concurrency: 4, memoryBudget: 1e9, pace });
+    const elapsed = Date.now() - startedAt;
+    // Timers fire late by a few ms each on a loaded machine; a pass that idled would wait 50 ms retries.
+    assert.ok(elapsed < ms.reduce((a, b) => a + b, 0) + 8 * 15, `took ${elapsed} ms`);
   });
 });
 
