@@ -8,7 +8,7 @@ import type { CaseResult, InterruptedCase, PaceSummary } from '../engine/results
 import { Session } from '../engine/session.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import { emptyTranscript } from '../engine/transcript.js';
-import { deflateBulk, estimateMs, memoryCost, schedule } from '../engine/plan.js';
+import { deflateBulk, estimateMs, isBulkCase, memoryCost, schedule, waitingMemoryCost, type Slot } from '../engine/plan.js';
 import { dial } from './dial.js';
 import { answeredWrongly, runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { confirmedResult, needsConfirmation } from '../engine/confirm.js';
 import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
 import { MonitorPace } from './pace.js';
+import { watchWaiting } from './waiting.js';
 
 export interface ServerRunOptions {
   url: string;
@@ -78,7 +79,8 @@ export async function probeServer(url: string, timeoutMs: number, signal?: Abort
   return r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
 }
 
-export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
+/** `slot`: the case's place in the run, lent while a bulk echo only waits (waiting.ts; needs the session's pulse). */
+export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'> & { slot?: Slot }): Promise<ReturnType<typeof emptyTranscript>> {
   // handshake.*: a bent opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
@@ -105,6 +107,7 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
     return t;
   }
   t.openedAtMs = Date.now() - t.startedAt;
+  if (o.slot && o.session.pulse && isBulkCase(def)) watchWaiting(r.socket, o.slot, o.session.pulse);
   return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
 }
 
@@ -121,8 +124,8 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
   const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt);
   const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
-  const play = async (def: CaseDef): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
-    const t = await runCaseAgainstServer(url, def, { ...o, session });
+  const play = async (def: CaseDef, slot?: Slot): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
+    const t = await runCaseAgainstServer(url, def, { ...o, session, ...(slot ? { slot } : {}) });
     if (t.interrupted) {
       o.onInterrupted?.({ agent, id: def.id, why: t.interrupted });
       return null;
@@ -137,11 +140,11 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     await schedule(
       defs,
       memoryCost,
-      async (def) => {
-        const p = await play(def);
+      async (def, slot) => {
+        const p = await play(def, slot);
         if (p) onPlayed(def, p);
       },
-      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
+      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, waitingCost: waitingMemoryCost, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
     );
   };
   let confirmed = 0;

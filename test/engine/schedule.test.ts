@@ -81,6 +81,69 @@ describe('schedule', () => {
   });
 });
 
+describe('schedule: a task that is only waiting', () => {
+  it('lends its slot to the queue while it waits, and takes it back at once when it works again', async () => {
+    const log: string[] = [];
+    let working = 0;
+    let peak = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await schedule(['long', 'a', 'b', 'c', 'd'], () => 1, async (it, slot) => {
+      peak = Math.max(peak, ++working);
+      if (it === 'long') {
+        slot.waiting();
+        working--;
+        await released;
+        slot.working();
+        working++;
+        log.push('long works again');
+        await tick(20);
+      } else {
+        log.push(`${it} starts`);
+        await tick(10);
+        if (it === 'b') release();
+      }
+      working--;
+    }, { concurrency: 2, memoryBudget: 1e9, priority: (it) => (it === 'long' ? 1 : 0) });
+    // Two work at once throughout: 'long' and one other, or two others while 'long' waits.
+    assert.ok(peak <= 2, `peak ${peak}`);
+    assert.deepEqual(log.slice(0, 2), ['a starts', 'b starts'], 'a and b ran together while long waited');
+    assert.ok(log.indexOf('long works again') < log.indexOf('d starts'), 'd waited for a slot once long worked again');
+  });
+
+  it('lends only the memory it does not hold while it waits, and at most `concurrency` tasks lend at once', async () => {
+    const started: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const cost: Record<string, number> = { big: 10, seven: 7, six: 6 };
+    await schedule(['big', 'seven', 'six'], (it) => cost[it]!, async (it, slot) => {
+      started.push(it);
+      if (it === 'big') {
+        slot.waiting();
+        await tick(30);
+        release();
+        return;
+      }
+      await released;
+    }, { concurrency: 4, memoryBudget: 10, priority: (it) => cost[it]!, waitingCost: () => 4 });
+    // 'big' lends 10 - 4 = 6: 'six' fits beside it, 'seven' only once it ended.
+    assert.deepEqual(started, ['big', 'six', 'seven']);
+
+    let lent = 0;
+    let now = 0;
+    let peak = 0;
+    await schedule(Array.from({ length: 8 }, (_, i) => i), () => 1, async (_, slot) => {
+      peak = Math.max(peak, ++now);
+      slot.waiting();
+      lent++;
+      await tick(20);
+      now--;
+    }, { concurrency: 2, memoryBudget: 1e9 });
+    assert.equal(lent, 8);
+    assert.equal(peak, 4, 'two working slots, two lent');
+  });
+});
+
 describe('estimateMs for browser-API cases', () => {
   it('counts the pauses of the server and the page, so that slow cases start first', () => {
     const ms = (id: string): number => estimateMs(browserApiCases.find((c) => c.id === id)!);
