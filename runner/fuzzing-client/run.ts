@@ -17,7 +17,7 @@ import { headerValues } from '../wire/handshake.js';
 import { randomBytes } from 'node:crypto';
 import { confirmedResult, needsConfirmation } from '../engine/confirm.js';
 import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
-import { MonitorPace } from './pace.js';
+import { MonitorPace, SLOW_START } from './pace.js';
 import { watchWaiting } from './waiting.js';
 
 export interface ServerRunOptions {
@@ -122,7 +122,7 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
   const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
   // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
   const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt);
-  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
+  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency, { start: Math.min(o.concurrency, SLOW_START) }) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
   const play = async (def: CaseDef, slot?: Slot): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
     const t = await runCaseAgainstServer(url, def, { ...o, session, ...(slot ? { slot } : {}) });
