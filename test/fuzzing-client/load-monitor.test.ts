@@ -97,7 +97,9 @@ describe('verdicts under load, against a server that slows down with its connect
   this.timeout(120_000);
 
   it('gives at 32 cases at once the verdicts it gets alone: timer verdicts reached under lag are played again', async () => {
-    const server = await startLoadSensitiveServer(60);
+    // 250 ms a connection: alone (the case and the monitor) within the 1 s timers, already late at the
+    // paced run's start of 4 cases at once (SLOW_START), so that the second look has something to do.
+    const server = await startLoadSensitiveServer(250);
     try {
       const cases = ['1.1.*', '1.2.*', '2.*'];
       const alone = await testServer({ url: server.url, cases, concurrency: 1 });
