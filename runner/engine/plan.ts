@@ -122,6 +122,25 @@ export function memoryCost(def: CaseDef): number {
   return (def.cost ?? 0) * 3;
 }
 
+/**
+ * A bulk case: one that echoes messages of up to megabytes, many of them (9.x, 12.x, 13.x, the
+ * cases with an echo step). Such a case keeps a target busy copying (and, with permessage-deflate,
+ * compressing) for seconds, against timers of 100-1000 s, while the other cases have 1 s timers. The
+ * pace keeps the two kinds apart on a busy target, and the compression ones run at most
+ * DEFLATE_BULK_LIMIT at once.
+ */
+export function isBulkCase(def: CaseDef): boolean {
+  return def.steps.some((s) => s.do === 'echo');
+}
+
+/**
+ * Bytes a bulk case still holds while it only waits (Slot.waiting): the message it sent, kept to
+ * compare the echo with, and as much of an echo as may have come; its encoding has left the harness.
+ */
+export function waitingMemoryCost(def: CaseDef): number {
+  return (def.cost ?? 0) * 2;
+}
+
 /** At most `limit` items for which `is` holds run at once, whatever the concurrency. */
 export interface BulkLimit<T> {
   limit: number;
@@ -139,17 +158,23 @@ export const DEFLATE_BULK_LIMIT = 4;
 
 export const deflateBulk: BulkLimit<CaseDef> = {
   limit: DEFLATE_BULK_LIMIT,
-  is: (def) => def.handshake?.deflate !== undefined && def.steps.some((s) => s.do === 'echo'),
+  is: (def) => isBulkCase(def) && def.handshake?.deflate !== undefined,
 };
 
 /**
- * An upper bound on how long a run of `cases` takes (for a caller's own watchdog): waves of cases at
- * their hard limits, the compression cases in waves of their own, at most DEFLATE_BULK_LIMIT wide.
+ * An upper bound on how long a run of `cases` takes (for a caller's own watchdog), besides the probe
+ * and the load monitor's connection (an opening handshake each). One play of a case takes at most an
+ * opening handshake and then the case's hard limit. The pace may narrow a pass to one case at a time
+ * (a busy target), but a pass is never idle: whenever no case runs, schedule() starts one (a lone
+ * case always fits the memory budget, the bulk limit and the pace), so a pass takes at most the sum
+ * of its plays. Above concurrency 1 a case may be played three times (confirm.ts: the first pass,
+ * the second look at the suspects, then alone), and any case can be a suspect, its hard limit being
+ * a timer. Waves of cases at their limits would be tighter, but only while nothing narrows the run.
  */
-export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, session: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'>): number {
-  const waves = (list: readonly CaseDef[], width: number): number =>
-    list.length === 0 ? 0 : Math.ceil(list.length / Math.max(1, width)) * Math.max(...list.map((c) => caseLimitMs(c, session)));
-  return waves(cases.filter((c) => !deflateBulk.is(c)), concurrency) + waves(cases.filter(deflateBulk.is), Math.min(concurrency, deflateBulk.limit));
+export function runTimeBoundMs(cases: readonly CaseDef[], concurrency: number, o: Pick<SessionOptions, 'caseTimeoutMs' | 'stretchCaseTimeout'> & { openHandshakeTimeoutMs: number }): number {
+  const pass = cases.reduce((ms, c) => ms + o.openHandshakeTimeoutMs + caseLimitMs(c, o), 0);
+  const plays = concurrency > 1 && cases.length > 0 ? 3 : 1;
+  return 2 * o.openHandshakeTimeoutMs + plays * pass;
 }
 
 /** How a run adapts to its target while it runs (see runner/fuzzing-client/pace.ts). */
@@ -161,24 +186,77 @@ export interface Pace<T> {
 }
 
 /**
+ * What a running task may tell the scheduler about itself. A task that is only waiting (a long timer,
+ * nothing in flight either way) lends its slot, and the memory it does not hold while it waits, to
+ * another item; once it works again it takes them back at once, and the run is over its width or its
+ * budget until enough tasks end. At most `concurrency` tasks lend their slots at a time. The bulk
+ * limit and the pace still count a waiting task: it may start working again at any moment.
+ */
+export interface Slot {
+  waiting(): void;
+  working(): void;
+}
+
+/**
  * Runs `task` for every item, at most `concurrency` at once and within the memory budget. Items
  * with the highest priority (the longest expected duration) start first, so that long waits and
  * transfers overlap the many short cases instead of trailing after them. A `pace` can lower the
  * concurrency and hold items back while the run goes; the queue is then looked at again every 50 ms.
+ * `waitingCost` is the memory a task still holds while it waits (see Slot; 0 when not given).
  */
-export async function schedule<T>(items: readonly T[], cost: (item: T) => number, task: (item: T) => Promise<void>, o: ScheduleOptions & { priority?: (item: T) => number; bulk?: BulkLimit<T>; pace?: Pace<T> }): Promise<void> {
+export async function schedule<T>(
+  items: readonly T[],
+  cost: (item: T) => number,
+  task: (item: T, slot: Slot) => Promise<void>,
+  o: ScheduleOptions & { priority?: (item: T) => number; bulk?: BulkLimit<T>; pace?: Pace<T>; waitingCost?: (item: T) => number },
+): Promise<void> {
   const queue = [...items].map((item, i) => ({ item, i, c: Math.min(cost(item), o.memoryBudget), p: o.priority ? o.priority(item) : 0, bulk: o.bulk?.is(item) ?? false }));
   queue.sort((a, b) => b.p - a.p || a.i - b.i);
   const running = new Set<T>();
   let inFlight = 0;
   let bulkRunning = 0;
+  /** Running tasks that lent their slot (Slot.waiting). */
+  let waiting = 0;
   const bulkLimit = Math.max(1, o.bulk?.limit ?? Infinity);
   let retry: NodeJS.Timeout | null = null;
   await new Promise<void>((resolve) => {
+    const start = (item: T, c: number, bulk: boolean): void => {
+      running.add(item);
+      inFlight += c;
+      if (bulk) bulkRunning++;
+      const lent = c - Math.min(c, Math.max(0, o.waitingCost?.(item) ?? 0));
+      let lending = false;
+      let ended = false;
+      const slot: Slot = {
+        waiting: () => {
+          if (ended || lending || waiting >= o.concurrency) return;
+          lending = true;
+          waiting++;
+          inFlight -= lent;
+          queueMicrotask(pump);
+        },
+        working: () => {
+          if (ended || !lending) return;
+          lending = false;
+          waiting--;
+          inFlight += lent;
+        },
+      };
+      task(item, slot)
+        .catch(() => undefined)
+        .finally(() => {
+          slot.working();
+          ended = true;
+          running.delete(item);
+          inFlight -= c;
+          if (bulk) bulkRunning--;
+          pump();
+        });
+    };
     const pump = (): void => {
       if (o.shouldStop?.()) queue.length = 0;
       const width = Math.max(1, Math.min(o.concurrency, o.pace?.concurrency() ?? Infinity));
-      while (queue.length > 0 && running.size < width) {
+      while (queue.length > 0 && running.size - waiting < width) {
         // The heaviest item that fits; a single item always fits when nothing else runs.
         const idx = queue.findIndex((q) => {
           if (!((running.size === 0 || inFlight + q.c <= o.memoryBudget) && (!q.bulk || bulkRunning < bulkLimit))) return false;
@@ -186,17 +264,7 @@ export async function schedule<T>(items: readonly T[], cost: (item: T) => number
         });
         if (idx < 0) break;
         const { item, c, bulk } = queue.splice(idx, 1)[0]!;
-        running.add(item);
-        inFlight += c;
-        if (bulk) bulkRunning++;
-        task(item)
-          .catch(() => undefined)
-          .finally(() => {
-            running.delete(item);
-            inFlight -= c;
-            if (bulk) bulkRunning--;
-            pump();
-          });
+        start(item, c, bulk);
       }
       if (running.size === 0 && queue.length === 0) {
         if (retry) clearTimeout(retry);

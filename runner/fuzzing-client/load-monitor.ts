@@ -55,11 +55,12 @@ export class LoadMonitor implements TargetPulse {
   /**
    * Opens the monitor's connection; null when the target will not give it one. A target that does
    * not answer the first ping within the handshake timeout says nothing of its load: the monitor
-   * then closes, and knows nothing (maxLagMs is Infinity, busy() false).
+   * then closes, and knows nothing (maxLagMs is Infinity, busy() false). Null at once when
+   * `signal` aborts (the run is stopping) before the monitor is open.
    */
-  static async open(url: URL, openHandshakeTimeoutMs: number): Promise<LoadMonitor | null> {
-    const r = await dial({ url, openHandshakeTimeoutMs });
-    if (!r.ok) {
+  static async open(url: URL, openHandshakeTimeoutMs: number, signal?: AbortSignal): Promise<LoadMonitor | null> {
+    const r = await dial({ url, openHandshakeTimeoutMs, ...(signal ? { signal } : {}) });
+    if (!r.ok || signal?.aborted) {
       r.socket?.destroy();
       return null;
     }

@@ -8,7 +8,7 @@ import type { CaseResult, InterruptedCase, PaceSummary } from '../engine/results
 import { Session } from '../engine/session.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import { emptyTranscript } from '../engine/transcript.js';
-import { deflateBulk, estimateMs, memoryCost, schedule } from '../engine/plan.js';
+import { deflateBulk, estimateMs, isBulkCase, memoryCost, schedule, waitingMemoryCost, type Slot } from '../engine/plan.js';
 import { dial } from './dial.js';
 import { answeredWrongly, runHandshakeCase } from './handshake-check.js';
 import { encodeFrame, closePayload, Opcode } from '../wire/frame.js';
@@ -17,7 +17,8 @@ import { headerValues } from '../wire/handshake.js';
 import { randomBytes } from 'node:crypto';
 import { confirmedResult, needsConfirmation } from '../engine/confirm.js';
 import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
-import { MonitorPace } from './pace.js';
+import { MonitorPace, SLOW_START } from './pace.js';
+import { watchWaiting } from './waiting.js';
 
 export interface ServerRunOptions {
   url: string;
@@ -53,15 +54,18 @@ export interface ProbeResult {
    * opening handshake, as Autobahn's fuzzing client has them fail.
    */
   handshakeFault?: string;
+  /** The run's stop signal came before the target answered: nothing is known of it, and no case runs. */
+  interrupted?: string;
 }
 
 /**
  * Connects once to check the target and learn its name. Throws UnreachableTargetError when there is
  * no HTTP answer to judge: the connection fails (refused, unresolvable, TLS, timeout), nothing or
- * not HTTP comes back, or the target closes first.
+ * not HTTP comes back, or the target closes first. Gives up at once when `signal` aborts.
  */
-export async function probeServer(url: string, timeoutMs: number): Promise<ProbeResult> {
-  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs });
+export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+  if (!r.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
   if (!r.ok) {
     if (r.fault !== undefined) return { handshakeFault: r.fault, ...(r.serverHeader !== undefined ? { serverHeader: r.serverHeader } : {}) };
     if (r.stage === 'connect') throw new UnreachableTargetError(`cannot connect to ${url}: ${r.error}`);
@@ -75,7 +79,8 @@ export async function probeServer(url: string, timeoutMs: number): Promise<Probe
   return r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
 }
 
-export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'>): Promise<ReturnType<typeof emptyTranscript>> {
+/** `slot`: the case's place in the run, lent while a bulk echo only waits (waiting.ts; needs the session's pulse). */
+export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'> & { slot?: Slot }): Promise<ReturnType<typeof emptyTranscript>> {
   // handshake.*: a deviating opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
@@ -102,23 +107,25 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
     return t;
   }
   t.openedAtMs = Date.now() - t.startedAt;
+  if (o.slot && o.session.pulse && isBulkCase(def)) watchWaiting(r.socket, o.slot, o.session.pulse);
   return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
 }
 
 /** `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran anyway. */
 export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string }> {
-  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs);
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt);
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
+  if (probe.interrupted !== undefined) return { agent, results: [] };
   const url = new URL(o.url);
   const results = new Map<string, CaseResult>();
   const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
   const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
   // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
-  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs);
-  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency) : null;
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt);
+  const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency, { start: Math.min(o.concurrency, SLOW_START) }) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
-  const play = async (def: CaseDef): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
-    const t = await runCaseAgainstServer(url, def, { ...o, session });
+  const play = async (def: CaseDef, slot?: Slot): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
+    const t = await runCaseAgainstServer(url, def, { ...o, session, ...(slot ? { slot } : {}) });
     if (t.interrupted) {
       o.onInterrupted?.({ agent, id: def.id, why: t.interrupted });
       return null;
@@ -133,11 +140,11 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     await schedule(
       defs,
       memoryCost,
-      async (def) => {
-        const p = await play(def);
+      async (def, slot) => {
+        const p = await play(def, slot);
         if (p) onPlayed(def, p);
       },
-      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
+      { concurrency: width, memoryBudget: o.memoryBudget, priority: estimateMs, bulk: deflateBulk, waitingCost: waitingMemoryCost, shouldStop: stopped, ...(paceNow ? { pace: paceNow } : {}) },
     );
   };
   let confirmed = 0;

@@ -1,5 +1,6 @@
 /** The load monitor and the pace: how a run tells a busy target from a prompt one, and adapts. */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { WebSocketServer } from 'ws';
 import { dial } from '../../runner/fuzzing-client/dial.js';
 import { BUSY_MS, LoadMonitor, PROMPT_MS } from '../../runner/fuzzing-client/load-monitor.js';
@@ -58,6 +59,21 @@ describe('load monitor', function () {
     }
   });
 
+  it('gives up opening at once when the run is stopped, against a target that accepts TCP and never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort('SIGINT'), 100);
+      const startedAt = Date.now();
+      const m = await LoadMonitor.open(new URL(`ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`), 5000, stop.signal);
+      assert.ok(Date.now() - startedAt < 200, `settled after ${Date.now() - startedAt} ms`);
+      assert.equal(m, null);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('paces: halves the concurrency while the target is busy, and keeps bulk and short cases apart from then on', async () => {
     let busy = false;
     const fake = { busy: () => busy, maxLagMs: () => (busy ? 5000 : 0) } as unknown as LoadMonitor;
@@ -81,7 +97,9 @@ describe('verdicts under load, against a server that slows down with its connect
   this.timeout(120_000);
 
   it('gives at 32 cases at once the verdicts it gets alone: timer verdicts reached under lag are played again', async () => {
-    const server = await startLoadSensitiveServer(60);
+    // 250 ms a connection: alone (the case and the monitor) within the 1 s timers, already late at the
+    // paced run's start of 4 cases at once (SLOW_START), so that the second look has something to do.
+    const server = await startLoadSensitiveServer(250);
     try {
       const cases = ['1.1.*', '1.2.*', '2.*'];
       const alone = await testServer({ url: server.url, cases, concurrency: 1 });

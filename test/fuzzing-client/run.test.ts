@@ -119,3 +119,31 @@ describe('runAgainstServer against a broken opening handshake', function () {
     }
   });
 });
+
+describe('the first probe of the target, when the run is stopped', function () {
+  this.timeout(10_000);
+
+  it('gives up at once, and the run plays no case, against a target that accepts TCP and never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort('SIGINT'), 100);
+      const startedAt = Date.now();
+      const p = await probeServer(url, 5000, stop.signal);
+      assert.ok(Date.now() - startedAt < 200, `settled after ${Date.now() - startedAt} ms`);
+      assert.deepEqual(p, { interrupted: 'SIGINT while checking the target' });
+
+      const again = new AbortController();
+      setTimeout(() => again.abort('SIGTERM'), 100);
+      const defs = casesForRole(selectCases(allCases, { cases: ['1.1.1'], exclude: [] }), 'client');
+      const runStartedAt = Date.now();
+      const r = await runAgainstServer({ url, cases: defs, caseIndex: () => 1, concurrency: 8, memoryBudget: 1 << 26, session: { ...defaultSessionOptions, interrupt: again.signal }, openHandshakeTimeoutMs: 5000 });
+      assert.ok(Date.now() - runStartedAt < 200, `settled after ${Date.now() - runStartedAt} ms`);
+      assert.deepEqual(r.results, []);
+    } finally {
+      silent.close();
+    }
+  });
+});
