@@ -12,7 +12,7 @@ import { judgeCase, makePolicy, type PolicyOptions } from '../../reports/gate.js
 import { selectedCases, testServer, type TestServerOptions } from './api.js';
 import { casesForRole, runTimeBoundMs } from '../engine/plan.js';
 import type { CaseResult } from '../engine/results.js';
-import { caseTimeoutOptions, DEFAULT_CONCURRENCY, OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
+import { caseTimeoutOptions, DEFAULT_CONCURRENCY, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
 
 export type { PolicyOptions } from '../../reports/gate.js';
 
@@ -70,7 +70,7 @@ export function describeConformance(title: string, o: ConformanceOptions): void 
   describe(title, function () {
     before(async function () {
       // Every play of a case is bounded by its own limit, so the run is bounded by its plays (runTimeBoundMs).
-      this.timeout(runTimeBoundMs(cases, concurrency, { ...caseTimeoutOptions(o.timeout), openHandshakeTimeoutMs: OPEN_HANDSHAKE_TIMEOUT_MS }) + 30_000);
+      this.timeout(runTimeBoundMs(cases, concurrency, { ...caseTimeoutOptions(o.timeout), openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS }) + 30_000);
       const run: TestServerOptions = {
         url: typeof o.url === 'function' ? o.url() : o.url,
         cases: cases.map((c) => c.id),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
 import { startFuzzingServer, type FuzzingServer } from '../fuzzing-server/server.js';
 import type { CaseResult } from '../engine/results.js';
-import { caseLimitMs, type SessionOptions } from '../engine/defaults.js';
+import { caseLimitMs, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } from '../engine/defaults.js';
 import { apiCaseResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, type EngineHandle } from './engines.js';
@@ -181,7 +181,7 @@ class Job {
       port: 0,
       cases: this.o.cases,
       session: this.o.session,
-      openHandshakeTimeoutMs: 5000,
+      openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
       onCaseStart: (a, n) => {
         const item = this.byN.get(n);
         if (item && a === agent) this.caseStarted(item.key);

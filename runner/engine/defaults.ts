@@ -16,9 +16,6 @@ export const DEFAULT_CONCURRENCY = 32;
 /** Cases at once in one browser page's worth of tabs, when not given (pages are heavier than sockets). */
 export const DEFAULT_PAGE_CONCURRENCY = 8;
 
-/** The opening handshake limit of a run against a server (the CLI's and the API's), in ms. */
-export const OPEN_HANDSHAKE_TIMEOUT_MS = 5000;
-
 /** The whole-run limit for a client command, in seconds, when no --deadline is given. */
 export const DEFAULT_CLIENT_COMMAND_LIMIT_S = 3600;
 

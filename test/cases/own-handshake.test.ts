@@ -91,7 +91,7 @@ function naiveClient(port: number): void {
 describe('handshake.* against clients', function () {
   this.timeout(15_000);
 
-  it('are in the catalogue, for clients only, each with a bent response', () => {
+  it('are in the catalogue, for clients only, each with a deviating response', () => {
     for (const c of clientHandshakeCases) {
       assert.equal(c.applies, 'clients', c.id);
       assert.ok(c.handshake?.response, c.id);

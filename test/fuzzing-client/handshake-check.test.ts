@@ -36,7 +36,7 @@ function recordingServer(answer: (request: Buffer) => string): Promise<{ url: UR
   })));
 }
 
-describe('handshake-check (bent requests)', function () {
+describe('handshake-check (deviating requests)', function () {
   this.timeout(10_000);
 
   it('builds the request with the bends, in pieces of writeChop octets, the pipelined frame masked in the last write', () => {

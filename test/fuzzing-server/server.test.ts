@@ -321,7 +321,7 @@ describe('fuzzing server: the URL protocol', function () {
   });
 });
 
-describe('fuzzing server: bent handshakes', function () {
+describe('fuzzing server: deviating handshake responses', function () {
   this.timeout(30_000);
 
   it('sends each handshake.client.* bend through the URL protocol and passes the ws client', async () => {
