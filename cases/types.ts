@@ -80,10 +80,7 @@ export interface EchoRounds {
 }
 
 /** A recorded event, as cases state expectations: messages and pongs from the target, and wait markers. */
-export type TargetEvent =
-  | { type: 'message'; binary: boolean; payload: Buffer }
-  | { type: 'pong'; payload: Buffer }
-  | { type: 'timeout'; tag: string };
+export type TargetEvent = { type: 'message'; binary: boolean; payload: Buffer } | { type: 'pong'; payload: Buffer } | { type: 'timeout'; tag: string };
 
 export interface CloseExpectation {
   /** The harness, not the target, is meant to send the first close frame. */

@@ -32,5 +32,5 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
 }
 
 function writeAll(fd: number, b: Buffer): void {
-  for (let at = 0; at < b.length; ) at += writeSync(fd, b, at, b.length - at);
+  for (let at = 0; at < b.length;) at += writeSync(fd, b, at, b.length - at);
 }

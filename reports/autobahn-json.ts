@@ -102,9 +102,7 @@ export function autobahnWireRow(e: WireEntry): AutobahnWireRow {
     return e.dir === 'rx' ? ['RO', data] : ['TO', data, false];
   }
   const data: [number, string] = [e.length, cut(e.text, e.truncated)];
-  return e.dir === 'rx'
-    ? ['RF', data, e.opcode, e.fin, e.rsv, e.masked, null]
-    : ['TF', data, e.opcode, e.fin, e.rsv, null, null, null, false];
+  return e.dir === 'rx' ? ['RF', data, e.opcode, e.fin, e.rsv, e.masked, null] : ['TF', data, e.opcode, e.fin, e.rsv, null, null, null, false];
 }
 
 /** Autobahn's flat per-case object plus our extras under `wsconform`. */

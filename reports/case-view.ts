@@ -44,7 +44,22 @@ function closeDetail(hex: string): string {
 }
 
 function wireRow(e: WireEntry): WireRowView {
-  const base = { note: false, t: Number.isNaN(e.t) ? '' : e.t.toFixed(1), dir: '', dirCls: '', kind: e.kind, opcode: '', fin: '', rsv: '', masked: '', length: '', text: '', hex: '', truncated: false, detail: '' };
+  const base = {
+    note: false,
+    t: Number.isNaN(e.t) ? '' : e.t.toFixed(1),
+    dir: '',
+    dirCls: '',
+    kind: e.kind,
+    opcode: '',
+    fin: '',
+    rsv: '',
+    masked: '',
+    length: '',
+    text: '',
+    hex: '',
+    truncated: false,
+    detail: '',
+  };
   if (e.kind === 'note') return { ...base, note: true, text: visible(e.text) };
   const dir = e.dir === 'tx' ? 'sent' : 'recv';
   if (e.kind === 'octets') {
@@ -218,11 +233,7 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
     title: visible(r.title),
     agent: visible(r.agent),
     caseIndex: r.caseIndex,
-    role: api
-      ? "the browser's WebSocket API against the harness's server"
-      : r.role === 'client'
-        ? 'harness was the client (testing a server)'
-        : 'harness was the server (testing a client)',
+    role: api ? "the browser's WebSocket API against the harness's server" : r.role === 'client' ? 'harness was the client (testing a server)' : 'harness was the server (testing a client)',
     started: formatTime(r.started),
     duration: formatDuration(r.durationMs),
     requirement: r.requirement ? { spec: visible(r.requirement.spec), level: r.requirement.level } : null,
@@ -258,10 +269,20 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
     expected: Object.entries(r.expected).map(([verdict, events]) => ({
       verdict: visible(verdict),
       cls: classOf(verdict),
-      events: headTail(events.map((e) => visible(eventText(e))), LIST_HEAD, LIST_TAIL, (n) => `… ${n} more events (see the case JSON)`),
+      events: headTail(
+        events.map((e) => visible(eventText(e))),
+        LIST_HEAD,
+        LIST_TAIL,
+        (n) => `… ${n} more events (see the case JSON)`,
+      ),
       matches: sameEvents(events, r.received),
     })),
-    received: headTail(r.received.map((e) => visible(eventText(e))), LIST_HEAD, LIST_TAIL, (n) => `… ${n} more events (see the case JSON)`),
+    received: headTail(
+      r.received.map((e) => visible(eventText(e))),
+      LIST_HEAD,
+      LIST_TAIL,
+      (n) => `… ${n} more events (see the case JSON)`,
+    ),
     violations: r.violations.map((v) => ({ code: visible(v.code), message: visible(v.message) })),
     notes: notes.map(visible),
     httpRequest: visibleBlock(r.httpRequest),

@@ -197,8 +197,7 @@ export interface GateResult {
   exitCode: 0 | 1;
 }
 
-const byAgentThenId = (a: { agent: string; id: string }, b: { agent: string; id: string }): number =>
-  a.agent === b.agent ? compareCaseIds(a.id, b.id) : a.agent < b.agent ? -1 : 1;
+const byAgentThenId = (a: { agent: string; id: string }, b: { agent: string; id: string }): number => (a.agent === b.agent ? compareCaseIds(a.id, b.id) : a.agent < b.agent ? -1 : 1);
 
 export function evaluateGate(run: RunResults, policy: Policy = defaultPolicy): GateResult {
   const g: GateResult = { failed: [], passed: 0, improvements: [], worse: [], knownFailures: [], fixed: [], missing: [], exitCode: 0 };
@@ -321,12 +320,7 @@ export function summaryText(run: RunResults, gate: GateResult): string {
   for (const agent of agents) {
     const mine = run.results.filter((r) => r.agent === agent);
     const count = (pick: (r: CaseResult) => boolean): string => String(mine.filter(pick).length);
-    rows.push([
-      oneLine(agent, 32),
-      ...behaviorColumns.map(([w]) => count((r) => r.behavior === w)),
-      '|',
-      ...closeColumns.map(([w]) => count((r) => r.behaviorClose === w)),
-    ]);
+    rows.push([oneLine(agent, 32), ...behaviorColumns.map(([w]) => count((r) => r.behavior === w)), '|', ...closeColumns.map(([w]) => count((r) => r.behaviorClose === w))]);
   }
   out.push(...table(rows, new Set([0, behaviorColumns.length + 1])));
 
@@ -375,7 +369,14 @@ export function summaryText(run: RunResults, gate: GateResult): string {
     if (parts.length > 0) out.push('', `Pacing, ${oneLine(a.name, 32)}: ${parts.join('; ')}`);
   }
   const cut = m.interruptedCases ?? [];
-  if (cut.length > 0) out.push('', `Interrupted, no verdict (${cut.length}): ${cut.slice(0, 10).map((c) => `${c.id} (${oneLine(c.why, 80)})`).join(', ')}${cut.length > 10 ? `, … ${cut.length - 10} more` : ''}`);
+  if (cut.length > 0)
+    out.push(
+      '',
+      `Interrupted, no verdict (${cut.length}): ${cut
+        .slice(0, 10)
+        .map((c) => `${c.id} (${oneLine(c.why, 80)})`)
+        .join(', ')}${cut.length > 10 ? `, … ${cut.length - 10} more` : ''}`,
+    );
   out.push('', `${gate.failed.length} failed, ${gate.passed} passed: exit ${gate.exitCode}`);
   return `${out.join('\n')}\n`;
 }

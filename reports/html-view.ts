@@ -229,7 +229,9 @@ function cellView(r: CaseResult | undefined, policy: Policy): CellView {
     want: visible(diff.want),
     fail: outcome.status === 'fail',
     known: outcome.status === 'known',
-    tip: visible(`${isApiResult(r) ? `page ${r.behavior} / wire ${r.behaviorClose}` : `${r.behavior} / ${r.behaviorClose}`}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`),
+    tip: visible(
+      `${isApiResult(r) ? `page ${r.behavior} / wire ${r.behaviorClose}` : `${r.behavior} / ${r.behaviorClose}`}, close code ${r.remoteCloseCode ?? 'none'}${outcome.status === 'pass' ? '' : ` — ${outcome.brief}`}${diffTip}`,
+    ),
   };
 }
 
@@ -334,8 +336,14 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
     return {
       agent: visible(a.name),
       total: mine.length,
-      behavior: counts(behaviorWords, mine.map((r) => r.behavior)),
-      close: counts(closeWords, mine.map((r) => r.behaviorClose)),
+      behavior: counts(
+        behaviorWords,
+        mine.map((r) => r.behavior),
+      ),
+      close: counts(
+        closeWords,
+        mine.map((r) => r.behaviorClose),
+      ),
       failed: outcomes.filter((s) => s === 'fail').length,
       known: outcomes.filter((s) => s === 'known').length,
     };

@@ -49,9 +49,12 @@ export function appendResult(outdir: string, result: CaseResult): void {
 /** Replaces results.jsonl as a whole (a merge): if writing fails part-way, the old file stays as it was. */
 export function writeResults(outdir: string, results: Iterable<CaseResult>): void {
   mkdirSync(outdir, { recursive: true });
-  writeFileAtomic(join(outdir, RESULTS_FILE), (function* () {
-    for (const r of results) yield `${JSON.stringify(r)}\n`;
-  })());
+  writeFileAtomic(
+    join(outdir, RESULTS_FILE),
+    (function* () {
+      for (const r of results) yield `${JSON.stringify(r)}\n`;
+    })(),
+  );
 }
 
 export function writeMeta(outdir: string, meta: RunMeta): void {

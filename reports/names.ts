@@ -91,36 +91,38 @@ export function compareCaseIds(a: string, b: string): number {
 }
 
 /** Section headings for the report. Autobahn's sections keep their numbers; ours use their prefix. */
-const sectionTitles = new Map<string, string>(Object.entries({
-  '1': 'Framing',
-  '2': 'Pings and pongs',
-  '3': 'Reserved bits',
-  '4': 'Reserved opcodes',
-  '5': 'Fragmentation',
-  '6': 'UTF-8',
-  '7': 'Closing',
-  '9': 'Limits and performance',
-  '10': 'Auto-fragmentation',
-  '12': 'permessage-deflate: payloads',
-  '13': 'permessage-deflate: parameters',
-  handshake: 'Opening handshake',
-  browser: 'Browser API',
-  api: 'Browser API (WHATWG WebSockets)',
-  // The browser-API (api.*) families, see reportSectionOf; their IDs say that they are browser-API cases.
-  'api.binary-type': 'binaryType',
-  'api.close': 'close(): codes, reasons, states',
-  'api.constructor': 'The constructor\'s URL',
-  'api.event-order': 'Event order after the handshake',
-  'api.extensions': 'The extensions attribute',
-  'api.handshake': 'Handshakes the browser must fail',
-  'api.message': 'Incoming messages',
-  'api.navigate': 'Leaving the page',
-  'api.protocol': 'Subprotocols',
-  'api.ready-state': 'readyState',
-  'api.send': 'send() and bufferedAmount',
-  'api.server-close': 'The server closes',
-  'api.server-drop': 'The server drops TCP',
-}));
+const sectionTitles = new Map<string, string>(
+  Object.entries({
+    '1': 'Framing',
+    '2': 'Pings and pongs',
+    '3': 'Reserved bits',
+    '4': 'Reserved opcodes',
+    '5': 'Fragmentation',
+    '6': 'UTF-8',
+    '7': 'Closing',
+    '9': 'Limits and performance',
+    '10': 'Auto-fragmentation',
+    '12': 'permessage-deflate: payloads',
+    '13': 'permessage-deflate: parameters',
+    handshake: 'Opening handshake',
+    browser: 'Browser API',
+    api: 'Browser API (WHATWG WebSockets)',
+    // The browser-API (api.*) families, see reportSectionOf; their IDs say that they are browser-API cases.
+    'api.binary-type': 'binaryType',
+    'api.close': 'close(): codes, reasons, states',
+    'api.constructor': "The constructor's URL",
+    'api.event-order': 'Event order after the handshake',
+    'api.extensions': 'The extensions attribute',
+    'api.handshake': 'Handshakes the browser must fail',
+    'api.message': 'Incoming messages',
+    'api.navigate': 'Leaving the page',
+    'api.protocol': 'Subprotocols',
+    'api.ready-state': 'readyState',
+    'api.send': 'send() and bufferedAmount',
+    'api.server-close': 'The server closes',
+    'api.server-drop': 'The server drops TCP',
+  }),
+);
 
 /** A section's heading; an api.* family without a heading of its own gets the browser API's. */
 export function sectionTitle(section: string): string {

@@ -29,7 +29,10 @@ export function visibleBlock(s: string): string {
 
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '';
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
 }
 
 export function formatDuration(ms: number): string {

@@ -76,7 +76,15 @@ async function freePort() {
 
 async function listening(port) {
   for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => net.connect({ host: '127.0.0.1', port }).once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
+    const ok = await new Promise((r) =>
+      net
+        .connect({ host: '127.0.0.1', port })
+        .once('connect', function () {
+          this.destroy();
+          r(true);
+        })
+        .once('error', () => r(false)),
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -127,7 +135,18 @@ if (mode === 'real') {
   const targetCpuMs = processCpuMs(target.pid) - cpuT0;
   await target.stop();
   const verdicts = Object.fromEntries(run.results.map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`]));
-  console.log(JSON.stringify({ cases: run.results.length, wallMs: Math.round(wallMs), harnessCpuMs: cpuMs(cpu), targetCpuMs: Math.round(targetCpuMs), peakRssMb: peakRssMb(), counts: counts(run.results), pace: run.meta.agents[0]?.pace ?? null, verdicts }));
+  console.log(
+    JSON.stringify({
+      cases: run.results.length,
+      wallMs: Math.round(wallMs),
+      harnessCpuMs: cpuMs(cpu),
+      targetCpuMs: Math.round(targetCpuMs),
+      peakRssMb: peakRssMb(),
+      counts: counts(run.results),
+      pace: run.meta.agents[0]?.pace ?? null,
+      verdicts,
+    }),
+  );
 } else if (mode === 'wstest') {
   const [name, cases = '*'] = args;
   const target = await startReal(name);
@@ -154,14 +173,16 @@ if (mode === 'real') {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const children1 = childrenCpuMs();
-  console.log(JSON.stringify({
-    cases: run.results.length,
-    wallMs: Math.round(wallMs),
-    harnessCpuMs: cpuMs(cpu),
-    targetCpuMs: children0 === null || children1 === null ? null : Math.round(children1 - children0),
-    peakRssMb: peakRssMb(),
-    counts: counts(run.results),
-  }));
+  console.log(
+    JSON.stringify({
+      cases: run.results.length,
+      wallMs: Math.round(wallMs),
+      harnessCpuMs: cpuMs(cpu),
+      targetCpuMs: children0 === null || children1 === null ? null : Math.round(children1 - children0),
+      peakRssMb: peakRssMb(),
+      counts: counts(run.results),
+    }),
+  );
 } else if (mode === 'fuzz') {
   // As `wsconform test-server --fuzz COUNT --seed SEED` does it (runner/app/commands/test-server.ts), without the catalogue.
   const [count = '10000', seed = '1', concurrency = '32'] = args;
@@ -186,16 +207,18 @@ if (mode === 'real') {
     const cpu = process.cpuUsage(cpu0);
     const { cpuMs: targetCpuMs } = await target.stop();
     stopped = true;
-    console.log(JSON.stringify({
-      cases: f.results.length,
-      wallMs: Math.round(wallMs),
-      generateMs: Math.round(generateMs),
-      harnessCpuMs: cpuMs(cpu),
-      targetCpuMs: Math.round(targetCpuMs),
-      peakRssMb: peakRssMb(),
-      reproducers: f.reproducers.length,
-      counts: counts(f.results),
-    }));
+    console.log(
+      JSON.stringify({
+        cases: f.results.length,
+        wallMs: Math.round(wallMs),
+        generateMs: Math.round(generateMs),
+        harnessCpuMs: cpuMs(cpu),
+        targetCpuMs: Math.round(targetCpuMs),
+        peakRssMb: peakRssMb(),
+        reproducers: f.reproducers.length,
+        counts: counts(f.results),
+      }),
+    );
   } finally {
     if (!stopped) await target.stop();
     rmSync(outdir, { recursive: true, force: true });
@@ -210,12 +233,14 @@ if (mode === 'real') {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const { cpuMs: targetCpuMs } = await target.stop();
-  console.log(JSON.stringify({
-    cases: run.results.length,
-    wallMs: Math.round(wallMs),
-    harnessCpuMs: cpuMs(cpu),
-    targetCpuMs: Math.round(targetCpuMs),
-    peakRssMb: peakRssMb(),
-    counts: counts(run.results),
-  }));
+  console.log(
+    JSON.stringify({
+      cases: run.results.length,
+      wallMs: Math.round(wallMs),
+      harnessCpuMs: cpuMs(cpu),
+      targetCpuMs: Math.round(targetCpuMs),
+      peakRssMb: peakRssMb(),
+      counts: counts(run.results),
+    }),
+  );
 }

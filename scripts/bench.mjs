@@ -30,7 +30,11 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.r
 // ---- codec: parse + unmask, the same buffers through both decoders -----------------------------
 function codecBench() {
   const rows = [];
-  for (const [label, size, count] of [['125 B frames', 125, 40000], ['16 KiB frames', 16384, 2000], ['1 MiB frames', 1 << 20, 64]]) {
+  for (const [label, size, count] of [
+    ['125 B frames', 125, 40000],
+    ['16 KiB frames', 16384, 2000],
+    ['1 MiB frames', 1 << 20, 64],
+  ]) {
     const frames = [];
     for (let i = 0; i < count; i++) frames.push(encodeFrame({ opcode: 2, payload: randomBytes(size), mask: randomBytes(4) }));
     const stream = Buffer.concat(frames);
@@ -128,7 +132,7 @@ function full() {
 function client() {
   const server = sections1to10();
   const c = benchRun(['client', SECTIONS_1_10, 8]);
-  table('Client mode: sections 1-10, test-client --command against the ws client (fixture, 8 cases at once); target CPU = the command\'s', [
+  table("Client mode: sections 1-10, test-client --command against the ws client (fixture, 8 cases at once); target CPU = the command's", [
     row('test-client vs ws client', c, 'wall ≤ 5 s', { verdicts: verdicts(c.counts) }),
     row('test-server vs ws echo (for comparison)', server, 'wall ≤ 3 s', { verdicts: verdicts(server.counts) }),
   ]);
@@ -172,19 +176,35 @@ function browserBench() {
     }
     const wallS = ((performance.now() - t0) / 1000).toFixed(1);
     const meta = JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8'));
-    const results = readFileSync(join(outdir, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const results = readFileSync(join(outdir, 'results.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     const count = (filter) => {
       const c = {};
       for (const r of results.filter(filter)) c[r.behavior] = (c[r.behavior] ?? 0) + 1;
       return JSON.stringify(c);
     };
     const agents = meta.agents.map((a) => (a.unavailable ? `${a.name}: not available (${a.unavailable.slice(0, 60)})` : a.name)).join(', ');
-    return { engine: agents || engine + (stderr ? `: ${stderr.trim().split('\n')[0]}` : ''), cases: results.length, 'wall s': wallS, 'Autobahn behavior': count((r) => !r.id.startsWith('api.')), 'api.* behavior': count((r) => r.id.startsWith('api.')) };
+    return {
+      engine: agents || engine + (stderr ? `: ${stderr.trim().split('\n')[0]}` : ''),
+      cases: results.length,
+      'wall s': wallS,
+      'Autobahn behavior': count((r) => !r.id.startsWith('api.')),
+      'api.* behavior': count((r) => r.id.startsWith('api.')),
+    };
   };
-  table('Browsers: sections 1-10 + api.*, wall including launch (goal: Chromium ≤ 15 s, every engine ≤ 60 s in all)', ['chromium', 'firefox', 'webkit'].map((e) => run(e, selection)));
+  table(
+    'Browsers: sections 1-10 + api.*, wall including launch (goal: Chromium ≤ 15 s, every engine ≤ 60 s in all)',
+    ['chromium', 'firefox', 'webkit'].map((e) => run(e, selection)),
+  );
   // Every engine negotiates permessage-deflate: the whole catalogue compresses gigabytes through
   // the page (about 15 minutes per engine here), so it belongs to `full`, not to every bench run.
-  if (only === 'full' || only === 'all') table('Browsers: the whole catalogue per engine, 12.x/13.x compressed (no goal yet)', ['chromium', 'firefox', 'webkit'].map((e) => run(e, '*')));
+  if (only === 'full' || only === 'all')
+    table(
+      'Browsers: the whole catalogue per engine, 12.x/13.x compressed (no goal yet)',
+      ['chromium', 'firefox', 'webkit'].map((e) => run(e, '*')),
+    );
   else console.log('\nBrowsers, the whole catalogue per engine: skipped (about 15 minutes per engine); `npm run bench -- all` runs it.');
 }
 
@@ -213,7 +233,9 @@ function load() {
   table('Slow real targets, sections 1-10 (Debian python3-tornado, websocketd)', rows);
   // Without 9.x: its 16 MiB messages to a server that never reads them exhaust the flooding server itself.
   const flood = benchRun(['real', 'flood', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,10.*', 32]);
-  table('A server that floods 64 KiB binary messages as fast as loopback takes them, sections 1-7 and 10', [row('flooding server, default (32)', flood, 'ends, RSS ≤ 200 MB', { verdicts: verdicts(flood.counts) })]);
+  table('A server that floods 64 KiB binary messages as fast as loopback takes them, sections 1-7 and 10', [
+    row('flooding server, default (32)', flood, 'ends, RSS ≤ 200 MB', { verdicts: verdicts(flood.counts) }),
+  ]);
 }
 
 const selected = (name) => only === name || only === 'all' || (only === undefined && name !== 'full');
@@ -223,5 +245,6 @@ if (selected('client')) client();
 if (selected('fuzz')) fuzz();
 if (selected('load')) load();
 if (selected('full')) full();
-else if (only === undefined) console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
+else if (only === undefined)
+  console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
 if (selected('browser')) browserBench();

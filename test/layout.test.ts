@@ -20,25 +20,45 @@ describe('layout', () => {
   });
 
   it('no file imports a layer above its own', () => {
-    const wrong = [...graph].flatMap(([file, targets]) => targets.map((t) => layerViolation(file, t)).filter((w) => w !== null).map((w) => `${file}: ${w}`));
+    const wrong = [...graph].flatMap(([file, targets]) =>
+      targets
+        .map((t) => layerViolation(file, t))
+        .filter((w) => w !== null)
+        .map((w) => `${file}: ${w}`),
+    );
     assert.deepEqual(wrong, []);
   });
 
   it('no import cycle between files', () => {
-    assert.deepEqual(cycles(graph).map((c) => c.join(' → ')), []);
+    assert.deepEqual(
+      cycles(graph).map((c) => c.join(' → ')),
+      [],
+    );
   });
 
   it('no import cycle between layers', () => {
-    assert.deepEqual(cycles(layerGraph(graph)).map((c) => c.join(' → ')), []);
+    assert.deepEqual(
+      cycles(layerGraph(graph)).map((c) => c.join(' → ')),
+      [],
+    );
   });
 
-  it('every source file fits in a reader\'s head (under 400 lines)', () => {
+  it("every source file fits in a reader's head (under 400 lines)", () => {
     const long = [...graph.keys()].map((f) => [f, readFileSync(join(root, f), 'utf8').split('\n').length] as const).filter(([, n]) => n >= 400);
     assert.deepEqual(long, []);
   });
 
   it('the cycle finder and the layer check catch what they are for', () => {
-    assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]])), [['a', 'b', 'c', 'a']]);
+    assert.deepEqual(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+      [['a', 'b', 'c', 'a']],
+    );
     assert.match(layerViolation('runner/wire/frame.ts', 'runner/engine/session.ts') ?? '', /nothing of the project/);
     assert.match(layerViolation('reports/html.ts', 'runner/engine/session.ts') ?? '', /runner\/engine\/results\.ts/);
     assert.equal(layerViolation('reports/html.ts', 'runner/engine/results.ts'), null);

@@ -7,7 +7,15 @@ import { writeReports as writeAll, type ReportError, type ReportOptions } from '
 import { evaluateGate, makePolicy, type GateResult, type PolicyOptions } from '../../reports/gate.js';
 import { casesForRole, selectCases, splitPatterns } from '../engine/plan.js';
 import type { CaseResult, PaceSummary, RunResults } from '../engine/results.js';
-import { caseTimeoutOptions, DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_CONCURRENCY, DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../engine/defaults.js';
+import {
+  caseTimeoutOptions,
+  DEFAULT_CASE_TIMEOUT_S,
+  DEFAULT_CLIENT_COMMAND_LIMIT_S,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+  defaultSessionOptions,
+} from '../engine/defaults.js';
 import { runAgainstServer } from '../fuzzing-client/run.js';
 import { spawnEchoServer } from '../targets/echo-server.js';
 import { startFuzzingServer } from '../fuzzing-server/server.js';
@@ -46,32 +54,35 @@ export function selectedCases(o: { cases?: string | string[]; exclude?: string |
 export async function testServer(o: TestServerOptions = {}): Promise<RunResults> {
   const cases = casesForRole(selectedCases(o), 'client');
   const index = new Map(allCases.map((c, i) => [c.id, i + 1]));
-  const { outcome: results, recorder } = await orchestrate({ mode: 'test-server', options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, ...(o.outdir ? { outdir: o.outdir } : {}), keeping: 'append' }, async (active) => {
-    const builtin = o.url === undefined ? await spawnEchoServer() : null;
-    const url = o.url ?? builtin!.url;
-    let pace: PaceSummary | undefined;
-    try {
-      const { agent, results } = await runAgainstServer({
-        url,
-        ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
-        cases,
-        caseIndex: (d) => index.get(d.id) ?? 0,
-        concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
-        memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
-        session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
-        openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
-        onResult: (r) => {
-          active.recorder.record(r);
-          o.onResult?.(r);
-        },
-        onPace: (p) => (pace = p),
-      });
-      active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}) });
-      return results;
-    } finally {
-      await builtin?.stop();
-    }
-  });
+  const { outcome: results, recorder } = await orchestrate(
+    { mode: 'test-server', options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, ...(o.outdir ? { outdir: o.outdir } : {}), keeping: 'append' },
+    async (active) => {
+      const builtin = o.url === undefined ? await spawnEchoServer() : null;
+      const url = o.url ?? builtin!.url;
+      let pace: PaceSummary | undefined;
+      try {
+        const { agent, results } = await runAgainstServer({
+          url,
+          ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+          cases,
+          caseIndex: (d) => index.get(d.id) ?? 0,
+          concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
+          memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
+          session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
+          openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+          onResult: (r) => {
+            active.recorder.record(r);
+            o.onResult?.(r);
+          },
+          onPace: (p) => (pace = p),
+        });
+        active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}) });
+        return results;
+      } finally {
+        await builtin?.stop();
+      }
+    },
+  );
   // The results in catalogue order, as the driver sorts them.
   const run = { ...recorder.finish(null), results };
   if (o.outdir) writeAll(run, o.outdir);
@@ -122,7 +133,11 @@ export async function testClient(o: TestClientOptions = {}): Promise<RunResults>
     try {
       o.onListening?.(server.url);
       if (o.command) {
-        await runClientCommand(server, o.command, { agent: o.agent ?? 'client', timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000 });
+        await runClientCommand(server, o.command, {
+          agent: o.agent ?? 'client',
+          timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000,
+          idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000,
+        });
       } else {
         await server.allAgentsDone();
       }

@@ -26,13 +26,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('wsconform')
     .description('WebSocket conformance tests: the Autobahn|Testsuite catalogue and more, against servers, clients and browsers.')
     .version(version, '-V, --version')
-    .addOption(new Option('-m, --mode <mode>', "wstest compatibility: run a wstest spec file").choices(['fuzzingclient', 'fuzzingserver']))
+    .addOption(new Option('-m, --mode <mode>', 'wstest compatibility: run a wstest spec file').choices(['fuzzingclient', 'fuzzingserver']))
     .option('-s, --spec <file>', 'wstest spec file (default: ./fuzzingclient.json or ./fuzzingserver.json, created if missing)')
     .configureOutput({
       writeOut: (s) => io.out.write(s),
       writeErr: (s) => io.err.write(s),
       // One line, worded like our own usage errors: "wsconform: unknown option '--bogus' (see --help)".
-      outputError: (s, write) => write(`wsconform: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+      outputError: (s, write) =>
+        write(
+          `wsconform: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')} (see --help)\n`,
+        ),
     })
     .exitOverride()
     .action(async (o: { mode?: string; spec?: string }) => {
@@ -40,7 +46,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const sub = program.commands.find((c) => c.name() === program.args[1]);
         if (program.args.length === 1 || sub) return (sub ?? program).outputHelp();
       }
-      if (program.args.length > 0) throw new UsageError(`unknown command ${JSON.stringify(program.args[0] === 'help' ? program.args[1] : program.args[0])} (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
+      if (program.args.length > 0)
+        throw new UsageError(`unknown command ${JSON.stringify(program.args[0] === 'help' ? program.args[1] : program.args[0])} (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
       if (!o.mode) {
         if (o.spec) throw new UsageError('--spec needs --mode fuzzingclient or --mode fuzzingserver');
         program.outputHelp();

@@ -51,10 +51,29 @@ export const DEFAULT_SERVER_SPEC = {
 
 /** autobahn options that exist but change nothing we do (or that we cannot honour). */
 const KNOWN_IGNORED = new Set([
-  'debug', 'debugCodePaths', 'logOctets', 'logFrames', 'trackTimings', 'allowHixie76', 'utf8validateIncoming', 'applyMask',
-  'autoFragmentSize', 'echoCloseCodeReason', 'tcpNoDelay', 'autoPingInterval', 'autoPingTimeout', 'autoPingSize', 'versions',
-  'webStatus', 'requireMaskedClientFrames', 'maskServerFrames', 'perMessageCompressionAccept', 'serveFlashSocketPolicy',
-  'flashSocketPolicy', 'allowedOrigins', 'allowedOriginsPatterns',
+  'debug',
+  'debugCodePaths',
+  'logOctets',
+  'logFrames',
+  'trackTimings',
+  'allowHixie76',
+  'utf8validateIncoming',
+  'applyMask',
+  'autoFragmentSize',
+  'echoCloseCodeReason',
+  'tcpNoDelay',
+  'autoPingInterval',
+  'autoPingTimeout',
+  'autoPingSize',
+  'versions',
+  'webStatus',
+  'requireMaskedClientFrames',
+  'maskServerFrames',
+  'perMessageCompressionAccept',
+  'serveFlashSocketPolicy',
+  'flashSocketPolicy',
+  'allowedOrigins',
+  'allowedOriginsPatterns',
 ]);
 
 /**

@@ -14,7 +14,9 @@ export class MergeRefused extends Error {
 const PER_PART = new Set(['shard', 'interrupted', 'outdir', 'agent', 'url', 'command', 'port', 'host', 'concurrency', 'quiet']);
 
 function comparable(meta: RunMeta): string {
-  const entries = Object.entries(meta.options).filter(([k]) => !PER_PART.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const entries = Object.entries(meta.options)
+    .filter(([k]) => !PER_PART.has(k))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify(entries);
 }
 
@@ -58,7 +60,10 @@ export function mergeRuns(parts: Array<{ dir: string; run: RunResults }>): Merge
   const agents = new Map<string, RunMeta['agents'][number]>();
   for (const p of parts) for (const a of p.run.meta.agents) agents.set(a.name, { ...agents.get(a.name), ...a });
   const started = parts.map((p) => p.run.meta.startedAt).sort()[0]!;
-  const finished = parts.map((p) => p.run.meta.finishedAt ?? p.run.meta.startedAt).sort().at(-1)!;
+  const finished = parts
+    .map((p) => p.run.meta.finishedAt ?? p.run.meta.startedAt)
+    .sort()
+    .at(-1)!;
   const meta: RunMeta = {
     ...first.run.meta,
     mode: 'merge',

@@ -34,7 +34,6 @@ export interface ConformanceOptions {
   outdir?: string;
 }
 
-
 function mochaGlobals(): { describe: Mocha.SuiteFunction; it: Mocha.TestFunction; before: Mocha.HookFunction } {
   const g = globalThis as Partial<{ describe: Mocha.SuiteFunction; it: Mocha.TestFunction; before: Mocha.HookFunction }>;
   if (typeof g.describe !== 'function' || typeof g.it !== 'function' || typeof g.before !== 'function') {

@@ -84,7 +84,11 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
   let api: ApiServers | null = null;
   try {
     if (job.urlProtocolItems.length > 0) fuzz = await job.startFuzzingServer(reach);
-    if (job.apiItems.length > 0) api = await startApiServers(job.apiItems.map((i) => i.def), reach);
+    if (job.apiItems.length > 0)
+      api = await startApiServers(
+        job.apiItems.map((i) => i.def),
+        reach,
+      );
     job.api = api;
     const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e));
     void spec.handle.gone.then((why) => job.abort(why));
@@ -113,9 +117,7 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
     autobahnIn: spec.handle.pageSocketsInstrumented ? 'shared-worker' : 'page',
     autobahnWorkers: AUTOBAHN_WORKERS,
     autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, job.urlProtocolItems.length)), phases: phases(job.urlProtocolItems) } : null,
-    api: api
-      ? apiOrder(job.apiItems).map((i) => ({ key: i.key, id: i.def.id, url: api.url(i.def.id), host: api.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS }))
-      : null,
+    api: api ? apiOrder(job.apiItems).map((i) => ({ key: i.key, id: i.def.id, url: api.url(i.def.id), host: api.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS })) : null,
     // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
     // still be crashed), so that the case cannot end before the fault strikes.
     faults: { hangAt: faults.hangAt, stallAt: faults.crashAt ?? faults.exitAt },
@@ -132,9 +134,7 @@ async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promi
   const first = `ws://${urlHost(reach.publicHost)}:${fuzz.port}`;
   const listen = (at: Reach): Promise<string> => fuzz.listenAlso(at.listenHost).then((a) => `ws://${urlHost(at.publicHost)}:${a.port}`);
   return Promise.all(
-    Array.from({ length: lanes }, (_, k) =>
-      Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listenOnLane(reach, k, listen).catch(() => first)))),
-    ),
+    Array.from({ length: lanes }, (_, k) => Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listenOnLane(reach, k, listen).catch(() => first))))),
   );
 }
 

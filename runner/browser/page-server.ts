@@ -9,12 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the page reports (see page/client.js). */
-export type PageEvent =
-  | { type: 'start'; key: string }
-  | { type: 'log'; key: string; line: string }
-  | { type: 'done'; key: string }
-  | { type: 'finished' }
-  | { type: 'page-error'; message: string };
+export type PageEvent = { type: 'start'; key: string } | { type: 'log'; key: string; line: string } | { type: 'done'; key: string } | { type: 'finished' } | { type: 'page-error'; message: string };
 
 export interface PageServer {
   /** http://127.0.0.1:PORT */

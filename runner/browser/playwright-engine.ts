@@ -43,7 +43,11 @@ function plan(engine: EngineName, o: LaunchOptions): Plan {
   }
   if (engine === 'chromium') {
     const path = o.executablePath ?? findExecutable(knownPaths.chromium) ?? own;
-    if (!path) throw new EngineUnavailable(engine, `no Chromium found (looked for ${knownPaths.chromium.join(', ')} and Playwright's own download); install one (Debian: apt-get install chromium) or pass --executable-path`);
+    if (!path)
+      throw new EngineUnavailable(
+        engine,
+        `no Chromium found (looked for ${knownPaths.chromium.join(', ')} and Playwright's own download); install one (Debian: apt-get install chromium) or pass --executable-path`,
+      );
     return { options: { executablePath: path }, description: `${path} via Playwright (CDP)` };
   }
   if (engine === 'firefox') {
@@ -51,7 +55,10 @@ function plan(engine: EngineName, o: LaunchOptions): Plan {
     // Playwright's own Firefox speaks Juggler; a stock Firefox only WebDriver BiDi.
     if (stock && stock !== own) return { options: { executablePath: stock, channel: 'moz-firefox' }, description: `${stock} via Playwright (WebDriver BiDi)` };
     if (own) return { options: { executablePath: own }, description: `${own} via Playwright (Juggler)` };
-    throw new EngineUnavailable(engine, `no Firefox found (looked for ${knownPaths.firefox.join(', ')} and Playwright's own download); install one (Debian: apt-get install firefox-esr) or pass --executable-path`);
+    throw new EngineUnavailable(
+      engine,
+      `no Firefox found (looked for ${knownPaths.firefox.join(', ')} and Playwright's own download); install one (Debian: apt-get install firefox-esr) or pass --executable-path`,
+    );
   }
   const path = o.executablePath ?? own;
   if (!path) throw new EngineUnavailable(engine, "Playwright's own WebKit is not downloaded here");
@@ -109,7 +116,10 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
       ? {
           async crashPage() {
             // A page that is already gone has no CDP session to open: nothing left to crash.
-            const cdp = await page.context().newCDPSession(page).catch(() => null);
+            const cdp = await page
+              .context()
+              .newCDPSession(page)
+              .catch(() => null);
             await cdp?.send('Page.crash').catch(() => undefined);
           },
         }

@@ -27,7 +27,12 @@ export function timerShaped(t: Pick<Transcript, 'timersFired' | 'wasOpenHandshak
  * which the target broke the protocol (a bad frame, a flood) is decided by bytes, not by a clock:
  * what the timers did after that does not make the verdict load's.
  */
-export function needsConfirmation(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>, t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>, targetLagMs: number, promptMs: number): boolean {
+export function needsConfirmation(
+  r: Pick<CaseResult, 'behavior' | 'behaviorClose'>,
+  t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>,
+  targetLagMs: number,
+  promptMs: number,
+): boolean {
   return !isClean(r) && timerShaped(t) && t.violations.length === 0 && !(targetLagMs < promptMs);
 }
 
@@ -42,6 +47,10 @@ export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs
   return {
     ...alone,
     notes: [...(alone.notes ?? []), note],
-    confirmedAlone: { first: { behavior: first.behavior, behaviorClose: first.behaviorClose, result: first.result, resultClose: first.resultClose }, firstTargetLagMs: Number.isFinite(firstLagMs) ? Math.round(firstLagMs) : null, same },
+    confirmedAlone: {
+      first: { behavior: first.behavior, behaviorClose: first.behaviorClose, result: first.result, resultClose: first.resultClose },
+      firstTargetLagMs: Number.isFinite(firstLagMs) ? Math.round(firstLagMs) : null,
+      same,
+    },
   };
 }

@@ -12,7 +12,10 @@ import { caseLimitMs, type SessionOptions } from './defaults.js';
  */
 export function patternMatcher(pattern: string, o: { anchored?: boolean } = {}): (id: string) => boolean {
   if (!pattern.includes('*')) return (id) => id === pattern;
-  const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   const re = new RegExp(o.anchored ? `^${body}$` : `^${body}`);
   return (id) => re.test(id);
 }
@@ -20,7 +23,10 @@ export function patternMatcher(pattern: string, o: { anchored?: boolean } = {}):
 /** Splits "1.*,6.4.*" or repeated options into patterns. */
 export function splitPatterns(values: string | string[] | undefined): string[] {
   if (values === undefined) return [];
-  return (Array.isArray(values) ? values : [values]).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return (Array.isArray(values) ? values : [values])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 export interface Selection {

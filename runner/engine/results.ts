@@ -29,11 +29,7 @@ export type CloseBehavior = (typeof CloseBehavior)[keyof typeof CloseBehavior];
 export type HarnessRole = 'client' | 'server';
 
 /** A recorded target event, in the JSON form Autobahn's reports use (payloads cut to 64 bytes). */
-export type EventJson =
-  | ['message', string, boolean]
-  | ['pong', string]
-  | ['ping', string]
-  | ['timeout', string];
+export type EventJson = ['message', string, boolean] | ['pong', string] | ['ping', string] | ['timeout', string];
 
 export interface ExpectedClose {
   closedByMe: boolean;

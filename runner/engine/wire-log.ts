@@ -60,7 +60,19 @@ export class WireLog {
   frame(dir: 'rx' | 'tx', f: LoggedFrame): void {
     if (this.paused) return;
     const head = toBuffer(f.payload, WIRE_LOG_BYTES);
-    this.push({ t: this.elapsed(), kind: 'frame', dir, opcode: f.opcode, fin: f.fin, rsv: f.rsv, masked: f.masked, length: f.payload.length, hex: head.toString('hex'), text: head.toString('utf8'), truncated: f.payload.length > WIRE_LOG_BYTES });
+    this.push({
+      t: this.elapsed(),
+      kind: 'frame',
+      dir,
+      opcode: f.opcode,
+      fin: f.fin,
+      rsv: f.rsv,
+      masked: f.masked,
+      length: f.payload.length,
+      hex: head.toString('hex'),
+      text: head.toString('utf8'),
+      truncated: f.payload.length > WIRE_LOG_BYTES,
+    });
   }
 
   /** A sentence about what happened (always kept, even while paused). */

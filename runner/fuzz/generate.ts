@@ -76,10 +76,25 @@ export function generateSequence(seed: number, index: number): FuzzSequence {
   const frames: FuzzFrame[] = [];
   const messages = rng.int(1, 3);
   for (let m = 0; m < messages; m++) {
-    const kind = rng.weighted([['text', 6], ['binary', 3]] as const);
-    const length = rng.weighted([[rng.int(0, 20), 7], [rng.int(21, 125), 2], [rng.int(126, 300), 1]] as const);
+    const kind = rng.weighted([
+      ['text', 6],
+      ['binary', 3],
+    ] as const);
+    const length = rng.weighted([
+      [rng.int(0, 20), 7],
+      [rng.int(21, 125), 2],
+      [rng.int(126, 300), 1],
+    ] as const);
     const payload = kind === 'text' ? utf8Text(rng, length) : rng.bytes(length);
-    const pieces = Math.min(rng.weighted([[1, 5], [2, 3], [3, 2], [4, 1]] as const), Math.max(1, payload.length));
+    const pieces = Math.min(
+      rng.weighted([
+        [1, 5],
+        [2, 3],
+        [3, 2],
+        [4, 1],
+      ] as const),
+      Math.max(1, payload.length),
+    );
     const cuts = new Set<number>();
     while (cuts.size < pieces - 1) cuts.add(rng.int(1, payload.length - 1));
     const bounds = [0, ...[...cuts].sort((a, b) => a - b), payload.length];
@@ -91,7 +106,11 @@ export function generateSequence(seed: number, index: number): FuzzSequence {
   }
   const mutations: string[] = [];
   // Half the sequences keep valid (if unusual) traffic: a target's parser is stressed by both.
-  const count = rng.weighted([[0, 5], [1, 4], [2, 1]] as const);
+  const count = rng.weighted([
+    [0, 5],
+    [1, 4],
+    [2, 1],
+  ] as const);
   for (let i = 0; i < count; i++) {
     const name = rng.weighted(MUTATIONS);
     if (mutate(rng, frames, name)) mutations.push(name);

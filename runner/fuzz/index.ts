@@ -65,22 +65,26 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ results: CaseR
   failures.sort((a, b) => (order.get(a.def.id) ?? 0) - (order.get(b.def.id) ?? 0));
   // The first few failures of each kind are shrunk (they usually share a cause), two at a time.
   const perKind = new Map<FuzzFailure, number>();
-  const todo = failures.filter((f) => {
-    const n = perKind.get(f.failure) ?? 0;
-    perKind.set(f.failure, n + 1);
-    return n < 3;
-  }).slice(0, o.maxShrinks ?? 10);
+  const todo = failures
+    .filter((f) => {
+      const n = perKind.get(f.failure) ?? 0;
+      perKind.set(f.failure, n + 1);
+      return n < 3;
+    })
+    .slice(0, o.maxShrinks ?? 10);
   if (todo.length < failures.length) o.log?.(`fuzz: ${failures.length} failure(s); shrinking ${todo.length} (the first of each kind), the others are in the report`);
   const found: Array<string | null> = new Array<string | null>(todo.length).fill(null);
   let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < todo.length && !o.shouldStop?.()) {
-      const k = next++;
-      const f = todo[k]!;
-      found[k] = await shrinkAndSave({ ...o, url, def: f.def, failure: f.failure, result: f.result });
-      if (found[k]) o.log?.(`fuzz: ${f.def.id} failed (${f.failure}); reproducer: ${found[k]}`);
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < todo.length && !o.shouldStop?.()) {
+        const k = next++;
+        const f = todo[k]!;
+        found[k] = await shrinkAndSave({ ...o, url, def: f.def, failure: f.failure, result: f.result });
+        if (found[k]) o.log?.(`fuzz: ${f.def.id} failed (${f.failure}); reproducer: ${found[k]}`);
+      }
+    }),
+  );
   return { results, reproducers: found.filter((p): p is string => p !== null) };
 }
 
@@ -109,7 +113,10 @@ async function shrinkAndSave(j: ShrinkJob): Promise<string | null> {
   const kill = j.def.steps.find((s) => s.do === 'killAfter');
   const timeoutMs = kill?.do === 'killAfter' ? kill.ms : DEFAULT_FUZZ_TIMEOUT_MS;
   const original = generateSequence(ids.seed, ids.index);
-  const check = (ms: number) => (seq: FuzzSequence): Promise<FuzzFailure | null> => checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms });
+  const check =
+    (ms: number) =>
+    (seq: FuzzSequence): Promise<FuzzFailure | null> =>
+      checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms });
   // A failure seen in a batch may need what came before it on the connection: shrink only what fails alone.
   const alone = (await check(timeoutMs)(original)) === j.failure;
   let shrunk = original;

@@ -42,7 +42,9 @@ export function describeFrame(f: FuzzFrame): string {
   return `${opcodeName(f.opcode)} fin=${f.fin ? 1 : 0} rsv=${f.rsv} ${f.mask ? `mask=${f.mask.toString('hex')}` : 'unmasked'} ${len}len=${f.payload.length}${enc} payload=${f.payload.toString('hex') || '-'}`;
 }
 
-export function makeReproducer(o: Omit<Reproducer, 'format' | 'version' | 'writes' | 'frames' | 'shrunk'> & { original: FuzzSequence; shrunk: FuzzSequence; runs: number; reproducedAlone: boolean }): Reproducer {
+export function makeReproducer(
+  o: Omit<Reproducer, 'format' | 'version' | 'writes' | 'frames' | 'shrunk'> & { original: FuzzSequence; shrunk: FuzzSequence; runs: number; reproducedAlone: boolean },
+): Reproducer {
   const writes = encodeSequence(o.shrunk);
   return {
     format: REPRODUCER_FORMAT,

@@ -279,7 +279,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
       // The sequence the connection ended on: the real end of the connection.
       Object.assign(t, { closedByMe, failedByMe, wasClean, localCloseCode, remoteCloseCode, remoteCloseReason });
       if (violation) t.violations.push(violation);
-      t.wasNotCleanReason = wasClean ? null : notCleanReason ?? (targetEnded ? 'the target closed TCP without a closing handshake' : 'the harness closed TCP');
+      t.wasNotCleanReason = wasClean ? null : (notCleanReason ?? (targetEnded ? 'the target closed TCP without a closing handshake' : 'the harness closed TCP'));
       t.droppedByMe = !targetEnded;
       t.tcpEnd = targetEnded ? 'peer-fin' : 'harness';
       if (failedByMe && localCloseCode === 1001) t.timedOutWaitingFor = 'the target to answer the final ping or fail the connection';
@@ -287,7 +287,13 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
     } else {
       // Answered in full; the connection went on (or closed normally after the last sequence).
       const lastOfAll = i === batch.length - 1;
-      Object.assign(t, { closedByMe: true, localCloseCode: 1000, wasClean: lastOfAll ? wasClean : true, remoteCloseCode: lastOfAll ? remoteCloseCode : null, tcpEnd: lastOfAll && targetEnded ? 'peer-fin' : 'harness' });
+      Object.assign(t, {
+        closedByMe: true,
+        localCloseCode: 1000,
+        wasClean: lastOfAll ? wasClean : true,
+        remoteCloseCode: lastOfAll ? remoteCloseCode : null,
+        tcpEnd: lastOfAll && targetEnded ? 'peer-fin' : 'harness',
+      });
       if (lastOfAll && violation) t.violations.push(violation);
       if (lastOfAll && !wasClean) t.wasNotCleanReason = notCleanReason ?? 'the closing handshake did not complete';
     }

@@ -74,7 +74,10 @@ export async function shrinkSequence(start: FuzzSequence, failure: FuzzFailure, 
   if (seq.splits.length > 0) seq = { ...seq, splits: await ddmin(seq.splits, (subset) => ({ ...seq, splits: subset })) };
   for (let i = 0; i < seq.frames.length; i++) {
     const f = seq.frames[i]!;
-    const withPayload = (bytes: number[]): FuzzSequence => ({ ...seq, frames: seq.frames.map((g, j) => (j === i ? { ...g, payload: Buffer.from(bytes), ...(g.declaredLength !== undefined ? { declaredLength: (1n << 63n) + BigInt(bytes.length) } : {}) } : g)) });
+    const withPayload = (bytes: number[]): FuzzSequence => ({
+      ...seq,
+      frames: seq.frames.map((g, j) => (j === i ? { ...g, payload: Buffer.from(bytes), ...(g.declaredLength !== undefined ? { declaredLength: (1n << 63n) + BigInt(bytes.length) } : {}) } : g)),
+    });
     const bytes = [...f.payload];
     const prefixes = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64].filter((k) => k < bytes.length).map((k) => bytes.slice(0, k));
     if (bytes.length > 0) seq = withPayload(await ddmin(bytes, withPayload, prefixes));

@@ -37,9 +37,7 @@ export async function readResponseHead(o: ResponseHeadOptions): Promise<Response
   const host = o.url.hostname.replace(/^\[|\]$/g, '');
   let connected = false;
   let settled = false;
-  const socket: net.Socket = secure
-    ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true })
-    : net.connect({ host, port });
+  const socket: net.Socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true }) : net.connect({ host, port });
   // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
   socket.on('error', () => undefined);
   socket.once(secure ? 'secureConnect' : 'connect', () => {

@@ -37,7 +37,7 @@ export function caseHandshakeRequest(def: CaseDef, url: URL, key: string): { req
   for (let at = 0; at < head.length; at += chop) writes.push(head.subarray(at, at + chop));
   const f = deviation.pipelinedFrame;
   if (f) {
-    const frame = encodeFrame({ ...f, mask: f.masked ?? true ? randomBytes(4) : null });
+    const frame = encodeFrame({ ...f, mask: (f.masked ?? true) ? randomBytes(4) : null });
     writes[writes.length - 1] = Buffer.concat([writes[writes.length - 1]!, frame]);
   }
   return { request, writes };

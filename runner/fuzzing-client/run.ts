@@ -41,7 +41,6 @@ export interface ServerRunOptions {
   onPace?: (p: PaceSummary) => void;
 }
 
-
 export class UnreachableTargetError extends Error {
   readonly code = 'WSCONFORM_UNREACHABLE';
 }
@@ -169,11 +168,16 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     const alone: Suspect[] = [];
     const byId = new Map(suspects.map((x) => [x.def.id, x]));
     if (monitor && suspects.length > 1) {
-      await pass(suspects.map((x) => x.def), o.concurrency, new MonitorPace(monitor, o.concurrency, { slow: true, start: pace?.lowest ?? o.concurrency }), (def, p) => {
-        const s = byId.get(def.id)!;
-        if (p.confirm) alone.push(s);
-        else settle(s, p);
-      });
+      await pass(
+        suspects.map((x) => x.def),
+        o.concurrency,
+        new MonitorPace(monitor, o.concurrency, { slow: true, start: pace?.lowest ?? o.concurrency }),
+        (def, p) => {
+          const s = byId.get(def.id)!;
+          if (p.confirm) alone.push(s);
+          else settle(s, p);
+        },
+      );
     } else {
       alone.push(...suspects);
     }

@@ -72,7 +72,10 @@ class Tail {
 
   text(): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8').replace(/^\uFFFD+/, '');
+    return all
+      .subarray(Math.max(0, all.length - this.max))
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
   }
 }
 
@@ -202,16 +205,19 @@ export async function runClientCommand(server: FuzzingServer, template: string, 
   if (o.idleTimeoutMs && o.idleTimeoutMs > 0) {
     const idleMs = o.idleTimeoutMs;
     const startedAt = Date.now();
-    const check = setInterval(() => {
-      const a = server.activity();
-      const since = Date.now() - Math.max(a.lastConnectionAt, startedAt);
-      if (a.connections === 0 && since >= idleMs) {
-        endedBecause = 'idle';
-        o.log?.(`client command opened no connection for ${idleMs} ms: killed`);
-        clearInterval(check);
-        client.kill();
-      }
-    }, Math.min(1000, idleMs));
+    const check = setInterval(
+      () => {
+        const a = server.activity();
+        const since = Date.now() - Math.max(a.lastConnectionAt, startedAt);
+        if (a.connections === 0 && since >= idleMs) {
+          endedBecause = 'idle';
+          o.log?.(`client command opened no connection for ${idleMs} ms: killed`);
+          clearInterval(check);
+          client.kill();
+        }
+      },
+      Math.min(1000, idleMs),
+    );
     timers.push(check);
   }
   const exit = await client.done;

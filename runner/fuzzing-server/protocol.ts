@@ -79,7 +79,10 @@ export function parseFuzzingRequest(target: string, cases: readonly CaseDef[]): 
 
 /** Autobahn's getCaseInfo description: the text before the first '<', whitespace collapsed. */
 export function caseInfoDescription(def: CaseDef): string {
-  return (def.description.split('<')[0] ?? '').split(/\s+/).filter((w) => w.length > 0).join(' ');
+  return (def.description.split('<')[0] ?? '')
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
+    .join(' ');
 }
 
 /** The page a plain HTTP GET of / gets: what this server speaks. */

@@ -83,18 +83,21 @@ export function spawnEchoServer(o: EchoServerOptions = {}): Promise<ChildEchoSer
 if (process.argv[2] === '--serve' && process.send) {
   const o = JSON.parse(process.argv[3] ?? '{}') as EchoServerOptions;
   const parent = process.send.bind(process);
-  startEchoServer(o).then(({ port }) => {
-    parent({ port });
-    process.on('message', (m) => {
-      if (m === 'stop') {
-        const u = process.cpuUsage();
-        parent({ cpuMs: (u.user + u.system) / 1000 }, () => process.exit(0));
-      }
-    });
-    // Never outlive the harness that started us.
-    process.on('disconnect', () => process.exit(0));
-  }, (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+  startEchoServer(o).then(
+    ({ port }) => {
+      parent({ port });
+      process.on('message', (m) => {
+        if (m === 'stop') {
+          const u = process.cpuUsage();
+          parent({ cpuMs: (u.user + u.system) / 1000 }, () => process.exit(0));
+        }
+      });
+      // Never outlive the harness that started us.
+      process.on('disconnect', () => process.exit(0));
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -106,7 +106,8 @@ export class FrameDecoder {
     // Read straight from the first chunk when the whole header is there (the common case).
     const head = first.length - this.offset >= HEADER_MAX ? first : this.peek(Math.min(HEADER_MAX, this.buffered));
     const at = head === first ? this.offset : 0;
-    const b0 = head[at]!, b1 = head[at + 1]!;
+    const b0 = head[at]!,
+      b1 = head[at + 1]!;
     const masked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
     const extra = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;

@@ -39,13 +39,20 @@ export function isKnownOpcode(opcode: number): boolean {
 
 export function opcodeName(opcode: number): string {
   switch (opcode) {
-    case 0x0: return 'continuation';
-    case 0x1: return 'text';
-    case 0x2: return 'binary';
-    case 0x8: return 'close';
-    case 0x9: return 'ping';
-    case 0xa: return 'pong';
-    default: return `reserved-${opcode}`;
+    case 0x0:
+      return 'continuation';
+    case 0x1:
+      return 'text';
+    case 0x2:
+      return 'binary';
+    case 0x8:
+      return 'close';
+    case 0x9:
+      return 'ping';
+    case 0xa:
+      return 'pong';
+    default:
+      return `reserved-${opcode}`;
   }
 }
 

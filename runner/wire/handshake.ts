@@ -8,7 +8,9 @@ import { parseExtensionList } from './extensions.js';
 export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKeyFor(key: string): string {
-  return createHash('sha1').update(key + WS_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
 }
 
 export function newClientKey(): string {
@@ -26,10 +28,7 @@ export interface HttpHead {
   raw: string;
 }
 
-export type HeadParse =
-  | { state: 'incomplete' }
-  | { state: 'complete'; head: HttpHead; rest: Buffer }
-  | { state: 'error'; message: string };
+export type HeadParse = { state: 'incomplete' } | { state: 'complete'; head: HttpHead; rest: Buffer } | { state: 'error'; message: string };
 
 /**
  * Parses an HTTP/1.1 head from the start of `buf`. `maxBytes` bounds the head, blank line included,
@@ -72,7 +71,10 @@ export function headerTokens(headers: HeaderList, name: string): string[] {
 
 /** The items of comma-separated header values, trimmed, empty ones dropped, case kept. */
 function listItems(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 export interface ClientRequestOptions {
@@ -141,7 +143,8 @@ export function checkServerResponse(head: HttpHead, key: string, offered: { prot
   if (accept === undefined) problem('Sec-WebSocket-Accept header is missing', 'no Sec-WebSocket-Accept');
   else if (accept !== acceptKeyFor(key)) problem(`Sec-WebSocket-Accept is ${JSON.stringify(accept)}, expected ${JSON.stringify(acceptKeyFor(key))}`, 'wrong Sec-WebSocket-Accept');
   const protocol = headerValue(head.headers, 'Sec-WebSocket-Protocol');
-  if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol)) problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
+  if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol))
+    problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
   const extensions = extensionsListed(headerValues(head.headers, 'Sec-WebSocket-Extensions'));
   const offeredNames = new Set(extensionsListed(offered.extensions ?? []).map((e) => e.name));
   for (const { name } of extensions) {

@@ -110,14 +110,24 @@ export class MessageReader {
   private check(f: DecodedFrame): Violation | null {
     if (!isKnownOpcode(f.opcode)) return { code: 'WS_ERR_INVALID_OPCODE', closeCode: 1002, message: `reserved opcode ${f.opcode}` };
     const rsv1Ok = this.opts.inflater && f.rsv === 4 && (f.opcode === Opcode.text || f.opcode === Opcode.binary);
-    if (this.opts.inflater && f.rsv === 4 && f.opcode === Opcode.continuation) return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: 'RSV1 set on a continuation frame (permessage-deflate sets it on the first frame only)' };
-    if (f.rsv !== 0 && !rsv1Ok) return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: `reserved bits ${f.rsv.toString(2).padStart(3, '0')} set without a negotiated extension that defines them` };
+    if (this.opts.inflater && f.rsv === 4 && f.opcode === Opcode.continuation)
+      return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: 'RSV1 set on a continuation frame (permessage-deflate sets it on the first frame only)' };
+    if (f.rsv !== 0 && !rsv1Ok)
+      return { code: 'WS_ERR_UNEXPECTED_RSV', closeCode: 1002, message: `reserved bits ${f.rsv.toString(2).padStart(3, '0')} set without a negotiated extension that defines them` };
     if (f.masked && !this.opts.expectMasked) return { code: 'WS_ERR_MASKED_FRAME', closeCode: 1002, message: 'a server must not mask frames it sends' };
     if (!f.masked && this.opts.expectMasked) return { code: 'WS_ERR_UNMASKED_FRAME', closeCode: 1002, message: 'a client must mask every frame it sends' };
     if (isControlOpcode(f.opcode)) {
       if (!f.fin) return { code: 'WS_ERR_FRAGMENTED_CONTROL', closeCode: 1002, message: 'control frames must not be fragmented' };
       // A 16- or 64-bit length says more than 125 bytes whatever it holds (RFC 6455 §5.5).
-      if (f.payload.length > 125 || f.lengthEncoding !== 7) return { code: 'WS_ERR_CONTROL_TOO_LONG', closeCode: 1002, message: f.payload.length > 125 ? `control frame payload of ${f.payload.length} bytes (the limit is 125)` : `control frame with a ${f.lengthEncoding}-bit length (the limit of 125 bytes fits in 7 bits)` };
+      if (f.payload.length > 125 || f.lengthEncoding !== 7)
+        return {
+          code: 'WS_ERR_CONTROL_TOO_LONG',
+          closeCode: 1002,
+          message:
+            f.payload.length > 125
+              ? `control frame payload of ${f.payload.length} bytes (the limit is 125)`
+              : `control frame with a ${f.lengthEncoding}-bit length (the limit of 125 bytes fits in 7 bits)`,
+        };
       return null;
     }
     if (f.opcode === Opcode.continuation && this.msgOpcode < 0) return { code: 'WS_ERR_UNEXPECTED_CONTINUATION', closeCode: 1002, message: 'continuation frame with no message to continue' };
@@ -187,5 +197,9 @@ export class MessageReader {
 
 /** RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length". */
 function nonMinimal(f: DecodedFrame): Violation {
-  return { code: 'WS_ERR_NON_MINIMAL_LENGTH', closeCode: 1002, message: `a ${f.payload.length}-byte payload with a ${f.lengthEncoding}-bit length (the minimal form is ${f.payload.length <= 125 ? 7 : 16} bits)` };
+  return {
+    code: 'WS_ERR_NON_MINIMAL_LENGTH',
+    closeCode: 1002,
+    message: `a ${f.payload.length}-byte payload with a ${f.lengthEncoding}-bit length (the minimal form is ${f.payload.length <= 125 ? 7 : 16} bits)`,
+  };
 }

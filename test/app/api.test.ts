@@ -32,7 +32,10 @@ describe('programmatic API', function () {
       const run = await testServer({ url: server.url, cases: ['1.1.*', '7.1.6'] });
       assert.equal(run.results.length, 9);
       assert.ok(run.results.every((r) => r.handshakeFault === 'status 403 Forbidden instead of 101'));
-      assert.deepEqual(run.meta.agents.map((a) => ({ name: a.name, url: a.url })), [{ name: 'bad-upgrade', url: server.url }]);
+      assert.deepEqual(
+        run.meta.agents.map((a) => ({ name: a.name, url: a.url })),
+        [{ name: 'bad-upgrade', url: server.url }],
+      );
       assert.equal(run.meta.agents[0]?.pace?.monitored, false, 'no monitor gets a WebSocket connection from it');
       assert.equal(gate(run).exitCode, 1);
     } finally {
@@ -53,7 +56,10 @@ describe('programmatic API', function () {
     const client = fileURLToPath(new URL('../fixtures/ws-autobahn-client.mjs', import.meta.url));
     const run = await testClient({ command: `node ${client} {url} {agent}`, agent: 'api-client', cases: '5.*' });
     assert.equal(run.results.length, 20);
-    assert.deepEqual(run.meta.agents.map((a) => a.name), ['api-client']);
+    assert.deepEqual(
+      run.meta.agents.map((a) => a.name),
+      ['api-client'],
+    );
     assert.equal(gate(run).exitCode, 0);
   });
 });

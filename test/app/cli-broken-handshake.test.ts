@@ -117,15 +117,18 @@ describe('test-server against a broken opening handshake', function () {
     const good = await startBrokenServer({});
     try {
       const dir = tmp();
-      writeFileSync(join(dir, 'spec.json'), JSON.stringify({
-        outdir: './out',
-        servers: [
-          { agent: 'broken', url: broken.url },
-          { agent: 'nobody', url: 'ws://127.0.0.1:1' },
-          { agent: 'good', url: good.url },
-        ],
-        cases: ['1.1.*', '7.1.6'],
-      }));
+      writeFileSync(
+        join(dir, 'spec.json'),
+        JSON.stringify({
+          outdir: './out',
+          servers: [
+            { agent: 'broken', url: broken.url },
+            { agent: 'nobody', url: 'ws://127.0.0.1:1' },
+            { agent: 'good', url: good.url },
+          ],
+          cases: ['1.1.*', '7.1.6'],
+        }),
+      );
       const r = await run(['-m', 'fuzzingclient', '-s', 'spec.json'], dir);
       assert.equal(r.code, 1, r.stderr + r.stdout);
       assert.match(r.stderr, /cannot connect to ws:\/\/127\.0\.0\.1:1/);

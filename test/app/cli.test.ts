@@ -12,7 +12,6 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { startBrokenServer } from '../support/broken-server.js';
 import { bin, runCli } from '../support/cli-run.js';
 
-
 const run = runCli;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-cli-'));
@@ -83,13 +82,16 @@ describe('wsconform CLI', function () {
     const server = await startBrokenServer({});
     try {
       const dir = tmp();
-      writeFileSync(join(dir, 'spec.json'), JSON.stringify({
-        outdir: './out',
-        servers: [{ agent: 'Broken/1.0', url: server.url, options: { failByDrop: false } }],
-        cases: ['1.1.*', '2.1'],
-        'exclude-cases': ['1.1.8'],
-        'exclude-agent-cases': { 'Broken*': ['1.1.7'] },
-      }));
+      writeFileSync(
+        join(dir, 'spec.json'),
+        JSON.stringify({
+          outdir: './out',
+          servers: [{ agent: 'Broken/1.0', url: server.url, options: { failByDrop: false } }],
+          cases: ['1.1.*', '2.1'],
+          'exclude-cases': ['1.1.8'],
+          'exclude-agent-cases': { 'Broken*': ['1.1.7'] },
+        }),
+      );
       const r = await run(['-m', 'fuzzingclient', '-s', 'spec.json'], dir);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const index = JSON.parse(readFileSync(join(dir, 'out/index.json'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -111,7 +113,10 @@ describe('wsconform CLI', function () {
     assert.match(r2.stderr, /broken\.json: not valid JSON/);
   });
 
-  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, exitCode] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`stops on ${signal} within 2 s: the case in progress is interrupted, what finished is kept, the reports are written`, async () => {
       // Echoes text at once and swallows binary: 9.2.1 then waits for an echo that never comes.
       const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -133,7 +138,10 @@ describe('wsconform CLI', function () {
         assert.equal(code, exitCode, out);
         assert.equal(lines(), 2);
         const meta = JSON.parse(readFileSync(join(dir, 'reports/servers/run.json'), 'utf8')) as { interruptedCases?: Array<{ id: string; why: string }> };
-        assert.deepEqual(meta.interruptedCases?.map((c) => c.id), ['9.2.1']);
+        assert.deepEqual(
+          meta.interruptedCases?.map((c) => c.id),
+          ['9.2.1'],
+        );
         assert.match(meta.interruptedCases![0]!.why, new RegExp(`^${signal} while waiting for echo 1 of 1`));
         assert.match(out, /Interrupted, no verdict \(1\): 9\.2\.1/);
         assert.ok(existsSync(join(dir, 'reports/servers/index.html')));
@@ -147,7 +155,10 @@ describe('wsconform CLI', function () {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     try {
-      const child = spawn(process.execPath, [bin, 'test-server', `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, '--cases', '9.2.1'], { cwd: tmp(), env: { ...process.env, CI: 'true' } });
+      const child = spawn(process.execPath, [bin, 'test-server', `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, '--cases', '9.2.1'], {
+        cwd: tmp(),
+        env: { ...process.env, CI: 'true' },
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d));
       for (let i = 0; i < 200 && wss.clients.size < 2; i++) await new Promise((r) => setTimeout(r, 50));

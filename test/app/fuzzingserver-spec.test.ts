@@ -40,7 +40,7 @@ describe('fuzzingserver.json', () => {
     assert.equal(session.maxMessageSize, 1000);
   });
 
-  it('defaults what Autobahn\'s template holds: every case, ./reports/clients, ws://127.0.0.1:9001', () => {
+  it("defaults what Autobahn's template holds: every case, ./reports/clients, ws://127.0.0.1:9001", () => {
     const spec = parseFuzzingServerSpec(DEFAULT_SERVER_SPEC, 'f.json');
     assert.deepEqual(parseFuzzingServerSpec('{}', 'f.json'), spec);
     assert.equal(spec.url, 'ws://127.0.0.1:9001');
@@ -68,7 +68,10 @@ describe('fuzzingserver.json', () => {
   ];
   for (const [json, what, message] of bad) {
     it(`refuses ${what}, naming the file and the field`, () => {
-      assert.throws(() => parseFuzzingServerSpec(json, 'my.json'), (e: unknown) => e instanceof SpecError && e.code === 'WSCONFORM_BAD_SPEC' && message.test(e.message));
+      assert.throws(
+        () => parseFuzzingServerSpec(json, 'my.json'),
+        (e: unknown) => e instanceof SpecError && e.code === 'WSCONFORM_BAD_SPEC' && message.test(e.message),
+      );
     });
   }
 

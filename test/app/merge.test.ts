@@ -36,9 +36,15 @@ describe('wsconform merge (writing OUT)', function () {
     const io = { out: new PassThrough(), err: new PassThrough() };
     assert.equal(await main(['merge', out, join(dir, 'shard1'), join(dir, 'shard2')], io), 0);
     const merged = readRun(out);
-    assert.deepEqual(merged.results.map((r) => r.id), ['1.1.1', '1.1.2']);
+    assert.deepEqual(
+      merged.results.map((r) => r.id),
+      ['1.1.1', '1.1.2'],
+    );
     assert.equal(merged.meta.mode, 'merge');
-    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('leaves the previous results.jsonl and run.json whole when writing the new ones fails part-way', function () {
@@ -56,14 +62,21 @@ describe('wsconform merge (writing OUT)', function () {
     const before = (name: string): Buffer => readFileSync(join(out, name));
     const [results, meta] = [before('results.jsonl'), before('run.json')];
 
-    const r = spawnSync('/bin/sh', ['-c', 'ulimit -f 128 && exec "$@"', 'sh', process.execPath, '--import', 'tsx', '--input-type=module', '-e', child, cli, 'merge', out, join(dir, 'shard1'), join(dir, 'shard2')], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', 'ulimit -f 128 && exec "$@"', 'sh', process.execPath, '--import', 'tsx', '--input-type=module', '-e', child, cli, 'merge', out, join(dir, 'shard1'), join(dir, 'shard2')],
+      { cwd: root, encoding: 'utf8' },
+    );
     assert.notEqual(r.status, 0, r.stderr);
     assert.match(r.stderr, /EFBIG/);
 
     assert.deepEqual(readFileSync(join(out, 'results.jsonl')), results);
     assert.deepEqual(readFileSync(join(out, 'run.json')), meta);
     assert.deepEqual(readdirSync(out).sort(), ['results.jsonl', 'run.json']);
-    assert.deepEqual(readRun(out).results.map((x) => x.id), ['9.9.1', '9.9.2']);
+    assert.deepEqual(
+      readRun(out).results.map((x) => x.id),
+      ['9.9.1', '9.9.2'],
+    );
     // The limit is what failed the write: the shards are far bigger than it.
     assert.ok(statSync(join(dir, 'shard1', 'results.jsonl')).size > 512 * 1024);
   });

@@ -24,7 +24,11 @@ describe('browser-API catalogue', () => {
   });
 
   it('is skipped when testing servers and clients', () => {
-    for (const role of ['client', 'server'] as const) assert.ok(casesForRole(allCases, role).every((c) => !c.id.startsWith('api.')), role);
+    for (const role of ['client', 'server'] as const)
+      assert.ok(
+        casesForRole(allCases, role).every((c) => !c.id.startsWith('api.')),
+        role,
+      );
   });
 
   it('states a WHATWG requirement and an expectation for every case', () => {

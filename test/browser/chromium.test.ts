@@ -59,7 +59,10 @@ describe('test-browser chromium (real Chromium)', function () {
   });
 
   it('never needed a timeout verdict', () => {
-    assert.deepEqual(run.results.filter((x) => x.timedOutWaitingFor).map((x) => x.id), []);
+    assert.deepEqual(
+      run.results.filter((x) => x.timedOutWaitingFor).map((x) => x.id),
+      [],
+    );
   });
 
   it('judges close() argument checks, handshake failures and attributes that Chromium implements as the standard says', () => {

@@ -31,7 +31,10 @@ for (const engine of ['firefox', 'webkit'] as EngineName[]) {
     });
 
     it('echoes the Autobahn cases and judges the browser-API cases the standard and the engine agree on', () => {
-      assert.deepEqual(results.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => `${r.id}: ${r.result} ${r.resultClose}`), []);
+      assert.deepEqual(
+        results.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => `${r.id}: ${r.result} ${r.resultClose}`),
+        [],
+      );
     });
   });
 }

@@ -16,9 +16,14 @@ import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { skipBecause } from './support.js';
 
 const cases = casesForRole(selectCases(allCases, { cases: ['1.1.1', '1.2.2', '2.1', '5.1', '7.1.1'], exclude: [] }), 'server');
-const apiCases = browserApiCases.filter((c) => ['api.close.code.999', 'api.close.no-code', 'api.handshake.status-403', 'api.handshake.redirect', 'api.server-drop', 'api.navigate.going-away'].includes(c.id));
+const apiCases = browserApiCases.filter((c) =>
+  ['api.close.code.999', 'api.close.no-code', 'api.handshake.status-403', 'api.handshake.redirect', 'api.server-drop', 'api.navigate.going-away'].includes(c.id),
+);
 
-async function verdicts(engine: EngineName, remote: { browserEndpoint?: string; webdriverUrl?: string; publicUrl?: string }): Promise<{ map: Record<string, string>; agent: string | null; unavailable?: string }> {
+async function verdicts(
+  engine: EngineName,
+  remote: { browserEndpoint?: string; webdriverUrl?: string; publicUrl?: string },
+): Promise<{ map: Record<string, string>; agent: string | null; unavailable?: string }> {
   const results: CaseResult[] = [];
   const [o] = await runBrowsers({ engines: [engine], cases, apiCases, session: defaultSessionOptions, concurrency: 4, onResult: (r) => results.push(r), ...remote });
   return { map: Object.fromEntries(results.map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`])), agent: o!.agent, ...(o!.unavailable !== undefined ? { unavailable: o!.unavailable } : {}) };
@@ -35,14 +40,17 @@ describe('test-browser with remote browsers (on loopback)', function () {
   });
 
   it('gives each lane its own loopback address on 127.0.0.1, and only other ports elsewhere', () => {
-    assert.deepEqual([0, 1, 7, 15, 16, 17].map((k) => laneReach(LOOPBACK, k).publicHost), ['127.0.0.1', '127.0.0.2', '127.0.0.8', '127.0.0.16', '127.0.0.1', '127.0.0.2']);
+    assert.deepEqual(
+      [0, 1, 7, 15, 16, 17].map((k) => laneReach(LOOPBACK, k).publicHost),
+      ['127.0.0.1', '127.0.0.2', '127.0.0.8', '127.0.0.16', '127.0.0.1', '127.0.0.2'],
+    );
     assert.deepEqual(laneReach(LOOPBACK, 3), { listenHost: '127.0.0.4', publicHost: '127.0.0.4' });
     const remote = reachFromPublicUrl('http://192.0.2.10');
     assert.deepEqual(laneReach(remote, 3), remote);
     assert.deepEqual(laneReach(reachFromPublicUrl('http://[::1]'), 3), { listenHost: '::1', publicHost: '::1' });
   });
 
-  it('listens on a lane\'s own address, or on the run\'s host where that one cannot be bound', async () => {
+  it("listens on a lane's own address, or on the run's host where that one cannot be bound", async () => {
     const tried: string[] = [];
     const listen = async (at: { listenHost: string }): Promise<string> => {
       tried.push(at.listenHost);
@@ -53,8 +61,11 @@ describe('test-browser with remote browsers (on loopback)', function () {
     assert.deepEqual(tried, ['127.0.0.5', '127.0.0.1']);
     tried.length = 0;
     assert.equal(await listenOnLane(LOOPBACK, 16, listen), '127.0.0.1');
-    assert.deepEqual(tried, ['127.0.0.1'], 'the run\'s own host is tried once');
-    await assert.rejects(listenOnLane(LOOPBACK, 0, async () => Promise.reject(new Error('EMFILE'))), /EMFILE/);
+    assert.deepEqual(tried, ['127.0.0.1'], "the run's own host is tried once");
+    await assert.rejects(
+      listenOnLane(LOOPBACK, 0, async () => Promise.reject(new Error('EMFILE'))),
+      /EMFILE/,
+    );
   });
 
   it('a Playwright browser server gives the same verdicts as a launched Chromium', async function () {
@@ -82,7 +93,13 @@ describe('test-browser with remote browsers (on loopback)', function () {
       const port = 20000 + Math.floor(Math.random() * 20000);
       child = spawn(driver!, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: await display.get() }, stdio: 'ignore', detached: true });
       for (let i = 0; i < 100; i++) {
-        if (await fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`http://127.0.0.1:${port}/status`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 50));
       }
       const remote = await verdicts('webkit', { webdriverUrl: `http://127.0.0.1:${port}` });

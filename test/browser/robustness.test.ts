@@ -53,7 +53,10 @@ describe('test-browser when the page or the browser breaks (real Chromium)', fun
   it('restarts the browser and judges every other case normally', () => {
     assert.ok(outcome.restarts >= 3, String(outcome.restarts));
     const others = results.filter((r) => !r.timedOutWaitingFor);
-    assert.deepEqual(others.filter((r) => r.behavior !== 'OK').map((r) => `${r.id}: ${r.result}`), []);
+    assert.deepEqual(
+      others.filter((r) => r.behavior !== 'OK').map((r) => `${r.id}: ${r.result}`),
+      [],
+    );
   });
 });
 

@@ -16,7 +16,8 @@ describe('catalogue', () => {
     const ours = autobahnCases.map((c) => c.id).filter((id) => !/^1[23]\./.test(id));
     assert.equal(ours.length, 301);
     const sorted = [...ours].sort((a, b) => {
-      const x = a.split('.').map(Number), y = b.split('.').map(Number);
+      const x = a.split('.').map(Number),
+        y = b.split('.').map(Number);
       for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) - (y[i] ?? -1);
       return 0;
     });
@@ -25,7 +26,10 @@ describe('catalogue', () => {
 
   it("matches the reference list of Autobahn's IDs exactly, in its order", () => {
     assert.equal(reference.ids.length, 517);
-    assert.deepEqual(autobahnCases.map((c) => c.id), reference.ids);
+    assert.deepEqual(
+      autobahnCases.map((c) => c.id),
+      reference.ids,
+    );
   });
 
   it('expects an echo exactly where the reference says the payload is valid UTF-8 (6.5-6.23)', () => {
@@ -52,10 +56,14 @@ describe('catalogue', () => {
       assert.ok(c, id);
       // A frame written in slices is one frame: count it at its first slice.
       const sends = c.steps.filter((s) => s.do === 'send' && !(typeof s.write === 'object' && 'slice' in s.write && s.write.slice[0] > 0));
-      return sends.flatMap((s) => (s.do === 'send' ? s.frames.map((f) => `${f.opcode}:${f.fin ?? true ? 1 : 0}:${f.payload?.length ?? 0}`) : []));
+      return sends.flatMap((s) => (s.do === 'send' ? s.frames.map((f) => `${f.opcode}:${(f.fin ?? true) ? 1 : 0}:${f.payload?.length ?? 0}`) : []));
     };
     // autobahn-python 0.10.9's sendMessage with fragmentSize 1: one frame per byte, then the empty final one.
-    for (const [id, bytes] of [['6.2.3', 29], ['6.2.4', 11], ['6.3.2', 20]] as const) {
+    for (const [id, bytes] of [
+      ['6.2.3', 29],
+      ['6.2.4', 11],
+      ['6.3.2', 20],
+    ] as const) {
       assert.deepEqual(frames(id), ['1:0:1', ...Array<string>(bytes - 1).fill('0:0:1'), '0:1:0'], id);
     }
     // beginMessageFrame (FIN clear), three writes of its payload, then endMessage's empty final continuation.

@@ -33,8 +33,24 @@ const rounds = (def: CaseDef): EchoRounds => {
 };
 
 const ROWS: Array<[number, number, number]> = [
-  [16, 60, 0], [64, 60, 0], [256, 120, 0], [1024, 240, 0], [4096, 480, 0], [8192, 480, 0], [16384, 480, 0], [32768, 480, 0], [65536, 480, 0], [131072, 480, 0],
-  [8192, 480, 256], [16384, 480, 256], [32768, 480, 256], [65536, 480, 256], [131072, 480, 256], [131072, 480, 1024], [131072, 480, 4096], [131072, 480, 32768],
+  [16, 60, 0],
+  [64, 60, 0],
+  [256, 120, 0],
+  [1024, 240, 0],
+  [4096, 480, 0],
+  [8192, 480, 0],
+  [16384, 480, 0],
+  [32768, 480, 0],
+  [65536, 480, 0],
+  [131072, 480, 0],
+  [8192, 480, 256],
+  [16384, 480, 256],
+  [32768, 480, 256],
+  [65536, 480, 256],
+  [131072, 480, 256],
+  [131072, 480, 1024],
+  [131072, 480, 4096],
+  [131072, 480, 32768],
 ];
 
 describe('the catalogue', () => {
@@ -47,8 +63,15 @@ describe('the catalogue', () => {
   it('matches the reference TSV when it is at hand', function () {
     const tsv = new URL('../../../shared/reference/autobahn-cases.tsv', import.meta.url);
     if (!existsSync(tsv)) this.skip();
-    const ids = readFileSync(tsv, 'utf8').split('\n').slice(1).filter((l) => l.trim()).map((l) => l.split('\t')[0]);
-    assert.deepEqual(autobahnCases.map((c) => c.id), ids);
+    const ids = readFileSync(tsv, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim())
+      .map((l) => l.split('\t')[0]);
+    assert.deepEqual(
+      autobahnCases.map((c) => c.id),
+      ids,
+    );
   });
 });
 
@@ -123,7 +146,16 @@ describe('the data set stand-ins', () => {
   const ratio = (set: DataSet): number => zlib.deflateRawSync(set.bytes(), { level: 1 }).length / set.bytes().length;
 
   it('have the sizes of Autobahn’s files', () => {
-    assert.deepEqual(sets.map((s) => [s.name, s.bytes().length]), [['json', 194056], ['bmp', 263222], ['prose', 222218], ['html', 263647], ['pdf', 1042328]]);
+    assert.deepEqual(
+      sets.map((s) => [s.name, s.bytes().length]),
+      [
+        ['json', 194056],
+        ['bmp', 263222],
+        ['prose', 222218],
+        ['html', 263647],
+        ['pdf', 1042328],
+      ],
+    );
   });
 
   it('are the same bytes every time (pinned digests)', () => {
@@ -180,7 +212,10 @@ describe('slicing messages', () => {
     const wrapped = slice(set, 131072, i);
     const from = (i * 131072) % n;
     assert.deepEqual(wrapped.payload, Buffer.concat([b.subarray(from), b.subarray(0, 131072 - (n - from))]));
-    assert.deepEqual(wrapped.source.ranges, [[from, n], [0, 131072 - (n - from)]]);
+    assert.deepEqual(wrapped.source.ranges, [
+      [from, n],
+      [0, 131072 - (n - from)],
+    ]);
   });
 
   it('cuts text sets by code points and sends their UTF-8 bytes', () => {
@@ -188,7 +223,14 @@ describe('slicing messages', () => {
     const chars = [...set.bytes().toString('utf8')];
     const n = chars.length;
     assert.equal(unitCount(set), n);
-    for (const [len, i] of [[16, 0], [16, 5], [1024, 190], [131072, 1], [131072, 2], [65536, 999]] as const) {
+    for (const [len, i] of [
+      [16, 0],
+      [16, 5],
+      [1024, 190],
+      [131072, 1],
+      [131072, 2],
+      [65536, 999],
+    ] as const) {
       const from = (i * len) % n;
       const want = (from + len <= n ? chars.slice(from, from + len) : [...chars.slice(from), ...chars.slice(0, from + len - n)]).join('');
       const got = slice(set, len, i).payload;

@@ -3,7 +3,7 @@ import { fragments } from '../../cases/dsl.js';
 import { Opcode } from '../../runner/wire/frame.js';
 
 /** A frame list as "opcode:fin:length" items, for readable comparisons. */
-const shape = (frames: ReturnType<typeof fragments>): string[] => frames.map((f) => `${f.opcode}:${f.fin ?? true ? 1 : 0}:${f.payload?.length ?? 0}`);
+const shape = (frames: ReturnType<typeof fragments>): string[] => frames.map((f) => `${f.opcode}:${(f.fin ?? true) ? 1 : 0}:${f.payload?.length ?? 0}`);
 
 describe('dsl', () => {
   describe('fragments (Autobahn’s split of a message into frames)', () => {

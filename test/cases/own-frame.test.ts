@@ -61,7 +61,10 @@ describe('frame.*', function () {
     // The harness reads on after the closing handshake; the echo comes after the client's close frame.
     const careless = await againstClient('frame.data-after-close', { raw: { afterClose: 'process' } });
     assert.equal(verdict(careless), 'FAILED/OK', `${careless.result} ${careless.resultClose}`);
-    assert.deepEqual(careless.received.map((e) => e[0]), ['message', 'message']);
+    assert.deepEqual(
+      careless.received.map((e) => e[0]),
+      ['message', 'message'],
+    );
     assert.equal(careless.remoteCloseCode, 1000);
     const careful = await againstClient('frame.data-after-close', { raw: { afterClose: 'ignore' } });
     assert.equal(verdict(careful), 'OK/OK', `${careful.result} ${careful.resultClose}`);

@@ -33,16 +33,31 @@ describe('handshake.* against servers', function () {
   });
 
   const rows: Array<{ flaw: string; flaws: Flaws; ids: string[]; expected: string }> = [
-    { flaw: 'accepts any key', flaws: { acceptAnyKey: true }, ids: ['handshake.key-missing', 'handshake.key-empty', 'handshake.key-not-base64', 'handshake.key-wrong-length'], expected: 'FAILED/FAILED' },
+    {
+      flaw: 'accepts any key',
+      flaws: { acceptAnyKey: true },
+      ids: ['handshake.key-missing', 'handshake.key-empty', 'handshake.key-not-base64', 'handshake.key-wrong-length'],
+      expected: 'FAILED/FAILED',
+    },
     { flaw: 'accepts any version', flaws: { acceptAnyVersion: true }, ids: ['handshake.version-99'], expected: 'FAILED/FAILED' },
     { flaw: 'refuses a version without saying which it speaks', flaws: { versionRefusalWithoutHeader: true }, ids: ['handshake.version-99'], expected: 'FAILED/OK' },
     { flaw: 'picks a subprotocol nobody offered', flaws: { pickProtocol: 'chat' }, ids: ['handshake.subprotocol-from-offer'], expected: 'FAILED/FAILED' },
-    { flaw: 'accepts an extension nobody offered', flaws: { acceptExtension: 'permessage-deflate' }, ids: ['handshake.extension-unknown-offer', 'handshake.response-valid'], expected: 'FAILED/FAILED' },
+    {
+      flaw: 'accepts an extension nobody offered',
+      flaws: { acceptExtension: 'permessage-deflate' },
+      ids: ['handshake.extension-unknown-offer', 'handshake.response-valid'],
+      expected: 'FAILED/FAILED',
+    },
     { flaw: 'sends a wrong Sec-WebSocket-Accept', flaws: { wrongAccept: true }, ids: ['handshake.response-valid'], expected: 'FAILED/FAILED' },
     { flaw: 'needs the whole request in one chunk', flaws: { requestInOneChunk: true }, ids: ['handshake.request-1-byte-writes'], expected: 'FAILED/FAILED' },
     // Nothing comes back, so the kill timer closes: the close itself is orderly.
     { flaw: 'drops a frame that came with the request', flaws: { dropPipelined: true }, ids: ['handshake.pipelined-frame'], expected: 'FAILED/OK' },
-    { flaw: 'checks the request line and Host', flaws: {}, ids: ['handshake.http-1.0', 'handshake.host-missing', 'handshake.method-post', 'handshake.version-99', 'handshake.version-missing'], expected: 'OK/OK' },
+    {
+      flaw: 'checks the request line and Host',
+      flaws: {},
+      ids: ['handshake.http-1.0', 'handshake.host-missing', 'handshake.method-post', 'handshake.version-99', 'handshake.version-missing'],
+      expected: 'OK/OK',
+    },
   ];
   for (const row of rows) {
     it(`gives ${row.ids.join(', ')} ${row.expected} for a server that ${row.flaw}`, async () => {

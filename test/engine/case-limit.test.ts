@@ -24,7 +24,7 @@ describe('case time limit', () => {
     assert.equal(caseLimitMs(byId('1.1.1'), defaultSessionOptions), 60_000);
   });
 
-  it('honours an explicit limit exactly, even below a bulk case\'s own timer', () => {
+  it("honours an explicit limit exactly, even below a bulk case's own timer", () => {
     assert.equal(caseLimitMs(byId('12.2.15'), { caseTimeoutMs: 5000, stretchCaseTimeout: false }), 5000);
   });
 });

@@ -7,16 +7,58 @@ import { apiCaseResult, timeoutResult, type ApiWireRecord } from '../../runner/e
 
 /** The order results.jsonl and the per-case JSON have always had. */
 const KEYS = [
-  'id', 'agent', 'caseIndex', 'role', 'title', 'description', 'expectation', 'behavior', 'behaviorClose', 'result', 'resultClose', 'started', 'durationMs',
-  'reportTime', 'reportCompressionRatio', 'expected', 'expectedClose', 'received', 'closedByMe', 'failedByMe', 'droppedByMe', 'wasClean', 'wasNotCleanReason',
-  'wasServerConnectionDropTimeout', 'wasOpenHandshakeTimeout', 'wasCloseHandshakeTimeout', 'localCloseCode', 'localCloseReason', 'remoteCloseCode', 'remoteCloseReason',
-  'httpRequest', 'httpResponse', 'rxOctetStats', 'txOctetStats', 'rxFrameStats', 'txFrameStats', 'trafficStats', 'wirelog', 'violations',
-  'requirement', 'timedOutWaitingFor', 'handshakeFault', 'notes', 'browserApi',
+  'id',
+  'agent',
+  'caseIndex',
+  'role',
+  'title',
+  'description',
+  'expectation',
+  'behavior',
+  'behaviorClose',
+  'result',
+  'resultClose',
+  'started',
+  'durationMs',
+  'reportTime',
+  'reportCompressionRatio',
+  'expected',
+  'expectedClose',
+  'received',
+  'closedByMe',
+  'failedByMe',
+  'droppedByMe',
+  'wasClean',
+  'wasNotCleanReason',
+  'wasServerConnectionDropTimeout',
+  'wasOpenHandshakeTimeout',
+  'wasCloseHandshakeTimeout',
+  'localCloseCode',
+  'localCloseReason',
+  'remoteCloseCode',
+  'remoteCloseReason',
+  'httpRequest',
+  'httpResponse',
+  'rxOctetStats',
+  'txOctetStats',
+  'rxFrameStats',
+  'txFrameStats',
+  'trafficStats',
+  'wirelog',
+  'violations',
+  'requirement',
+  'timedOutWaitingFor',
+  'handshakeFault',
+  'notes',
+  'browserApi',
 ];
 
 /** `keys` are KEYS without some of the optional ones, order kept. */
 function assertCanonical(keys: string[]): void {
-  assert.deepEqual(keys, KEYS.filter((k) => keys.includes(k)));
+  assert.deepEqual(
+    keys,
+    KEYS.filter((k) => keys.includes(k)),
+  );
   assert.deepEqual(keys.slice(0, 39), KEYS.slice(0, 39), 'every required key is there');
 }
 
@@ -34,8 +76,18 @@ describe('CaseResult builder', () => {
   it('writes browser results in the same order', () => {
     const def = allCases.find((c) => c.expect.kind === 'browser-api')!;
     const wire: ApiWireRecord = {
-      connections: 1, httpRequest: 'GET', httpResponse: 'HTTP/1.1 101', requestHeaders: {}, messages: [], messagesAfterClose: 0,
-      closeFrames: [{ code: 1000, reason: '' }], serverClose: { code: 1000, reason: '' }, firstCloseBy: 'browser', tcpClosedBy: 'server', wirelog: [], startedAt: 0,
+      connections: 1,
+      httpRequest: 'GET',
+      httpResponse: 'HTTP/1.1 101',
+      requestHeaders: {},
+      messages: [],
+      messagesAfterClose: 0,
+      closeFrames: [{ code: 1000, reason: '' }],
+      serverClose: { code: 1000, reason: '' },
+      firstCloseBy: 'browser',
+      tcpClosedBy: 'server',
+      wirelog: [],
+      startedAt: 0,
     };
     assertCanonical(Object.keys(apiCaseResult(def, 'chromium', 1, ['open'], wire, 1000, 2000)));
     const partial = timeoutResult(def, 'chromium', 1, 'the page hung', 1000, 2000, { log: ['open'], wire });

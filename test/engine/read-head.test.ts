@@ -32,7 +32,10 @@ describe('readHttpHead', () => {
     const r = await reading;
     assert.ok(r.ok);
     assert.equal(r.head.startLine, 'GET /chat HTTP/1.1');
-    assert.deepEqual(r.head.headers, [['Host', 'x'], ['Upgrade', 'websocket']]);
+    assert.deepEqual(r.head.headers, [
+      ['Host', 'x'],
+      ['Upgrade', 'websocket'],
+    ]);
     assert.equal(r.head.raw, REQUEST);
     assert.equal(r.rest.length, 0, 'the bytes after the head came in later chunks and stay in the stream');
     assertHandedBack(s);

@@ -11,14 +11,22 @@ describe('schedule', () => {
     let now = 0;
     let peak = 0;
     const seen: number[] = [];
-    await schedule(Array.from({ length: 40 }, (_, i) => i), () => 1, async (i) => {
-      peak = Math.max(peak, ++now);
-      await tick(1);
-      seen.push(i);
-      now--;
-    }, { concurrency: 6, memoryBudget: 1e9 });
+    await schedule(
+      Array.from({ length: 40 }, (_, i) => i),
+      () => 1,
+      async (i) => {
+        peak = Math.max(peak, ++now);
+        await tick(1);
+        seen.push(i);
+        now--;
+      },
+      { concurrency: 6, memoryBudget: 1e9 },
+    );
     assert.equal(peak, 6);
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
   });
 
   it('keeps bulk items to their own limit while the others fill the remaining slots', async () => {
@@ -27,13 +35,18 @@ describe('schedule', () => {
     let bulkPeak = 0;
     let allPeak = 0;
     let allNow = 0;
-    await schedule(items, () => 1, async (it) => {
-      allPeak = Math.max(allPeak, ++allNow);
-      if (it.bulk) bulkPeak = Math.max(bulkPeak, ++bulkNow);
-      await tick(it.bulk ? 5 : 1);
-      if (it.bulk) bulkNow--;
-      allNow--;
-    }, { concurrency: 12, memoryBudget: 1e9, bulk: { limit: 3, is: (it) => it.bulk } });
+    await schedule(
+      items,
+      () => 1,
+      async (it) => {
+        allPeak = Math.max(allPeak, ++allNow);
+        if (it.bulk) bulkPeak = Math.max(bulkPeak, ++bulkNow);
+        await tick(it.bulk ? 5 : 1);
+        if (it.bulk) bulkNow--;
+        allNow--;
+      },
+      { concurrency: 12, memoryBudget: 1e9, bulk: { limit: 3, is: (it) => it.bulk } },
+    );
     assert.equal(bulkPeak, 3);
     assert.ok(allPeak > 3, `other items ran beside the bulk ones (peak ${allPeak})`);
   });
@@ -42,14 +55,21 @@ describe('schedule', () => {
     const bulk = allCases.filter(isBulkCase).map((c) => c.id);
     assert.equal(bulk.length, 270);
     assert.deepEqual(new Set(bulk.map((id) => id.split('.')[0])), new Set(['9', '12', '13']));
-    assert.deepEqual(allCases.filter((c) => /^(9|12|13)\./.test(c.id) && !isBulkCase(c)).map((c) => c.id), []);
+    assert.deepEqual(
+      allCases.filter((c) => /^(9|12|13)\./.test(c.id) && !isBulkCase(c)).map((c) => c.id),
+      [],
+    );
   });
 
   it('limits the bulk cases that compress (12.x, 13.x) and only those', () => {
     const bulk = autobahnCases.filter((c) => deflateBulk.is(c)).map((c) => c.id);
     assert.equal(bulk.length, 216);
     assert.ok(bulk.every((id) => /^1[23]\./.test(id)));
-    assert.deepEqual(allCases.filter((c) => isBulkCase(c) && !/^9\./.test(c.id)).map((c) => c.id), bulk, 'every bulk case outside 9.x compresses');
+    assert.deepEqual(
+      allCases.filter((c) => isBulkCase(c) && !/^9\./.test(c.id)).map((c) => c.id),
+      bulk,
+      'every bulk case outside 9.x compresses',
+    );
     assert.ok(DEFLATE_BULK_LIMIT >= 2);
   });
 
@@ -62,7 +82,10 @@ describe('schedule', () => {
     assert.equal(runTimeBoundMs(framing, 8, at5s), 2 * 2000 + 3 * framing.length * (2000 + 5000));
     // By default 12.x/13.x keep their own timers (up to 480 s + 5 s), counted case by case.
     const own = { ...caseTimeoutOptions(undefined), openHandshakeTimeoutMs: 0 };
-    assert.equal(runTimeBoundMs(compression, 1, own), compression.reduce((ms, c) => ms + caseLimitMs(c, own), 0));
+    assert.equal(
+      runTimeBoundMs(compression, 1, own),
+      compression.reduce((ms, c) => ms + caseLimitMs(c, own), 0),
+    );
     assert.equal(runTimeBoundMs([], 32, at5s), 2 * 2000);
   });
 
@@ -71,10 +94,15 @@ describe('schedule', () => {
     let width = 4;
     const pace = { concurrency: () => width, mayStart: (it: number, running: ReadonlySet<number>) => [...running].every((r) => r % 2 === it % 2) };
     const startedAt = Date.now();
-    await schedule(ms.map((_, i) => i), () => 1, async (i) => {
-      width = 1;
-      await tick(ms[i]!);
-    }, { concurrency: 4, memoryBudget: 1e9, pace });
+    await schedule(
+      ms.map((_, i) => i),
+      () => 1,
+      async (i) => {
+        width = 1;
+        await tick(ms[i]!);
+      },
+      { concurrency: 4, memoryBudget: 1e9, pace },
+    );
     const elapsed = Date.now() - startedAt;
     // Timers fire late by a few ms each on a loaded machine; a pass that idled would wait 50 ms retries.
     assert.ok(elapsed < ms.reduce((a, b) => a + b, 0) + 8 * 15, `took ${elapsed} ms`);
@@ -88,23 +116,28 @@ describe('schedule: a task that is only waiting', () => {
     let peak = 0;
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    await schedule(['long', 'a', 'b', 'c', 'd'], () => 1, async (it, slot) => {
-      peak = Math.max(peak, ++working);
-      if (it === 'long') {
-        slot.waiting();
+    await schedule(
+      ['long', 'a', 'b', 'c', 'd'],
+      () => 1,
+      async (it, slot) => {
+        peak = Math.max(peak, ++working);
+        if (it === 'long') {
+          slot.waiting();
+          working--;
+          await released;
+          slot.working();
+          working++;
+          log.push('long works again');
+          await tick(20);
+        } else {
+          log.push(`${it} starts`);
+          await tick(10);
+          if (it === 'b') release();
+        }
         working--;
-        await released;
-        slot.working();
-        working++;
-        log.push('long works again');
-        await tick(20);
-      } else {
-        log.push(`${it} starts`);
-        await tick(10);
-        if (it === 'b') release();
-      }
-      working--;
-    }, { concurrency: 2, memoryBudget: 1e9, priority: (it) => (it === 'long' ? 1 : 0) });
+      },
+      { concurrency: 2, memoryBudget: 1e9, priority: (it) => (it === 'long' ? 1 : 0) },
+    );
     // Two work at once throughout: 'long' and one other, or two others while 'long' waits.
     assert.ok(peak <= 2, `peak ${peak}`);
     assert.deepEqual(log.slice(0, 2), ['a starts', 'b starts'], 'a and b ran together while long waited');
@@ -116,29 +149,39 @@ describe('schedule: a task that is only waiting', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const cost: Record<string, number> = { big: 10, seven: 7, six: 6 };
-    await schedule(['big', 'seven', 'six'], (it) => cost[it]!, async (it, slot) => {
-      started.push(it);
-      if (it === 'big') {
-        slot.waiting();
-        await tick(30);
-        release();
-        return;
-      }
-      await released;
-    }, { concurrency: 4, memoryBudget: 10, priority: (it) => cost[it]!, waitingCost: () => 4 });
+    await schedule(
+      ['big', 'seven', 'six'],
+      (it) => cost[it]!,
+      async (it, slot) => {
+        started.push(it);
+        if (it === 'big') {
+          slot.waiting();
+          await tick(30);
+          release();
+          return;
+        }
+        await released;
+      },
+      { concurrency: 4, memoryBudget: 10, priority: (it) => cost[it]!, waitingCost: () => 4 },
+    );
     // 'big' lends 10 - 4 = 6: 'six' fits beside it, 'seven' only once it ended.
     assert.deepEqual(started, ['big', 'six', 'seven']);
 
     let lent = 0;
     let now = 0;
     let peak = 0;
-    await schedule(Array.from({ length: 8 }, (_, i) => i), () => 1, async (_, slot) => {
-      peak = Math.max(peak, ++now);
-      slot.waiting();
-      lent++;
-      await tick(20);
-      now--;
-    }, { concurrency: 2, memoryBudget: 1e9 });
+    await schedule(
+      Array.from({ length: 8 }, (_, i) => i),
+      () => 1,
+      async (_, slot) => {
+        peak = Math.max(peak, ++now);
+        slot.waiting();
+        lent++;
+        await tick(20);
+        now--;
+      },
+      { concurrency: 2, memoryBudget: 1e9 },
+    );
     assert.equal(lent, 8);
     assert.equal(peak, 4, 'two working slots, two lent');
   });

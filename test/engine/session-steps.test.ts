@@ -66,7 +66,7 @@ const shape = (f: DecodedFrame): string => `${f.opcode}:${f.masked ? 'masked' : 
 const withSteps = (id: string, steps: Step[]): CaseDef => ({ ...caseById(id)!, steps });
 
 describe('session: the step player over any byte stream', () => {
-  it('as a client, sends the case\'s frame masked, records the echo, and closes with 1000 once it is in (7.1.1)', async () => {
+  it("as a client, sends the case's frame masked, records the echo, and closes with 1000 once it is in (7.1.1)", async () => {
     const { t, target, verdict } = await play(caseById('7.1.1')!, 'client', echoes);
     assert.deepEqual(target.frames.map(shape), ['1:masked:Hello World!', `8:masked:${closePayload(1000).toString('hex')}`]);
     assert.equal(t.received.length, 1);
@@ -86,10 +86,13 @@ describe('session: the step player over any byte stream', () => {
     const lines = t.wirelog.map((e) => (e.kind === 'note' ? `note ${e.text}` : e.kind === 'frame' ? `${e.dir} frame ${e.opcode} ${e.length}` : `${e.dir} octets ${e.length}`));
     assert.deepEqual(lines, ['tx frame 1 12', 'tx octets 18', 'rx octets 14', 'rx frame 1 12', 'tx frame 8 2', 'tx octets 8', 'rx octets 4', 'rx frame 8 2']);
     const times = t.wirelog.map((e) => e.t);
-    assert.ok(times.every((ms, i) => ms >= 0 && ms <= t.endedAtMs && (i === 0 || ms >= times[i - 1]!)), times.join(' '));
+    assert.ok(
+      times.every((ms, i) => ms >= 0 && ms <= t.endedAtMs && (i === 0 || ms >= times[i - 1]!)),
+      times.join(' '),
+    );
   });
 
-  it('as a server, sends unmasked, answers the target\'s close with 1000 and ends TCP at once (3.1)', async () => {
+  it("as a server, sends unmasked, answers the target's close with 1000 and ends TCP at once (3.1)", async () => {
     const { t, target, verdict } = await play(caseById('3.1')!, 'server', (f, tg) => {
       if (f.rsv !== 0) tg.send(Opcode.close, closePayload(1002));
     });
@@ -103,7 +106,7 @@ describe('session: the step player over any byte stream', () => {
     assert.equal(verdict, 'OK/OK');
   });
 
-  it('answers a ping with a pong of the same payload, and records the target\'s pong (2.2)', async () => {
+  it("answers a ping with a pong of the same payload, and records the target's pong (2.2)", async () => {
     const pongs: string[] = [];
     const { t, verdict } = await play(withSteps('2.2', [...caseById('2.2')!.steps.slice(0, 1), { do: 'closeAfter', ms: 30 }]), 'client', (f, tg) => {
       if (f.opcode === Opcode.ping) {
@@ -115,7 +118,10 @@ describe('session: the step player over any byte stream', () => {
       echoes(f, tg);
     });
     assert.deepEqual(pongs, ['and you?']);
-    assert.deepEqual(t.received.map((e) => (e.type === 'pong' ? e.payload.toString() : e.type)), ['Hello, world!']);
+    assert.deepEqual(
+      t.received.map((e) => (e.type === 'pong' ? e.payload.toString() : e.type)),
+      ['Hello, world!'],
+    );
     assert.equal(verdict, 'OK/OK');
   });
 
@@ -149,7 +155,10 @@ describe('session: the step player over any byte stream', () => {
   });
 
   it('records a tagged wait as a timeout event when the connection is still open (6.4.x markers)', async () => {
-    const def = withSteps('7.1.1', [{ do: 'wait', ms: 20, tag: 'A' }, { do: 'close', code: 1000 }]);
+    const def = withSteps('7.1.1', [
+      { do: 'wait', ms: 20, tag: 'A' },
+      { do: 'close', code: 1000 },
+    ]);
     const { t } = await play(def, 'server', echoes);
     assert.deepEqual(t.timersFired, ['wait:A']);
     assert.deepEqual(t.received, [{ type: 'timeout', tag: 'A' }]);
@@ -180,7 +189,10 @@ describe('session: the step player over any byte stream', () => {
       else if (f.fin) tg.send(Opcode.binary, Buffer.concat(tg.frames.slice(-2).map((g) => g.payload)));
     });
     assert.deepEqual(t.echo, { count: 3, sent: 3, matched: 3, mismatch: null, unimplemented: false });
-    assert.deepEqual(target.frames.map((f) => `${f.opcode}:${f.fin ? 1 : 0}:${f.payload.length}`), ['2:0:64', '0:1:36', '2:0:64', '0:1:37', '2:0:64', '0:1:38', '8:1:2']);
+    assert.deepEqual(
+      target.frames.map((f) => `${f.opcode}:${f.fin ? 1 : 0}:${f.payload.length}`),
+      ['2:0:64', '0:1:36', '2:0:64', '0:1:37', '2:0:64', '0:1:38', '8:1:2'],
+    );
     const notes = t.wirelog.flatMap((e) => (e.kind === 'note' ? [e.text] : []));
     assert.deepEqual(notes, ['wire log paused for the bulk transfer', 'wire log resumed']);
     assert.equal(verdict, 'OK/OK');

@@ -45,7 +45,7 @@ describe('session timers', function () {
     }
   });
 
-  it('reads a client\'s close that arrived before the kill timer fired, even when the timer is handled first (3.1)', async () => {
+  it("reads a client's close that arrived before the kill timer fired, even when the timer is handled first (3.1)", async () => {
     // 3.1 sends a frame with a reserved bit; this client fails the connection with 1000, as
     // websocket-client does, and then the process is busy for longer than the 1 s kill timer.
     const ts = await startTestServer(casesById(['3.1']));
@@ -68,7 +68,7 @@ describe('session timers', function () {
     }
   });
 
-  it('waits a case timer\'s real time even when Node fires the timer early (2.2, a pong 300 ms late)', async () => {
+  it("waits a case timer's real time even when Node fires the timer early (2.2, a pong 300 ms late)", async () => {
     // After a stall in the middle of an event-loop turn Node may start a timer from a clock read before
     // the stall, and fire it that much early. Here every long timer fires 800 ms early; the client
     // answers the ping after 300 ms, well within 2.2's 1 s close timer.

@@ -29,7 +29,14 @@ const shapeOf = (f: { opcode: number; fin: boolean; rsv: number; payload: Buffer
 
 /** An echo case of our own: `payloads` one after another, split into frames of `fragmentSize`. */
 function echoDef(payloads: Buffer[], fragmentSize: number, deflate = false): CaseDef {
-  const rounds: EchoRounds = { count: payloads.length, message: (i) => ({ binary: false, payload: payloads[i]! }), fragmentSize, timeoutMs: 5000, compare: 'content', ...(deflate ? { deflate: true } : {}) };
+  const rounds: EchoRounds = {
+    count: payloads.length,
+    message: (i) => ({ binary: false, payload: payloads[i]! }),
+    fragmentSize,
+    timeoutMs: 5000,
+    compare: 'content',
+    ...(deflate ? { deflate: true } : {}),
+  };
   const base = caseById(deflate ? '12.1.11' : '9.3.2')!;
   return { ...base, id: 'test.echo-frames', steps: [{ do: 'echo', rounds }] };
 }
@@ -124,17 +131,15 @@ const text = (n: number): Buffer => Buffer.alloc(n, 0x2a);
 describe('session: bulk echo frames', function () {
   this.timeout(20_000);
 
-  for (const [role, play] of [['fuzzing client', asClient], ['fuzzing server', asServer]] as const) {
+  for (const [role, play] of [
+    ['fuzzing client', asClient],
+    ['fuzzing server', asServer],
+  ] as const) {
     describe(`as the ${role}`, () => {
       it('ends a length the fragment size divides with an empty final continuation, and any other with the rest', async () => {
         const { messages, verdict } = await play(echoDef([text(12), text(13), text(4), text(0)], 4));
         assert.equal(verdict, 'OK/OK');
-        assert.deepEqual(messages, [
-          ['1:0:0:4', '0:0:0:4', '0:0:0:4', '0:1:0:0'],
-          ['1:0:0:4', '0:0:0:4', '0:0:0:4', '0:1:0:1'],
-          ['1:1:0:4'],
-          ['1:1:0:0'],
-        ]);
+        assert.deepEqual(messages, [['1:0:0:4', '0:0:0:4', '0:0:0:4', '0:1:0:0'], ['1:0:0:4', '0:0:0:4', '0:0:0:4', '0:1:0:1'], ['1:1:0:4'], ['1:1:0:0']]);
       });
 
       it("sends 9.3.2's 4 MiB as 16,384 frames of 256 bytes and an empty final one", async () => {
@@ -157,7 +162,10 @@ describe('session: bulk echo frames', function () {
     for (const frames of messages) {
       assert.ok(frames.length >= 3, `${frames.length} frames`);
       assert.equal(frames[0], '1:0:4:1');
-      assert.ok(frames.slice(1, -1).every((f) => f === '0:0:0:1'), frames.join(' '));
+      assert.ok(
+        frames.slice(1, -1).every((f) => f === '0:0:0:1'),
+        frames.join(' '),
+      );
       assert.equal(frames.at(-1), '0:1:0:0');
     }
   });

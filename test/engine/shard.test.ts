@@ -19,13 +19,19 @@ describe('sharding', () => {
       assert.equal(new Set(ids).size, allCases.length);
       for (const s of shards) {
         const pos = s.map((c) => allCases.indexOf(c));
-        assert.deepEqual(pos, [...pos].sort((a, b) => a - b));
+        assert.deepEqual(
+          pos,
+          [...pos].sort((a, b) => a - b),
+        );
       }
     }
   });
 
   it('gives the same split on every call', () => {
-    assert.deepEqual(shardCases(allCases, 2, 3).map((c) => c.id), shardCases([...allCases], 2, 3).map((c) => c.id));
+    assert.deepEqual(
+      shardCases(allCases, 2, 3).map((c) => c.id),
+      shardCases([...allCases], 2, 3).map((c) => c.id),
+    );
   });
 
   it('balances 4 shards of the full catalogue within 1.25x of the mean cost', () => {
@@ -45,12 +51,18 @@ describe('merging', () => {
   it('merges shards and warns about a missing one', () => {
     const m = mergeRuns([part('s1', { cases: ['*'], shard: '1/3' }, [result('a', '1.1.1')]), part('s3', { cases: ['*'], shard: '3/3' }, [result('a', '2.1')])]);
     assert.deepEqual(m.run.results.map((r) => r.id).sort(), ['1.1.1', '2.1']);
-    assert.ok(m.warnings.some((w) => /missing shards: 2\/3/.test(w)), m.warnings.join('\n'));
+    assert.ok(
+      m.warnings.some((w) => /missing shards: 2\/3/.test(w)),
+      m.warnings.join('\n'),
+    );
   });
 
   it('warns when the shards come from different splits', () => {
     const m = mergeRuns([part('s1', { shard: '1/2' }, [result('a', '1.1.1')]), part('s2', { shard: '2/3' }, [result('a', '2.1')])]);
-    assert.ok(m.warnings.some((w) => /different splits \(of 2, of 3\)/.test(w)), m.warnings.join('\n'));
+    assert.ok(
+      m.warnings.some((w) => /different splits \(of 2, of 3\)/.test(w)),
+      m.warnings.join('\n'),
+    );
   });
 
   it('reports duplicated cases', () => {

@@ -38,7 +38,10 @@ describe('wire log', () => {
     log.note('still here');
     log.resume();
     log.octets('rx', Buffer.from('y'));
-    assert.deepEqual(entries.map((e) => (e.kind === 'note' ? e.text : e.kind)), ['wire log paused for the bulk transfer', 'still here', 'wire log resumed', 'octets']);
+    assert.deepEqual(
+      entries.map((e) => (e.kind === 'note' ? e.text : e.kind)),
+      ['wire log paused for the bulk transfer', 'still here', 'wire log resumed', 'octets'],
+    );
   });
 
   it('counts time from its start', () => {
@@ -52,7 +55,10 @@ describe('wire log', () => {
     const log = new WireLog(entries, 10, null);
     log.note('sequence 1 of 2');
     log.octets('tx', Buffer.from([0x89, 0x00]));
-    assert.deepEqual(entries.map((e) => e.t), [0, 0]);
+    assert.deepEqual(
+      entries.map((e) => e.t),
+      [0, 0],
+    );
     assert.equal(log.elapsed(), 0);
   });
 });

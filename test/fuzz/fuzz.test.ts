@@ -30,7 +30,11 @@ const frame = (opcode: number, payload: string | Buffer, o: { fin?: boolean; rsv
 const io = () => {
   let out = '';
   let err = '';
-  return { io: { out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, err: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream }, out: () => out, err: () => err };
+  return {
+    io: { out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, err: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
+    out: () => out,
+    err: () => err,
+  };
 };
 
 describe('fuzz: PRNG and generator', () => {
@@ -58,7 +62,10 @@ describe('fuzz: PRNG and generator', () => {
 
   it('names cases fuzz.<seed>.<n>, applies them to servers only, and bounds them in time', () => {
     const defs = fuzzCases(42, 30);
-    assert.deepEqual(defs.slice(0, 2).map((d) => d.id), ['fuzz.42.1', 'fuzz.42.2']);
+    assert.deepEqual(
+      defs.slice(0, 2).map((d) => d.id),
+      ['fuzz.42.1', 'fuzz.42.2'],
+    );
     for (const d of defs) {
       assert.equal(d.applies, 'servers');
       assert.equal(d.steps[0]?.do, 'killAfter');
@@ -74,16 +81,30 @@ describe('fuzz: reference model', () => {
 
   it('expects every echo and pong of valid traffic, UTF-8 split inside a character included', () => {
     const m = model(frame(Opcode.text, Buffer.from([0x61, 0xf0, 0x9f]), { fin: false }), frame(Opcode.ping, 'p'), frame(Opcode.continuation, Buffer.from([0x98, 0x80])));
-    assert.deepEqual(m.messages.map((x) => x.payload.toString()), ['a😀']);
-    assert.deepEqual(m.pongs.map((x) => x.toString()), ['p', 'end']);
+    assert.deepEqual(
+      m.messages.map((x) => x.payload.toString()),
+      ['a😀'],
+    );
+    assert.deepEqual(
+      m.pongs.map((x) => x.toString()),
+      ['p', 'end'],
+    );
     assert.deepEqual([m.mustFail, m.mayFail], [false, false]);
   });
 
   it('requires a failure for reserved bits, an unmasked frame, a fragmented ping, a top-bit length', () => {
-    for (const bad of [frame(Opcode.text, 'x', { rsv: 4 }), frame(Opcode.text, 'x', { mask: null }), frame(Opcode.ping, 'x', { fin: false }), frame(Opcode.text, 'x', { lengthEncoding: 64, declaredLength: (1n << 63n) + 1n })]) {
+    for (const bad of [
+      frame(Opcode.text, 'x', { rsv: 4 }),
+      frame(Opcode.text, 'x', { mask: null }),
+      frame(Opcode.ping, 'x', { fin: false }),
+      frame(Opcode.text, 'x', { lengthEncoding: 64, declaredLength: (1n << 63n) + 1n }),
+    ]) {
       const m = model(frame(Opcode.binary, 'ok'), bad);
       assert.equal(m.mustFail, true, m.why ?? '');
-      assert.deepEqual(m.messages.map((x) => x.payload.toString()), ['ok']);
+      assert.deepEqual(
+        m.messages.map((x) => x.payload.toString()),
+        ['ok'],
+      );
       assert.deepEqual(m.pongs, []);
     }
   });
@@ -119,9 +140,17 @@ describe('fuzz: against servers', function () {
     try {
       const defs = fuzzCases(11, 400);
       const verdicts: string[] = [];
-      await runFuzzCases(defs, { url: new URL(`ws://127.0.0.1:${server.port}`), concurrency: 16, openHandshakeTimeoutMs: 5000, onResult: (d, t) => verdicts.push(`${d.id} ${judge(d, t).behavior} ${judge(d, t).result}`) });
+      await runFuzzCases(defs, {
+        url: new URL(`ws://127.0.0.1:${server.port}`),
+        concurrency: 16,
+        openHandshakeTimeoutMs: 5000,
+        onResult: (d, t) => verdicts.push(`${d.id} ${judge(d, t).behavior} ${judge(d, t).result}`),
+      });
       assert.equal(verdicts.length, 400);
-      assert.deepEqual(verdicts.filter((v) => !/ OK /.test(v)), []);
+      assert.deepEqual(
+        verdicts.filter((v) => !/ OK /.test(v)),
+        [],
+      );
     } finally {
       await server.close();
     }
@@ -139,7 +168,9 @@ describe('fuzz: against servers', function () {
         head += d.toString('latin1');
         const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1];
         if (!head.includes('\r\n\r\n') || !key) return;
-        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        const accept = createHash('sha1')
+          .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+          .digest('base64');
         socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
         const timer = setInterval(() => socket.write(Buffer.from([0x8a, 0x00])), 50);
         socket.on('close', () => clearInterval(timer));
@@ -151,10 +182,20 @@ describe('fuzz: against servers', function () {
       const defs = fuzzCases(5, 3, { timeoutMs: 300 });
       const verdicts: string[] = [];
       const started = Date.now();
-      await runFuzzCases(defs, { url: new URL(`ws://127.0.0.1:${port}`), concurrency: 1, openHandshakeTimeoutMs: 2000, closeHandshakeTimeoutMs: 200, caseTimeoutMs: 1500, onResult: (d, t) => verdicts.push(`${d.id} ${judge(d, t).behavior}`) });
+      await runFuzzCases(defs, {
+        url: new URL(`ws://127.0.0.1:${port}`),
+        concurrency: 1,
+        openHandshakeTimeoutMs: 2000,
+        closeHandshakeTimeoutMs: 200,
+        caseTimeoutMs: 1500,
+        onResult: (d, t) => verdicts.push(`${d.id} ${judge(d, t).behavior}`),
+      });
       assert.equal(verdicts.length, 3, verdicts.join('\n'));
       assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
-      assert.ok(verdicts.some((v) => / FAILED$/.test(v)), verdicts.join('\n'));
+      assert.ok(
+        verdicts.some((v) => / FAILED$/.test(v)),
+        verdicts.join('\n'),
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
@@ -167,7 +208,16 @@ describe('fuzz: against servers', function () {
     const outdir = tmp();
     try {
       const defs = fuzzCases(7, 100, { timeoutMs: 300 });
-      const run = await fuzzServer({ url: broken.url, agent: 'planted', defs, outdir, concurrency: 16, session: { ...defaultSessionOptions, closeHandshakeTimeoutMs: 300 }, openHandshakeTimeoutMs: 3000, maxShrinks: 1 });
+      const run = await fuzzServer({
+        url: broken.url,
+        agent: 'planted',
+        defs,
+        outdir,
+        concurrency: 16,
+        session: { ...defaultSessionOptions, closeHandshakeTimeoutMs: 300 },
+        openHandshakeTimeoutMs: 3000,
+        maxShrinks: 1,
+      });
       const failed = run.results.filter((r) => r.behavior === 'FAILED');
       assert.ok(failed.length > 0, 'the bug was found');
       assert.equal(run.reproducers.length, 1);

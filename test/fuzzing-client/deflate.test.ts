@@ -80,7 +80,10 @@ describe('the ws server with permessage-deflate passes sections 12 and 13', func
     const server = await startWsServer({ threshold: 0 });
     try {
       const r = await Promise.all(['13.2.1', '13.3.1', '13.5.1'].map((id) => runAgainst(server.url, id)));
-      assert.match(r[0]!.t.deflate ?? '', /^permessage-deflate; server_no_context_takeover; client_no_context_takeover \(harness sends without context takeover, window 15 bits; peer sends without context takeover/);
+      assert.match(
+        r[0]!.t.deflate ?? '',
+        /^permessage-deflate; server_no_context_takeover; client_no_context_takeover \(harness sends without context takeover, window 15 bits; peer sends without context takeover/,
+      );
       assert.match(r[1]!.t.deflate ?? '', /^permessage-deflate; server_max_window_bits=9; client_no_context_takeover .*peer sends with context takeover, window 9 bits/);
       assert.match(r[2]!.t.deflate ?? '', /server_no_context_takeover; server_max_window_bits=9/);
       assert.match(r[0]!.t.httpRequest, /Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover\r\n/);
@@ -123,12 +126,32 @@ describe('broken deflate peers get a non-OK verdict', function () {
   const rows: Array<{ flaw: string; flaws: DeflateFlaws; id: string; behavior: string; behaviorClose?: string; violation?: string; handshake?: RegExp }> = [
     { flaw: 'a correct peer (control)', flaws: {}, id: '12.1.3', behavior: 'OK', behaviorClose: 'OK' },
     { flaw: 'RSV1 on a continuation frame', flaws: { rsv1OnContinuation: true }, id: '12.1.3', behavior: 'FAILED', violation: 'WS_ERR_UNEXPECTED_RSV' },
-    { flaw: 'client_max_window_bits without a value in the response', flaws: { response: 'permessage-deflate; client_max_window_bits' }, id: '12.1.1', behavior: 'FAILED', behaviorClose: 'FAILED', handshake: /needs a value/ },
+    {
+      flaw: 'client_max_window_bits without a value in the response',
+      flaws: { response: 'permessage-deflate; client_max_window_bits' },
+      id: '12.1.1',
+      behavior: 'FAILED',
+      behaviorClose: 'FAILED',
+      handshake: /needs a value/,
+    },
     { flaw: 'an unknown parameter in the response', flaws: { response: 'permessage-deflate; foo=1' }, id: '12.2.1', behavior: 'FAILED', behaviorClose: 'FAILED', handshake: /unknown parameter foo/ },
-    { flaw: 'a server window larger than the client allowed', flaws: { response: 'permessage-deflate; server_max_window_bits=15' }, id: '13.3.1', behavior: 'FAILED', behaviorClose: 'FAILED', handshake: /exceeds the 9 offered/ },
+    {
+      flaw: 'a server window larger than the client allowed',
+      flaws: { response: 'permessage-deflate; server_max_window_bits=15' },
+      id: '13.3.1',
+      behavior: 'FAILED',
+      behaviorClose: 'FAILED',
+      handshake: /exceeds the 9 offered/,
+    },
     { flaw: 'server_no_context_takeover asked for and dropped', flaws: { response: 'permessage-deflate' }, id: '13.2.1', behavior: 'FAILED', behaviorClose: 'FAILED', handshake: /drops it/ },
     { flaw: 'permessage-deflate accepted where nothing was offered', flaws: { response: 'permessage-deflate' }, id: '1.1.2', behavior: 'FAILED', behaviorClose: 'FAILED', handshake: /not offered/ },
-    { flaw: 'context kept after promising server_no_context_takeover', flaws: { response: 'permessage-deflate; server_no_context_takeover', keepContext: true }, id: '13.2.4', behavior: 'FAILED', violation: 'WS_ERR_INFLATE' },
+    {
+      flaw: 'context kept after promising server_no_context_takeover',
+      flaws: { response: 'permessage-deflate; server_no_context_takeover', keepContext: true },
+      id: '13.2.4',
+      behavior: 'FAILED',
+      violation: 'WS_ERR_INFLATE',
+    },
     { flaw: 'compressed frames (RSV1) without an agreement', flaws: { response: null, compressAlways: true }, id: '1.1.2', behavior: 'FAILED', violation: 'WS_ERR_UNEXPECTED_RSV' },
     { flaw: 'compressed frames (RSV1) without an agreement, in an echo case', flaws: { response: null, compressAlways: true }, id: '9.7.2', behavior: 'FAILED', violation: 'WS_ERR_UNEXPECTED_RSV' },
   ];
@@ -139,7 +162,11 @@ describe('broken deflate peers get a non-OK verdict', function () {
         const r = await runAgainst(peer.url, row.id);
         assert.equal(r.behavior, row.behavior, r.result);
         if (row.behaviorClose) assert.equal(r.behaviorClose, row.behaviorClose);
-        if (row.violation) assert.ok(r.t.violations.some((v) => v.code === row.violation), JSON.stringify(r.t.violations));
+        if (row.violation)
+          assert.ok(
+            r.t.violations.some((v) => v.code === row.violation),
+            JSON.stringify(r.t.violations),
+          );
         if (row.handshake) {
           assert.match(r.t.handshakeError ?? '', row.handshake);
           assert.equal(r.t.openedAtMs, null);
@@ -156,7 +183,10 @@ describe('broken deflate peers get a non-OK verdict', function () {
       const before = process.memoryUsage().rss;
       const r = await runAgainst(peer.url, '12.1.1', { maxMessageSize: 16 << 20 });
       assert.equal(r.behavior, 'FAILED');
-      assert.ok(r.t.violations.some((v) => v.code === 'WS_ERR_MESSAGE_TOO_LARGE'), JSON.stringify(r.t.violations));
+      assert.ok(
+        r.t.violations.some((v) => v.code === 'WS_ERR_MESSAGE_TOO_LARGE'),
+        JSON.stringify(r.t.violations),
+      );
       assert.equal(r.t.localCloseCode, 1009);
       assert.ok(process.memoryUsage().rss - before < 256 << 20);
     } finally {
@@ -175,7 +205,11 @@ describe('the fuzzing server (test-client) negotiates permessage-deflate with th
     ['12.2.11', true, 'permessage-deflate'],
     ['13.2.3', { threshold: 0 }, 'permessage-deflate; client_no_context_takeover'],
     ['13.3.2', { threshold: 0 }, 'permessage-deflate; client_max_window_bits=9'],
-    ['13.5.1', { threshold: 0, serverNoContextTakeover: true, serverMaxWindowBits: 9 }, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
+    [
+      '13.5.1',
+      { threshold: 0, serverNoContextTakeover: true, serverMaxWindowBits: 9 },
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9',
+    ],
     ['13.7.2', { threshold: 0 }, 'permessage-deflate; client_no_context_takeover; client_max_window_bits=9'],
     ['13.4.1', { threshold: 0, clientMaxWindowBits: 0 }, ''],
   ];

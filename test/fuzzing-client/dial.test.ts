@@ -123,8 +123,22 @@ describe('dial', function () {
       const failures: Array<[(s: net.Socket) => void, number, Omit<Extract<Awaited<ReturnType<typeof dial>>, { ok: false }>, 'request' | 'ok'>]> = [
         [(s) => s.end('HTTP/1.1 1'), 3000, { stage: 'handshake', error: 'the server closed the connection before completing the handshake', response: 'HTTP/1.1 1', timedOut: false }],
         [(s) => s.write('HTTP/1.1 1'), 300, { stage: 'handshake', error: 'no complete handshake response within 300 ms', response: 'HTTP/1.1 1', timedOut: true }],
-        [(s) => s.write(longHead), 3000, { stage: 'handshake', error: 'no end of HTTP head within 16384 bytes', response: longHead.slice(0, 2048), timedOut: false, fault: 'a malformed HTTP response head' }],
-        [(s) => s.write('HTTP/1.1 403 Forbidden\r\n\r\n'), 3000, { stage: 'handshake', error: 'status 403, expected 101; Upgrade header does not contain "websocket"; Connection header does not contain "Upgrade"; Sec-WebSocket-Accept header is missing', response: 'HTTP/1.1 403 Forbidden\r\n\r\n', timedOut: false, fault: 'status 403 Forbidden instead of 101' }],
+        [
+          (s) => s.write(longHead),
+          3000,
+          { stage: 'handshake', error: 'no end of HTTP head within 16384 bytes', response: longHead.slice(0, 2048), timedOut: false, fault: 'a malformed HTTP response head' },
+        ],
+        [
+          (s) => s.write('HTTP/1.1 403 Forbidden\r\n\r\n'),
+          3000,
+          {
+            stage: 'handshake',
+            error: 'status 403, expected 101; Upgrade header does not contain "websocket"; Connection header does not contain "Upgrade"; Sec-WebSocket-Accept header is missing',
+            response: 'HTTP/1.1 403 Forbidden\r\n\r\n',
+            timedOut: false,
+            fault: 'status 403 Forbidden instead of 101',
+          },
+        ],
       ];
       for (const [answer, timeoutMs, expected] of failures) {
         const server = await headServer(answer);

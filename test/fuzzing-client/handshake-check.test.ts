@@ -26,21 +26,36 @@ function recordingServer(answer: (request: Buffer) => string): Promise<{ url: UR
       if (all.includes('\r\n\r\n')) s.end(answer(all));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: new URL(`ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/path?q=1`),
-    chunks,
-    close: () => new Promise<void>((done) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => done());
-    }),
-  })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: new URL(`ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/path?q=1`),
+        chunks,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      }),
+    ),
+  );
 }
 
 describe('handshake-check (deviating requests)', function () {
   this.timeout(10_000);
 
   it('builds the request with the bends, in pieces of writeChop octets, the pipelined frame masked in the last write', () => {
-    const def = withBends({ request: { headers: [['Sec-WebSocket-Version', '99'], ['Host', null]], method: 'POST', writeChop: 1, pipelinedFrame: text('hi') } });
+    const def = withBends({
+      request: {
+        headers: [
+          ['Sec-WebSocket-Version', '99'],
+          ['Host', null],
+        ],
+        method: 'POST',
+        writeChop: 1,
+        pipelinedFrame: text('hi'),
+      },
+    });
     const { request, writes } = caseHandshakeRequest(def, new URL('ws://example.test:8080/chat?x=1'), key);
     assert.match(request, /^POST \/chat\?x=1 HTTP\/1\.1\r\n/);
     assert.match(request, /Sec-WebSocket-Version: 99\r\n/);
@@ -48,7 +63,10 @@ describe('handshake-check (deviating requests)', function () {
     assert.equal(writes.length, request.length);
     assert.ok(writes.slice(0, -1).every((w) => w.length === 1));
     const frames = new FrameDecoder({ maxPayload: 100 }).push(writes[writes.length - 1]!.subarray(1));
-    assert.deepEqual(frames.map((f) => [f.opcode, f.masked, f.payload.toString()]), [[1, true, 'hi']]);
+    assert.deepEqual(
+      frames.map((f) => [f.opcode, f.masked, f.payload.toString()]),
+      [[1, true, 'hi']],
+    );
   });
 
   it('records the raw response head of a refusal and sends the request one octet per write', async () => {
@@ -89,7 +107,7 @@ describe('handshake-check (deviating requests)', function () {
   it('treats a 101 to a request that must be refused as an upgrade, whatever its headers', async () => {
     const server = await recordingServer((req) => {
       const p = parseHttpHead(req);
-      return buildServerResponse({ key: p.state === 'complete' ? parseClientRequest(p.head).key ?? '' : '' });
+      return buildServerResponse({ key: p.state === 'complete' ? (parseClientRequest(p.head).key ?? '') : '' });
     });
     try {
       const t = await runHandshakeCase(server.url, ownCase('handshake.version-99'), { session: defaultSessionOptions, openHandshakeTimeoutMs: 3000 });
@@ -113,7 +131,10 @@ describe('handshake-check (no response head)', function () {
       });
     });
     const refused = await runHandshakeCase(new URL(`ws://127.0.0.1:${port}/`), ownCase('handshake.key-missing'), options(3000));
-    assert.deepEqual([refused.handshakeError, refused.httpResponse, refused.wasOpenHandshakeTimeout, refused.tcpEnd], ['handshake: the server closed the connection without a complete response (ECONNREFUSED)', '?', false, 'peer-fin']);
+    assert.deepEqual(
+      [refused.handshakeError, refused.httpResponse, refused.wasOpenHandshakeTimeout, refused.tcpEnd],
+      ['handshake: the server closed the connection without a complete response (ECONNREFUSED)', '?', false, 'peer-fin'],
+    );
     const rows: Array<[(s: net.Socket) => void, number, [string, string, boolean, string]]> = [
       [(s) => s.end('HTTP/1.1 4'), 3000, ['handshake: the server closed the connection without a complete response', 'HTTP/1.1 4', false, 'peer-fin']],
       [() => undefined, 300, ['handshake: no complete response within 300 ms', '?', true, 'harness']],
@@ -170,6 +191,9 @@ describe('caseHandshakeResponse (the handshake responses of the fuzzing server)'
     assert.ok(Array.isArray(withFrame) && withFrame.length === 1);
     const all = withFrame[0]!;
     const f = new FrameDecoder({ maxPayload: 100 }).push(all.subarray(all.indexOf('\r\n\r\n') + 4));
-    assert.deepEqual(f.map((x) => [x.opcode, x.masked, x.payload.toString()]), [[1, false, 'Hello, client']]);
+    assert.deepEqual(
+      f.map((x) => [x.opcode, x.masked, x.payload.toString()]),
+      [[1, false, 'Hello, client']],
+    );
   });
 });

@@ -79,7 +79,10 @@ describe('hostile servers', function () {
   it('stops recording a server that floods messages, and fails it', async () => {
     const { r, ms } = await against(afterHandshake((s) => flood(s, encodeFrame({ opcode: Opcode.text, payload: Buffer.from('spam') }), 6000)));
     assert.equal(r.behavior, 'FAILED');
-    assert.ok(r.violations.some((v) => v.code === 'WS_ERR_FLOOD'), `${r.received.length} events, ${JSON.stringify(r.violations)}, ${r.resultClose}`);
+    assert.ok(
+      r.violations.some((v) => v.code === 'WS_ERR_FLOOD'),
+      `${r.received.length} events, ${JSON.stringify(r.violations)}, ${r.resultClose}`,
+    );
     assert.ok(r.received.length <= defaultSessionOptions.maxEvents);
     assert.ok(ms < 5000, `${ms} ms`);
   });
@@ -92,7 +95,9 @@ describe('hostile servers', function () {
 
   it('fails a frame that declares 2^63-1 bytes without allocating it', async () => {
     const before = process.memoryUsage().rss;
-    const { r } = await against(afterHandshake((s) => s.write(encodeHeader({ opcode: Opcode.binary }, 0).length ? Buffer.concat([Buffer.from([0x82, 127]), Buffer.from('7fffffffffffffff', 'hex')]) : Buffer.alloc(0))));
+    const { r } = await against(
+      afterHandshake((s) => s.write(encodeHeader({ opcode: Opcode.binary }, 0).length ? Buffer.concat([Buffer.from([0x82, 127]), Buffer.from('7fffffffffffffff', 'hex')]) : Buffer.alloc(0))),
+    );
     assert.equal(r.behavior, 'FAILED');
     assert.ok(r.violations.some((v) => v.code === 'WS_ERR_FRAME_TOO_LARGE'));
     assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024);
@@ -105,11 +110,16 @@ describe('hostile servers', function () {
 
   it('fails a message that grows past the size limit in many frames (a 1 GiB message)', async () => {
     const chunk = Buffer.alloc(256 * 1024, 0x41);
-    const { r, ms } = await against(afterHandshake((s) => {
-      s.write(encodeFrame({ opcode: Opcode.binary, fin: false, payload: chunk }));
-      flood(s, encodeFrame({ opcode: Opcode.continuation, fin: false, payload: chunk }), 5000);
-    }));
-    assert.ok(r.violations.some((v) => v.code === 'WS_ERR_MESSAGE_TOO_LARGE'), JSON.stringify(r.violations));
+    const { r, ms } = await against(
+      afterHandshake((s) => {
+        s.write(encodeFrame({ opcode: Opcode.binary, fin: false, payload: chunk }));
+        flood(s, encodeFrame({ opcode: Opcode.continuation, fin: false, payload: chunk }), 5000);
+      }),
+    );
+    assert.ok(
+      r.violations.some((v) => v.code === 'WS_ERR_MESSAGE_TOO_LARGE'),
+      JSON.stringify(r.violations),
+    );
     assert.ok(ms < 5000, `${ms} ms`);
   });
 
@@ -125,7 +135,18 @@ describe('hostile servers', function () {
     assert.equal(r.behavior, 'FAILED');
     assert.ok(r.violations.some((v) => v.code === 'WS_ERR_INVALID_CLOSE_REASON'));
     const out = mkdtempSync(join(tmpdir(), 'wsconform-hostile-'));
-    const run = { meta: { tool: 'wsconform' as const, version: '0', catalogueVersion: '0', mode: 'test-server' as const, startedAt: new Date().toISOString(), options: {}, agents: [{ name: '<script>agent</script>' }] }, results: [{ ...r, agent: '<script>agent</script>', remoteCloseReason: reason.toString('utf8') }] };
+    const run = {
+      meta: {
+        tool: 'wsconform' as const,
+        version: '0',
+        catalogueVersion: '0',
+        mode: 'test-server' as const,
+        startedAt: new Date().toISOString(),
+        options: {},
+        agents: [{ name: '<script>agent</script>' }],
+      },
+      results: [{ ...r, agent: '<script>agent</script>', remoteCloseReason: reason.toString('utf8') }],
+    };
     assert.deepEqual(writeReports(run, out), []);
     for (const f of ['index.html', `${caseFileStem('<script>agent</script>', '1.1.2')}.html`]) {
       const html = readFileSync(join(out, f), 'utf8');

@@ -18,7 +18,7 @@ describe('load monitor', function () {
   this.timeout(60_000);
 
   it('sees a prompt target as prompt, and the same target busy once it has many connections', async () => {
-    const server = await startLoadSensitiveServer(2 * BUSY_MS / 10);
+    const server = await startLoadSensitiveServer((2 * BUSY_MS) / 10);
     const extra: Array<{ destroy(): void }> = [];
     try {
       const m = (await LoadMonitor.open(new URL(server.url), 2000))!;

@@ -32,7 +32,10 @@ async function verdicts(target: RealTarget, cases = SECTIONS): Promise<{ got: Re
 /** Every case that ran got the verdict it gets alone; `all`: and every pinned case ran. */
 function assertSame(got: Record<string, string>, want: Record<string, string>, all = true): void {
   const diff = Object.keys(got).filter((id) => got[id] !== want[id] && !(TARGET_RACES[id]?.includes(got[id] ?? '') ?? false));
-  assert.deepEqual(diff.map((id) => `${id}: ${got[id]} (alone: ${want[id]})`), []);
+  assert.deepEqual(
+    diff.map((id) => `${id}: ${got[id]} (alone: ${want[id]})`),
+    [],
+  );
   if (all) assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
 }
 
@@ -58,7 +61,10 @@ describe('real slow and broken servers: the verdicts of --concurrency 1 at the d
       const { got } = await verdicts(target);
       assertSame(got, pinned('tornado-6.2.json'));
       // What Tornado really gets wrong: close codes 1100, 2000, 2999 etc. echoed instead of 1002.
-      assert.deepEqual(Object.keys(got).filter((id) => !got[id]!.startsWith('OK') && !got[id]!.startsWith('NON-STRICT') && !got[id]!.startsWith('INFORMATIONAL')), ['7.9.1', '7.9.2', '7.9.3', '7.9.4', '7.9.5', '7.9.6', '7.9.7', '7.9.8', '7.9.9']);
+      assert.deepEqual(
+        Object.keys(got).filter((id) => !got[id]!.startsWith('OK') && !got[id]!.startsWith('NON-STRICT') && !got[id]!.startsWith('INFORMATIONAL')),
+        ['7.9.1', '7.9.2', '7.9.3', '7.9.4', '7.9.5', '7.9.6', '7.9.7', '7.9.8', '7.9.9'],
+      );
     });
 
     it('the same while a busy process holds one of the two cores (the 1 s timer cases beside the 16 MiB ones)', async () => {
@@ -89,7 +95,10 @@ describe('real slow and broken servers: the verdicts of --concurrency 1 at the d
       for (const id of ['9.2.1', '9.6.1', '9.6.6', '9.8.1']) assert.equal(got[id], 'FAILED / OK', id);
       // 9.6.1 waits 1000 s under Autobahn: here it ends once the connection made no progress for 20 s.
       const stalled = results.find((r) => r.id === '9.6.1')!;
-      assert.ok(stalled.wirelog.some((e) => e.kind === 'note' && /no progress on this connection for 20 s/.test(e.text)), JSON.stringify(stalled.wirelog.slice(-5)));
+      assert.ok(
+        stalled.wirelog.some((e) => e.kind === 'note' && /no progress on this connection for 20 s/.test(e.text)),
+        JSON.stringify(stalled.wirelog.slice(-5)),
+      );
     });
   });
 });

@@ -139,7 +139,15 @@ describe('the first probe of the target, when the run is stopped', function () {
       setTimeout(() => again.abort('SIGTERM'), 100);
       const defs = casesForRole(selectCases(allCases, { cases: ['1.1.1'], exclude: [] }), 'client');
       const runStartedAt = Date.now();
-      const r = await runAgainstServer({ url, cases: defs, caseIndex: () => 1, concurrency: 8, memoryBudget: 1 << 26, session: { ...defaultSessionOptions, interrupt: again.signal }, openHandshakeTimeoutMs: 5000 });
+      const r = await runAgainstServer({
+        url,
+        cases: defs,
+        caseIndex: () => 1,
+        concurrency: 8,
+        memoryBudget: 1 << 26,
+        session: { ...defaultSessionOptions, interrupt: again.signal },
+        openHandshakeTimeoutMs: 5000,
+      });
       assert.ok(Date.now() - runStartedAt < 200, `settled after ${Date.now() - runStartedAt} ms`);
       assert.deepEqual(r.results, []);
     } finally {

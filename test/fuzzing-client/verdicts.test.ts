@@ -73,7 +73,10 @@ describe('verdicts against broken servers', function () {
     const server = await startBrokenServer({ nonMinimalLengths: true });
     try {
       const t = await runCaseAgainstServer(new URL(server.url), caseById('1.1.6')!, { session: { ...defaultSessionOptions, caseTimeoutMs: 8000 }, openHandshakeTimeoutMs: 2000 });
-      assert.deepEqual(t.violations.map((v) => v.code), ['WS_ERR_NON_MINIMAL_LENGTH']);
+      assert.deepEqual(
+        t.violations.map((v) => v.code),
+        ['WS_ERR_NON_MINIMAL_LENGTH'],
+      );
       assert.equal(t.localCloseCode, 1002);
       assert.match(caseResult(caseById('1.1.6')!, t, 'broken', 1).result, /65535-byte payload with a 64-bit length/);
     } finally {

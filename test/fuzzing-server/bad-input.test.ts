@@ -39,7 +39,10 @@ describe('fuzzing server: bad requests', function () {
       const r = await exchange(port, upgradeRequest(port, path));
       assert.equal(r.status, status, r.head);
       assert.match(r.body, body);
-      assert.ok(ts.logs.some((l) => l.includes(`${status} for ${path}`)), ts.logs.join('\n'));
+      assert.ok(
+        ts.logs.some((l) => l.includes(`${status} for ${path}`)),
+        ts.logs.join('\n'),
+      );
     });
   }
 
@@ -85,8 +88,14 @@ describe('fuzzing server: bad requests', function () {
     assert.ok(r.closedAfterMs >= 250 && r.closedAfterMs < 2500, `closed after ${r.closedAfterMs} ms`);
     const partial = await exchange(port, 'GET /getCaseCount HTTP/1.1\r\nHost: x\r\n');
     assert.equal(partial.status, 408);
-    assert.ok(ts.logs.some((l) => /sent nothing within 300 ms: 408/.test(l)), ts.logs.join('\n'));
-    assert.ok(ts.logs.some((l) => /sent an incomplete HTTP request \(\d+ bytes\) within 300 ms/.test(l)), ts.logs.join('\n'));
+    assert.ok(
+      ts.logs.some((l) => /sent nothing within 300 ms: 408/.test(l)),
+      ts.logs.join('\n'),
+    );
+    assert.ok(
+      ts.logs.some((l) => /sent an incomplete HTTP request \(\d+ bytes\) within 300 ms/.test(l)),
+      ts.logs.join('\n'),
+    );
   });
 
   it('stays up and keeps its results through 1,000 connections at once, refusing those beyond maxConnections with 503', async function () {
@@ -102,13 +111,19 @@ describe('fuzzing server: bad requests', function () {
     assert.equal(count(101) + count(408) + count(503), 1000, JSON.stringify(outcomes.filter((o) => ![101, 408, 503].includes(o.status)).slice(0, 3)));
     assert.ok(outcomes.filter((o) => o.status === 503).every((o) => /too many connections \(limit 256\)/.test(o.body)));
     assert.ok(wall < 15_000, `took ${wall} ms`);
-    assert.ok(ts.logs.some((l) => /^refused 1 connection\(s\) with 503: more than 256 open at once$/.test(l)), ts.logs.slice(0, 5).join('\n'));
+    assert.ok(
+      ts.logs.some((l) => /^refused 1 connection\(s\) with 503: more than 256 open at once$/.test(l)),
+      ts.logs.slice(0, 5).join('\n'),
+    );
     assert.ok(ts.logs.filter((l) => l.startsWith('refused')).length <= 3, 'one log line per order of magnitude');
     await waitFor(() => ts.server.activity().connections === 0, 3000);
     // Still serving, with the earlier result intact.
     assert.equal(await getCaseCount(ts.server.url), 3);
     await runCase(ts.server.url, 2, 'after');
     await waitFor(() => ts.server.results().length === 2, 2000);
-    assert.deepEqual(ts.server.results().map((r) => `${r.agent}:${r.id}:${r.behavior}`), ['before:1.1.1:OK', 'after:1.1.2:OK']);
+    assert.deepEqual(
+      ts.server.results().map((r) => `${r.agent}:${r.id}:${r.behavior}`),
+      ['before:1.1.1:OK', 'after:1.1.2:OK'],
+    );
   });
 });

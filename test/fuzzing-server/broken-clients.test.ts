@@ -36,7 +36,10 @@ describe('fuzzing server: broken clients get their verdicts', function () {
         const r = await ts.byId(c.id);
         assert.equal(r.behavior, 'FAILED', `${c.id}: ${r.result}`);
         assert.equal(r.behaviorClose, 'FAILED', `${c.id}: the harness, not the client, had to close`);
-        assert.ok(r.violations.some((x) => x.code === 'WS_ERR_INVALID_UTF8'), `${c.id}: the echo itself is invalid text`);
+        assert.ok(
+          r.violations.some((x) => x.code === 'WS_ERR_INVALID_UTF8'),
+          `${c.id}: the echo itself is invalid text`,
+        );
       }
     } finally {
       await ts.server.close();
@@ -76,7 +79,10 @@ describe('fuzzing server: broken clients get their verdicts', function () {
       assert.equal(v['2.4'], 'FAILED/UNCLEAN');
       assert.equal(v['1.1.3'], 'OK/OK', '126 bytes in 16 bits is the minimal form');
       const r = await ts.byId('1.1.2');
-      assert.deepEqual(r.violations.map((x) => x.code), ['WS_ERR_NON_MINIMAL_LENGTH']);
+      assert.deepEqual(
+        r.violations.map((x) => x.code),
+        ['WS_ERR_NON_MINIMAL_LENGTH'],
+      );
       assert.equal(r.localCloseCode, 1002);
       assert.deepEqual(r.received, []);
     } finally {
@@ -145,21 +151,27 @@ describe('fuzzing server: broken clients get their verdicts', function () {
     }
   });
 
-  it('echoes what follows the close frame after answering the close: frame.data-after-close FAILS, Autobahn\'s 7.1.4 keeps its drop at once (OK), the ws client passes', async () => {
+  it("echoes what follows the close frame after answering the close: frame.data-after-close FAILS, Autobahn's 7.1.4 keeps its drop at once (OK), the ws client passes", async () => {
     const ids = ['frame.data-after-close', '7.1.4'];
     const ts = await startTestServer(casesById(ids));
     try {
       await runRaw(ts, ids.length, { afterClose: 'process' });
       const careless = await ts.byId('frame.data-after-close', 'broken');
       assert.equal(`${careless.behavior}/${careless.behaviorClose}`, 'FAILED/OK', careless.result);
-      assert.deepEqual(careless.received, [['message', 'after close', true], ['message', 'fragment', false]]);
+      assert.deepEqual(careless.received, [
+        ['message', 'after close', true],
+        ['message', 'fragment', false],
+      ]);
       // Autobahn's own case drops TCP as soon as the close is answered, as Autobahn does: the late echo is never seen.
       assert.equal(verdict(await ts.byId('7.1.4', 'broken')), 'OK/OK');
       // ws waits for the server to end TCP: the harness reads on for the case's 500 ms, then ends it.
       assert.equal(await runCase(ts.server.url, 1, 'ws'), 1000);
       const ws = await ts.byId('frame.data-after-close', 'ws');
       assert.equal(`${ws.behavior}/${ws.behaviorClose}`, 'OK/OK', `${ws.result} ${ws.resultClose}`);
-      assert.ok(ws.wirelog.some((e) => e.kind === 'note' && /reading on for 500 ms/.test(e.text)), 'the harness lingered');
+      assert.ok(
+        ws.wirelog.some((e) => e.kind === 'note' && /reading on for 500 ms/.test(e.text)),
+        'the harness lingered',
+      );
     } finally {
       await ts.server.close();
     }

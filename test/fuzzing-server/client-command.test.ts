@@ -28,7 +28,9 @@ describe('client command', function () {
   });
 
   it('reports the exit code, the last 4 KiB of stderr and stdout, and passes the values in the environment too', async () => {
-    const c = spawnClient(`node -e "process.stderr.write('x'.repeat(10000) + 'END'); console.log(process.env.WSCONFORM_AGENT + '@' + process.env.WSCONFORM_URL); process.exit(3)"`, vars, { timeoutMs: 5000 });
+    const c = spawnClient(`node -e "process.stderr.write('x'.repeat(10000) + 'END'); console.log(process.env.WSCONFORM_AGENT + '@' + process.env.WSCONFORM_URL); process.exit(3)"`, vars, {
+      timeoutMs: 5000,
+    });
     const r = await c.done;
     assert.equal(r.code, 3);
     assert.equal(r.timedOut, false);

@@ -22,9 +22,45 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every group of sections 1-7 and 10 that judges something different, with the verdict-bending ones. */
 const representative = [
-  '1.1.1', '1.1.6', '1.2.8', '2.1', '2.5', '2.10', '3.1', '3.2', '3.7', '4.1.1', '4.2.5', '5.1', '5.6', '5.15', '5.19', '5.20',
-  '6.1.1', '6.2.3', '6.3.1', '6.4.1', '6.4.2', '6.4.3', '6.4.4', '6.5.1', '6.8.1', '6.12.8', '6.22.1', '6.23.7',
-  '7.1.1', '7.1.6', '7.3.2', '7.3.6', '7.5.1', '7.7.1', '7.7.13', '7.9.1', '7.13.1', '7.13.2', '10.1.1',
+  '1.1.1',
+  '1.1.6',
+  '1.2.8',
+  '2.1',
+  '2.5',
+  '2.10',
+  '3.1',
+  '3.2',
+  '3.7',
+  '4.1.1',
+  '4.2.5',
+  '5.1',
+  '5.6',
+  '5.15',
+  '5.19',
+  '5.20',
+  '6.1.1',
+  '6.2.3',
+  '6.3.1',
+  '6.4.1',
+  '6.4.2',
+  '6.4.3',
+  '6.4.4',
+  '6.5.1',
+  '6.8.1',
+  '6.12.8',
+  '6.22.1',
+  '6.23.7',
+  '7.1.1',
+  '7.1.6',
+  '7.3.2',
+  '7.3.6',
+  '7.5.1',
+  '7.7.1',
+  '7.7.13',
+  '7.9.1',
+  '7.13.1',
+  '7.13.2',
+  '10.1.1',
 ];
 
 describe('fuzzing server: real clients', function () {
@@ -35,14 +71,17 @@ describe('fuzzing server: real clients', function () {
     try {
       assert.equal(await runAutobahnClient({ url: server.url, agent: 'ws', concurrency: 4 }), representative.length);
       const results = server.results();
-      assert.deepEqual(results.map((r) => r.id), representative);
+      assert.deepEqual(
+        results.map((r) => r.id),
+        representative,
+      );
       assert.deepEqual(mismatches(results, publishedVerdict), []);
     } finally {
       await server.close();
     }
   });
 
-  it('judges undici\'s WebSocket as its published report: OK but NON-STRICT 6.4.1-6.4.4, INFORMATIONAL 7.1.6, 7.13.1, 7.13.2', async () => {
+  it("judges undici's WebSocket as its published report: OK but NON-STRICT 6.4.1-6.4.4, INFORMATIONAL 7.1.6, 7.13.1, 7.13.2", async () => {
     const { server } = await startTestServer(casesById(representative));
     try {
       await runUndiciClient({ url: server.url, agent: 'undici', concurrency: 4 });
@@ -104,7 +143,7 @@ describe('fuzzing server: the URL protocol', function () {
     }
   });
 
-  it('records a case for the agent of the URL, with N, the raw handshake, Autobahn\'s timing and masked client frames', async () => {
+  it("records a case for the agent of the URL, with N, the raw handshake, Autobahn's timing and masked client frames", async () => {
     const { server, byId } = await startTestServer(casesById(['1.1.1', '1.1.2']));
     try {
       const before = Date.now();
@@ -117,8 +156,14 @@ describe('fuzzing server: the URL protocol', function () {
       assert.ok(Date.parse(r.started) >= before - 5 && Date.parse(r.started) <= Date.now());
       assert.ok(r.durationMs >= 0 && r.durationMs < 1000, `duration ${r.durationMs}`);
       const frames = r.wirelog.filter((e) => e.kind === 'frame');
-      assert.ok(frames.some((e) => e.dir === 'tx' && e.opcode === Opcode.text && !e.masked), 'the server sends unmasked frames');
-      assert.ok(frames.some((e) => e.dir === 'rx' && e.opcode === Opcode.text && e.masked), 'the client\'s echo is masked');
+      assert.ok(
+        frames.some((e) => e.dir === 'tx' && e.opcode === Opcode.text && !e.masked),
+        'the server sends unmasked frames',
+      );
+      assert.ok(
+        frames.some((e) => e.dir === 'rx' && e.opcode === Opcode.text && e.masked),
+        "the client's echo is masked",
+      );
       assert.deepEqual([r.behavior, r.behaviorClose], ['OK', 'OK']);
     } finally {
       await server.close();
@@ -135,7 +180,10 @@ describe('fuzzing server: the URL protocol', function () {
       assert.equal(await runCase(server.url, 1, 'a'), 1000);
       assert.equal(await runCase(`ws://127.0.0.1:${other.port}`, 2, 'a'), 1000);
       assert.deepEqual([(await byId('1.1.1', 'a')).caseIndex, (await byId('1.1.2', 'a')).caseIndex], [1, 2]);
-      assert.deepEqual(server.results().map((r) => r.id), ['1.1.1', '1.1.2']);
+      assert.deepEqual(
+        server.results().map((r) => r.id),
+        ['1.1.1', '1.1.2'],
+      );
       assert.deepEqual(starts, ['a:1', 'a:2']);
     } finally {
       await server.close();
@@ -167,7 +215,10 @@ describe('fuzzing server: the URL protocol', function () {
       await sleep(150);
       assert.equal(answered, false, 'no result yet, so no answer yet');
       await runCase(server.url, 2, 'late', { autoPong: false });
-      assert.deepEqual((await status).map((m) => JSON.parse(String(m))), [{ behavior: 'FAILED' }]);
+      assert.deepEqual(
+        (await status).map((m) => JSON.parse(String(m))),
+        [{ behavior: 'FAILED' }],
+      );
       // Once known, the answer is immediate.
       assert.deepEqual(await fetchMessages(server.url, '/getCaseStatus?case=2&agent=late'), ['{"behavior":"FAILED"}']);
     } finally {
@@ -184,7 +235,10 @@ describe('fuzzing server: the URL protocol', function () {
       await waitFor(() => seen.length === 2, 2000);
       assert.equal(server.results().length, 1);
       assert.equal((await byId('1.1.1')).behaviorClose, 'OK');
-      assert.deepEqual(seen.map((r) => r.behaviorClose), ['UNCLEAN', 'OK']);
+      assert.deepEqual(
+        seen.map((r) => r.behaviorClose),
+        ['UNCLEAN', 'OK'],
+      );
     } finally {
       await server.close();
     }
@@ -197,8 +251,14 @@ describe('fuzzing server: the URL protocol', function () {
       await runCase(server.url, 1, 'picky');
       await runCase(server.url, 2, 'other');
       await waitFor(() => server.results().length === 2, 2000);
-      assert.deepEqual(server.results().map((r) => `${r.agent}:${r.id}`), ['picky:1.1.1', 'other:1.1.2']);
-      assert.ok(logs.some((l) => /1\.1\.2 is excluded for agent "picky"/.test(l)), logs.join('\n'));
+      assert.deepEqual(
+        server.results().map((r) => `${r.agent}:${r.id}`),
+        ['picky:1.1.1', 'other:1.1.2'],
+      );
+      assert.ok(
+        logs.some((l) => /1\.1\.2 is excluded for agent "picky"/.test(l)),
+        logs.join('\n'),
+      );
     } finally {
       await server.close();
     }
@@ -260,7 +320,10 @@ describe('fuzzing server: the URL protocol', function () {
   });
 
   it('reports a stop request: updateReports with shutdownOnComplete, and stopServer', async () => {
-    for (const [path, reason] of [['/updateReports?agent=x&shutdownOnComplete=yes', 'shutdownOnComplete'], ['/stopServer', 'stopServer']] as const) {
+    for (const [path, reason] of [
+      ['/updateReports?agent=x&shutdownOnComplete=yes', 'shutdownOnComplete'],
+      ['/stopServer', 'stopServer'],
+    ] as const) {
       const { server } = await startTestServer(casesById(['1.1.1']));
       try {
         await fetchMessages(server.url, path);
@@ -304,7 +367,10 @@ describe('fuzzing server: the URL protocol', function () {
       await closeSeen;
       await sleep(100);
       await server.close();
-      assert.deepEqual(seen.map((r) => `${r.id} ${r.behavior}/${r.behaviorClose}`), ['1.1.1 OK/OK']);
+      assert.deepEqual(
+        seen.map((r) => `${r.id} ${r.behavior}/${r.behaviorClose}`),
+        ['1.1.1 OK/OK'],
+      );
     } finally {
       socket.destroy();
     }

@@ -32,7 +32,10 @@ describe('wsconform --help', () => {
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^Usage: wsconform/);
       // Commander wraps descriptions: an option's entry runs until the next line that starts an option.
-      const entries = r.out.split('\nOptions:\n')[1]!.split(/\n(?=\s{2}-)/).map((e) => e.replace(/\s+/g, ' ').trim());
+      const entries = r.out
+        .split('\nOptions:\n')[1]!
+        .split(/\n(?=\s{2}-)/)
+        .map((e) => e.replace(/\s+/g, ' ').trim());
       for (const entry of entries.filter((e) => /^(-\w, )?--[\w-]+ </.test(e))) {
         const flag = /--[\w-]+/.exec(entry)![0];
         if (offUnlessGiven.has(flag)) continue;
@@ -82,7 +85,10 @@ describe('wsconform usage errors', () => {
       assert.equal(r.code, 2, r.err);
       assert.equal(r.out, '');
       // A pattern that matches nothing is warned about first; the error itself is the last line.
-      const lines = r.err.trimEnd().split('\n').filter((l) => !l.startsWith('wsconform: warning: '));
+      const lines = r.err
+        .trimEnd()
+        .split('\n')
+        .filter((l) => !l.startsWith('wsconform: warning: '));
       assert.equal(lines.length, 1, r.err);
       assert.match(lines[0]!, /^wsconform: \S/);
     });

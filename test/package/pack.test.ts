@@ -99,11 +99,24 @@ describe('npm package', function () {
   });
 
   it('contains only compiled JS, declarations, templates, the bin, README and LICENSE', () => {
-    const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^bin\/wsconform\.js$/, /^dist\/.+\.(js|d\.ts)$/, /^dist\/reports\/templates\//, /^dist\/cases\/data\//, /^dist\/runner\/browser\/page\//];
+    const allowed = [
+      /^package\.json$/,
+      /^README\.md$/,
+      /^LICENSE$/,
+      /^bin\/wsconform\.js$/,
+      /^dist\/.+\.(js|d\.ts)$/,
+      /^dist\/reports\/templates\//,
+      /^dist\/cases\/data\//,
+      /^dist\/runner\/browser\/page\//,
+    ];
     const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
     assert.deepEqual(stray, []);
-    for (const f of ['bin/wsconform.js', 'dist/runner/app/cli.js', 'dist/runner/app/api.d.ts', 'dist/runner/app/mocha.js', 'dist/runner/app/mocha.d.ts', 'LICENSE', 'README.md']) assert.ok(files.includes(f), f);
-    assert.ok(files.some((f) => f.startsWith('dist/reports/templates/')), 'the HTML templates');
+    for (const f of ['bin/wsconform.js', 'dist/runner/app/cli.js', 'dist/runner/app/api.d.ts', 'dist/runner/app/mocha.js', 'dist/runner/app/mocha.d.ts', 'LICENSE', 'README.md'])
+      assert.ok(files.includes(f), f);
+    assert.ok(
+      files.some((f) => f.startsWith('dist/reports/templates/')),
+      'the HTML templates',
+    );
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('dist/test/') || /(?<!\.d)\.ts$/.test(f)), 'no tests, no TypeScript sources');
   });
 
@@ -151,7 +164,21 @@ describe('npm package', function () {
     ].join('\n');
     writeFileSync(join(app, 'consumer.ts'), source);
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'consumer.ts'];
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(root, 'node_modules/@types'),
+      'consumer.ts',
+    ];
     const r = await run(process.execPath, [tsc, ...args], app);
     assert.equal(r.code, 0, show(r));
   });

@@ -71,17 +71,51 @@ describe('reports/autobahn-json', () => {
   describe('caseJson', () => {
     it('has exactly Autobahn\'s field names plus "wsconform"', () => {
       const fields = [
-        'id', 'case', 'agent', 'description', 'expectation', 'started', 'duration', 'reportTime', 'reportCompressionRatio',
-        'behavior', 'behaviorClose', 'result', 'resultClose', 'expected', 'expectedClose', 'received', 'wirelog', 'createWirelog',
-        'closedByMe', 'failedByMe', 'droppedByMe', 'wasClean', 'wasNotCleanReason', 'wasServerConnectionDropTimeout',
-        'wasOpenHandshakeTimeout', 'wasCloseHandshakeTimeout', 'localCloseCode', 'localCloseReason', 'remoteCloseCode',
-        'remoteCloseReason', 'isServer', 'createStats', 'rxOctetStats', 'txOctetStats', 'rxFrameStats', 'txFrameStats',
-        'httpRequest', 'httpResponse', 'trafficStats', 'wsconform',
+        'id',
+        'case',
+        'agent',
+        'description',
+        'expectation',
+        'started',
+        'duration',
+        'reportTime',
+        'reportCompressionRatio',
+        'behavior',
+        'behaviorClose',
+        'result',
+        'resultClose',
+        'expected',
+        'expectedClose',
+        'received',
+        'wirelog',
+        'createWirelog',
+        'closedByMe',
+        'failedByMe',
+        'droppedByMe',
+        'wasClean',
+        'wasNotCleanReason',
+        'wasServerConnectionDropTimeout',
+        'wasOpenHandshakeTimeout',
+        'wasCloseHandshakeTimeout',
+        'localCloseCode',
+        'localCloseReason',
+        'remoteCloseCode',
+        'remoteCloseReason',
+        'isServer',
+        'createStats',
+        'rxOctetStats',
+        'txOctetStats',
+        'rxFrameStats',
+        'txFrameStats',
+        'httpRequest',
+        'httpResponse',
+        'trafficStats',
+        'wsconform',
       ];
       assert.deepEqual(Object.keys(caseJson(makeResult())).sort(), [...fields].sort());
     });
 
-    it('maps our fields to Autobahn\'s meaning', () => {
+    it("maps our fields to Autobahn's meaning", () => {
       const j = caseJson(makeResult({ caseIndex: 17, role: 'server', durationMs: 41.7, httpResponse: '', timedOutWaitingFor: 'a pong' }));
       assert.equal(j.case, 17);
       assert.equal(j.isServer, true);
@@ -158,7 +192,11 @@ describe('reports/autobahn-json', () => {
         confirmedAlone: { first: { behavior: 'FAILED', behaviorClose: 'UNCLEAN', result: 'late', resultClose: 'dropped' }, firstTargetLagMs: 900, same: false },
       });
       const j = caseJson(r);
-      assert.deepEqual(Object.keys(r).filter((k) => !(k in carried)), [], 'the fixture has a field this test does not map');
+      assert.deepEqual(
+        Object.keys(r).filter((k) => !(k in carried)),
+        [],
+        'the fixture has a field this test does not map',
+      );
       for (const [key, get] of Object.entries(carried) as Array<[keyof CaseResult, (j: AutobahnCaseJson) => unknown]>) {
         assert.notEqual(r[key], undefined, `the fixture leaves ${key} unset`);
         assert.deepEqual(get(j), r[key], key);
@@ -168,14 +206,26 @@ describe('reports/autobahn-json', () => {
     it('converts wire entries to Autobahn rows, marking cut payloads with " ..."', () => {
       assert.deepEqual(autobahnWireRow({ t: 1, kind: 'octets', dir: 'rx', length: 2, hex: '8800', truncated: false }), ['RO', [2, '8800']]);
       assert.deepEqual(autobahnWireRow({ t: 1, kind: 'octets', dir: 'tx', length: 900, hex: 'ab', truncated: true }), ['TO', [900, 'ab ...'], false]);
-      assert.deepEqual(
-        autobahnWireRow({ t: 1, kind: 'frame', dir: 'rx', opcode: 1, fin: true, rsv: 0, masked: false, length: 5, hex: '48656c6c6f', text: 'Hello', truncated: false }),
-        ['RF', [5, 'Hello'], 1, true, 0, false, null],
-      );
-      assert.deepEqual(
-        autobahnWireRow({ t: 1, kind: 'frame', dir: 'tx', opcode: 2, fin: false, rsv: 4, masked: true, length: 70, hex: 'ff', text: '\ufffd', truncated: true }),
-        ['TF', [70, '\ufffd ...'], 2, false, 4, null, null, null, false],
-      );
+      assert.deepEqual(autobahnWireRow({ t: 1, kind: 'frame', dir: 'rx', opcode: 1, fin: true, rsv: 0, masked: false, length: 5, hex: '48656c6c6f', text: 'Hello', truncated: false }), [
+        'RF',
+        [5, 'Hello'],
+        1,
+        true,
+        0,
+        false,
+        null,
+      ]);
+      assert.deepEqual(autobahnWireRow({ t: 1, kind: 'frame', dir: 'tx', opcode: 2, fin: false, rsv: 4, masked: true, length: 70, hex: 'ff', text: '\ufffd', truncated: true }), [
+        'TF',
+        [70, '\ufffd ...'],
+        2,
+        false,
+        4,
+        null,
+        null,
+        null,
+        false,
+      ]);
       assert.deepEqual(autobahnWireRow({ t: 1, kind: 'note', text: 'kill timer fired' }), ['NOTE', 'kill timer fired']);
     });
 

@@ -48,19 +48,31 @@ describe('reports/gate', () => {
     });
   }
 
-  it('explains a failure with the failing words and the judge\'s reasons', () => {
+  it("explains a failure with the failing words and the judge's reasons", () => {
     const g = evaluateGate(run1('FAILED', 'WRONG CODE'), makePolicy());
-    assert.deepEqual(g.failed, [
-      { agent: 'ws', id: '1.1.1', behavior: 'FAILED', behaviorClose: 'WRONG CODE', reason: 'behavior FAILED, close WRONG CODE: result FAILED; resultClose WRONG CODE' },
-    ]);
+    assert.deepEqual(g.failed, [{ agent: 'ws', id: '1.1.1', behavior: 'FAILED', behaviorClose: 'WRONG CODE', reason: 'behavior FAILED, close WRONG CODE: result FAILED; resultClose WRONG CODE' }]);
   });
 
   it('lists known failures, and expected failures that pass now as fixed', () => {
     const run: RunResults = { meta: makeMeta(), results: [makeResult({ id: '1.1.1', behavior: 'FAILED' }), makeResult({ id: '1.1.2' })] };
-    const g = evaluateGate(run, makePolicy({ expectedFailures: new Map([['1.1.1', 'bug 1'], ['1.1.2', 'bug 2']]) }));
+    const g = evaluateGate(
+      run,
+      makePolicy({
+        expectedFailures: new Map([
+          ['1.1.1', 'bug 1'],
+          ['1.1.2', 'bug 2'],
+        ]),
+      }),
+    );
     assert.equal(g.exitCode, 0);
-    assert.deepEqual(g.knownFailures.map((c) => [c.id, c.reason]), [['1.1.1', 'expected failure: bug 1']]);
-    assert.deepEqual(g.fixed.map((c) => c.id), ['1.1.2']);
+    assert.deepEqual(
+      g.knownFailures.map((c) => [c.id, c.reason]),
+      [['1.1.1', 'expected failure: bug 1']],
+    );
+    assert.deepEqual(
+      g.fixed.map((c) => c.id),
+      ['1.1.2'],
+    );
   });
 
   it('lists improvements, regressions and cases missing from the run against a baseline', () => {
@@ -71,8 +83,14 @@ describe('reports/gate', () => {
     const run: RunResults = { meta: makeMeta(), results: [makeResult({ id: '1.1.1', behavior: 'NON-STRICT' }), makeResult({ id: '1.1.2', behaviorClose: 'UNCLEAN' })] };
     const g = evaluateGate(run, makePolicy({ baseline: before }));
     assert.deepEqual(g.improvements, [{ agent: 'ws', id: '1.1.1', from: { behavior: 'FAILED', behaviorClose: 'OK' }, to: { behavior: 'NON-STRICT', behaviorClose: 'OK' } }]);
-    assert.deepEqual(g.worse.map((c) => c.id), ['1.1.2']);
-    assert.deepEqual(g.failed.map((c) => c.id), ['1.1.2']);
+    assert.deepEqual(
+      g.worse.map((c) => c.id),
+      ['1.1.2'],
+    );
+    assert.deepEqual(
+      g.failed.map((c) => c.id),
+      ['1.1.2'],
+    );
     assert.match(g.failed[0]?.reason ?? '', /^worse than the baseline \(OK \/ OK\); close UNCLEAN/);
     assert.deepEqual(g.missing, [{ agent: 'ws', id: '1.1.3' }]);
   });
@@ -116,7 +134,10 @@ describe('reports/gate', () => {
       results.push(makeResult({ id: 'handshake.key-missing' }));
       const run: RunResults = { meta: makeMeta(), results };
       const text = summaryText(run, evaluateGate(run));
-      assert.match(text, /\nFailures \(271\):\n {2}ws {2}every case failed in the opening handshake: wrong Sec-WebSocket-Accept \(270 failures\)\n {2}ws {2}handshake\.http-1\.0 {2}behavior FAILED, close FAILED: The target switched protocols/);
+      assert.match(
+        text,
+        /\nFailures \(271\):\n {2}ws {2}every case failed in the opening handshake: wrong Sec-WebSocket-Accept \(270 failures\)\n {2}ws {2}handshake\.http-1\.0 {2}behavior FAILED, close FAILED: The target switched protocols/,
+      );
       assert.doesNotMatch(text, /6\.1: /, 'the handshake failures are not listed one by one');
       assert.match(text, /\n271 failed, 2 passed: exit 1\n$/);
     });

@@ -87,13 +87,19 @@ describe('reports/html', () => {
     });
 
     it('groups rows by section in open <details>, one row per case and a cell per agent', () => {
-      assert.deepEqual([...html.matchAll(/<span class="s-id">([^<]*)<\/span>/g)].map((m) => m[1]), ['1', '2', '5', '6', '7', '9']);
+      assert.deepEqual(
+        [...html.matchAll(/<span class="s-id">([^<]*)<\/span>/g)].map((m) => m[1]),
+        ['1', '2', '5', '6', '7', '9'],
+      );
       assert.equal((html.match(/<details class="section[^"]*" id="m-s\d+" open>/g) ?? []).length, 6);
       const ids = new Set(run.results.map((r) => r.id));
       assert.equal((html.match(/<div class="mrow case/g) ?? []).length, ids.size);
       assert.equal((html.match(/class="cell[ "]/g) ?? []).length, ids.size * 3);
       assert.equal((html.match(/class="cell missing"/g) ?? []).length, ids.size - 1);
-      assert.match(html, /<a class="cell v-failed fail" href="uwebsockets__broken_build_case_7_3_1\.html"[^>]*><span class="l1"><span class="b">FAILED<\/span><span class="code">1000<\/span><\/span><span class="cv v-wrongcode">WRONG CODE<\/span>/);
+      assert.match(
+        html,
+        /<a class="cell v-failed fail" href="uwebsockets__broken_build_case_7_3_1\.html"[^>]*><span class="l1"><span class="b">FAILED<\/span><span class="code">1000<\/span><\/span><span class="cv v-wrongcode">WRONG CODE<\/span>/,
+      );
       assert.match(html, /<a class="cell v-ok" href="ws_8_18_3_case_9_1_1\.html"[^>]*>.*?<span class="x">\d+\.\d s<\/span>/);
     });
 
@@ -106,7 +112,10 @@ describe('reports/html', () => {
     it('adds a browser matrix only when an agent has an engine and results', () => {
       assert.doesNotMatch(html, /Browser matrix/);
       const b = sampleRun();
-      b.meta.agents = [{ name: 'chromium', engine: 'chromium', version: '142' }, { name: 'firefox', engine: 'firefox' }];
+      b.meta.agents = [
+        { name: 'chromium', engine: 'chromium', version: '142' },
+        { name: 'firefox', engine: 'firefox' },
+      ];
       b.results = b.results.map((r) => ({ ...r, agent: r.agent.startsWith('ws') ? 'chromium' : 'firefox' }));
       const bhtml = renderIndexHtml(b);
       assert.match(bhtml, /<h2[^>]*>Browser matrix<\/h2>/);
@@ -159,7 +168,16 @@ describe('reports/html', () => {
     });
 
     it('has the verdicts with their reasons, requirement, close codes, flags and events', () => {
-      const ok = renderCaseHtml(makeResult({ behaviorClose: 'WRONG CODE', resultClose: 'peer sent 1001', remoteCloseCode: 1001, remoteCloseReason: 'bye', wasNotCleanReason: 'peer dropped TCP', timedOutWaitingFor: 'a pong' }));
+      const ok = renderCaseHtml(
+        makeResult({
+          behaviorClose: 'WRONG CODE',
+          resultClose: 'peer sent 1001',
+          remoteCloseCode: 1001,
+          remoteCloseReason: 'bye',
+          wasNotCleanReason: 'peer dropped TCP',
+          timedOutWaitingFor: 'a pong',
+        }),
+      );
       assert.match(ok, /<title>1\.1\.1 text message, 0 bytes — ws<\/title>/);
       assert.match(ok, /<div class="verdict v-ok"><div class="label">behavior<\/div><div class="word">OK<\/div><p>Received what the case expected\.<\/p>/);
       assert.match(ok, /<div class="verdict v-wrongcode">.*<div class="word">WRONG CODE<\/div><p>peer sent 1001<\/p>/);
@@ -174,7 +192,10 @@ describe('reports/html', () => {
 
     it('lays the wire log out as a table with a note row spanning it and a … on cut payloads', () => {
       assert.match(html, /<tr class="note"><td class="t">2\.0<\/td><td class="text" colspan="9">&lt;script&gt;note&lt;\/script&gt;<\/td><\/tr>/);
-      assert.match(html, /<tr class="rx frame"><td class="t">1\.0<\/td><td class="dir">recv<\/td><td>frame<\/td><td class="op">TEXT<\/td><td>1<\/td><td class="mono">000<\/td><td>no<\/td><td class="n">300<\/td><td class="payload">[^<]*<span class="more"[^>]*>…<\/span><\/td><td class="hex">ff<span class="more"[^>]*>…<\/span><\/td><\/tr>/);
+      assert.match(
+        html,
+        /<tr class="rx frame"><td class="t">1\.0<\/td><td class="dir">recv<\/td><td>frame<\/td><td class="op">TEXT<\/td><td>1<\/td><td class="mono">000<\/td><td>no<\/td><td class="n">300<\/td><td class="payload">[^<]*<span class="more"[^>]*>…<\/span><\/td><td class="hex">ff<span class="more"[^>]*>…<\/span><\/td><\/tr>/,
+      );
       const plain = renderCaseHtml(makeResult());
       assert.match(plain, /<tr class="tx octets"><td class="t">0\.4<\/td><td class="dir">sent<\/td><td>octets<\/td>/);
       assert.match(plain, /<td class="op">CLOSE<\/td>.*?<span class="detail">code 1000<\/span>/);
@@ -222,7 +243,10 @@ describe('reports/html', () => {
       assert.match(html, /<tr class="first"><td class="num">2<\/td><td class="mono">error<\/td><td class="mono">close 1005 &quot;&quot; clean<\/td><td class="mark">✗<\/td><\/tr>/);
       assert.match(html, /<tr class="after"><td class="num">3<\/td><td class="mono">close 1006 &quot;&quot; not clean<\/td><td class="mono">\(nothing more\)<\/td>/);
       assert.match(html, /<h2>What crossed the wire<\/h2>/);
-      assert.match(html, /<tr class="bad"><td>first close frame<\/td><td class="mono">a close frame 1002, or none<\/td><td class="mono">a close frame without a status code<\/td><td class="mark">✗<\/td><\/tr>/);
+      assert.match(
+        html,
+        /<tr class="bad"><td>first close frame<\/td><td class="mono">a close frame 1002, or none<\/td><td class="mono">a close frame without a status code<\/td><td class="mark">✗<\/td><\/tr>/,
+      );
       assert.match(html, /<tr class="unchecked"><td>opening requests<\/td><td class="mono">\(not checked\)<\/td>/);
       assert.match(html, /<div class="label">behavior · the page<\/div><div class="word">FAILED<\/div>/);
       assert.match(html, /<div class="label">behaviorClose · the wire<\/div><div class="word">WRONG CODE<\/div>/);
@@ -294,11 +318,22 @@ describe('reports/html', () => {
   describe('matrix of browser-API results', () => {
     const longId = 'api.send.closing.buffered-amount-utf8';
     const run: RunResults = {
-      meta: makeMeta({ agents: [{ name: 'chromium-156', engine: 'chromium', version: '156' }, { name: 'firefox-153', engine: 'firefox', version: '153' }] }),
+      meta: makeMeta({
+        agents: [
+          { name: 'chromium-156', engine: 'chromium', version: '156' },
+          { name: 'firefox-153', engine: 'firefox', version: '153' },
+        ],
+      }),
       results: [
         makeApiResult({ agent: 'chromium-156', behavior: 'OK', behaviorClose: 'OK', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [] } }),
         makeApiResult({ agent: 'firefox-153' }),
-        makeApiResult({ agent: 'chromium-156', id: longId, behavior: 'OK', behaviorClose: 'WRONG CODE', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [{ what: 'first close frame', expected: 'close frame 1000', observed: 'close frame 1001', ok: false }] } }),
+        makeApiResult({
+          agent: 'chromium-156',
+          id: longId,
+          behavior: 'OK',
+          behaviorClose: 'WRONG CODE',
+          browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [{ what: 'first close frame', expected: 'close frame 1000', observed: 'close frame 1001', ok: false }] },
+        }),
         makeApiResult({ agent: 'firefox-153', id: longId, behavior: 'OK', behaviorClose: 'OK', browserApi: { expectedPage: ['open'], observedPage: ['open'], wire: [] } }),
       ],
     };
@@ -313,12 +348,15 @@ describe('reports/html', () => {
     });
 
     it('shows in a failing cell what the browser did and what the standard wants', () => {
-      assert.match(html, /href="firefox_153_case_api_server_close_invalid_code_1005\.html"[^>]*>.*?<span class="why"><span class="saw">close 1005 &quot;&quot; clean<\/span><span class="want">error<\/span><\/span><\/a>/);
+      assert.match(
+        html,
+        /href="firefox_153_case_api_server_close_invalid_code_1005\.html"[^>]*>.*?<span class="why"><span class="saw">close 1005 &quot;&quot; clean<\/span><span class="want">error<\/span><\/span><\/a>/,
+      );
       assert.match(html, /href="chromium_156_case_api_send_closing_buffered_amount_utf8\.html"[^>]*>.*?<span class="saw">close frame 1001<\/span><span class="want">close frame 1000<\/span>/);
       assert.doesNotMatch(html, /href="chromium_156_case_api_server_close_invalid_code_1005\.html"[^>]*>[^\n]*class="why"/);
     });
 
-    it('leaves out an agent header\'s engine and version when its name already says them', () => {
+    it("leaves out an agent header's engine and version when its name already says them", () => {
       assert.match(html, /<span class="h-agent" title="chromium-156"><span class="an">chromium-156<\/span><\/span>/);
     });
 
@@ -350,30 +388,52 @@ describe('reports/html', () => {
 
   describe('matrix sections', () => {
     const agents = [{ name: 'chromium-156', engine: 'chromium', version: '156' }];
-    const ids = ['1.1.1', '1.2.1', '2.1', 'api.close.code.999', 'api.close.code.1000', 'api.close.twice', 'api.ready-state', 'api.send.connecting', 'api.server-close.no-status', 'api.server-drop', 'api.server-drop.after-message', 'closecode.1005', 'frame.rsv.1', 'frame.rsv.2', 'handshake.key.missing', 'handshake.version.13'];
+    const ids = [
+      '1.1.1',
+      '1.2.1',
+      '2.1',
+      'api.close.code.999',
+      'api.close.code.1000',
+      'api.close.twice',
+      'api.ready-state',
+      'api.send.connecting',
+      'api.server-close.no-status',
+      'api.server-drop',
+      'api.server-drop.after-message',
+      'closecode.1005',
+      'frame.rsv.1',
+      'frame.rsv.2',
+      'handshake.key.missing',
+      'handshake.version.13',
+    ];
     const html = renderIndexHtml({
       meta: makeMeta({ agents }),
       results: ids.map((id) => (id.startsWith('api.') ? makeApiResult({ agent: 'chromium-156', id, title: `t ${id}` }) : makeResult({ agent: 'chromium-156', id, title: `t ${id}` }))),
     });
     const matrix = (key: string): string => new RegExp(`<div class="matrix" id="matrix-${key}"[\\s\\S]*?</details>\\n</div>`).exec(html)?.[0] ?? '';
     const sections = (m: string): Array<[string, string, string[]]> =>
-      [...m.matchAll(/<details class="section[^"]*" id="[^"]*" open>\s*<summary class="mrow shead"><span class="s-id">([^<]*)<\/span><span class="s-title">([^<]*)<small>[\s\S]*?<\/details>/g)].map((d) => [
-        d[1] as string,
-        d[2] as string,
-        [...d[0].matchAll(/<span class="c-id" title="[^"]*">([^<]*)<\/span>/g)].map((c) => c[1] as string),
-      ]);
+      [...m.matchAll(/<details class="section[^"]*" id="[^"]*" open>\s*<summary class="mrow shead"><span class="s-id">([^<]*)<\/span><span class="s-title">([^<]*)<small>[\s\S]*?<\/details>/g)].map(
+        (d) => [d[1] as string, d[2] as string, [...d[0].matchAll(/<span class="c-id" title="[^"]*">([^<]*)<\/span>/g)].map((c) => c[1] as string)],
+      );
 
     it('gives each api.* family a collapsible section of its own with a readable title, in both matrices', () => {
       for (const key of ['m', 'b']) {
         const api = sections(matrix(key)).filter(([s]) => s.startsWith('api'));
-        assert.deepEqual(api.map(([s, , rows]) => [s, rows]), [
-          ['api.close', ['api.close.code.999', 'api.close.code.1000', 'api.close.twice']],
-          ['api.ready-state', ['api.ready-state']],
-          ['api.send', ['api.send.connecting']],
-          ['api.server-close', ['api.server-close.no-status']],
-          ['api.server-drop', ['api.server-drop', 'api.server-drop.after-message']],
-        ], key);
-        assert.deepEqual(api.map(([, title]) => title), ['close(): codes, reasons, states', 'readyState', 'send() and bufferedAmount', 'The server closes', 'The server drops TCP']);
+        assert.deepEqual(
+          api.map(([s, , rows]) => [s, rows]),
+          [
+            ['api.close', ['api.close.code.999', 'api.close.code.1000', 'api.close.twice']],
+            ['api.ready-state', ['api.ready-state']],
+            ['api.send', ['api.send.connecting']],
+            ['api.server-close', ['api.server-close.no-status']],
+            ['api.server-drop', ['api.server-drop', 'api.server-drop.after-message']],
+          ],
+          key,
+        );
+        assert.deepEqual(
+          api.map(([, title]) => title),
+          ['close(): codes, reasons, states', 'readyState', 'send() and bufferedAmount', 'The server closes', 'The server drops TCP'],
+        );
       }
       assert.match(html, /<span class="s-title">readyState<small>1 case<\/small><\/span>/);
       assert.match(html, /<span class="s-title">close\(\): codes, reasons, states<small>3 cases<\/small><\/span>/);
@@ -382,13 +442,16 @@ describe('reports/html', () => {
 
     it('keeps Autobahn sections by number and our own cases by their first component, groups marked inside', () => {
       const other = sections(matrix('m')).filter(([s]) => !s.startsWith('api'));
-      assert.deepEqual(other.map(([s, title, rows]) => [s, title, rows]), [
-        ['1', 'Framing', ['1.1.1', '1.2.1']],
-        ['2', 'Pings and pongs', ['2.1']],
-        ['closecode', 'closecode', ['closecode.1005']],
-        ['frame', 'frame', ['frame.rsv.1', 'frame.rsv.2']],
-        ['handshake', 'Opening handshake', ['handshake.key.missing', 'handshake.version.13']],
-      ]);
+      assert.deepEqual(
+        other.map(([s, title, rows]) => [s, title, rows]),
+        [
+          ['1', 'Framing', ['1.1.1', '1.2.1']],
+          ['2', 'Pings and pongs', ['2.1']],
+          ['closecode', 'closecode', ['closecode.1005']],
+          ['frame', 'frame', ['frame.rsv.1', 'frame.rsv.2']],
+          ['handshake', 'Opening handshake', ['handshake.key.missing', 'handshake.version.13']],
+        ],
+      );
       assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="1\.2\.1">/);
       assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="handshake\.version\.13">/);
       assert.match(html, /<div class="mrow case[^"]* gs"><span class="c-id" title="api\.close\.twice">/);

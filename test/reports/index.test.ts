@@ -18,7 +18,7 @@ describe('reports/index: writeReports', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes index.json, per-case JSON and HTML with Autobahn\'s names, and JUnit where asked', () => {
+  it("writes index.json, per-case JSON and HTML with Autobahn's names, and JUnit where asked", () => {
     const run = tinyRun();
     const out = join(dir, 'reports', 'servers');
     const errors = writeReports(run, out, { junit: join(dir, 'ci', 'junit.xml') });
@@ -42,7 +42,10 @@ describe('reports/index: writeReports', () => {
     mkdirSync(join(dir, 'index.html'));
     mkdirSync(join(dir, 'junit.xml'));
     const errors = writeReports(run, dir, { junit: join(dir, 'junit.xml') });
-    assert.deepEqual(errors.map((e) => e.writer), ['case json', 'html', 'junit']);
+    assert.deepEqual(
+      errors.map((e) => e.writer),
+      ['case json', 'html', 'junit'],
+    );
     assert.ok(errors.every((e) => e instanceof ReportError && e.code === 'WSC_REPORT_FAILED'));
     assert.match(String(errors[1]), /^ReportError: html: EISDIR/);
     assert.ok(existsSync(join(dir, 'index.json')));

@@ -28,7 +28,10 @@ describe('reports/jsonl', () => {
     appendResult(dir, makeResult({ id: '1.1.1' }));
     appendResult(dir, makeResult({ id: '1.1.2' }));
     appendFileSync(join(dir, 'results.jsonl'), JSON.stringify(makeResult({ id: '1.1.3' })).slice(0, 50));
-    assert.deepEqual(readRun(dir).results.map((r) => r.id), ['1.1.1', '1.1.2']);
+    assert.deepEqual(
+      readRun(dir).results.map((r) => r.id),
+      ['1.1.1', '1.1.2'],
+    );
   });
 
   it('starts a new line after a cut-short line, so a resumed run loses only that line', () => {
@@ -37,7 +40,12 @@ describe('reports/jsonl', () => {
     appendResult(dir, makeResult({ id: '1.1.3' }));
     // The partial line is now in the middle: that is corruption, and it is reported with its line number.
     assert.throws(() => readRun(dir), { code: 'WSC_RESULTS_CORRUPT', message: /line 2/ });
-    assert.deepEqual(readFileSync(join(dir, 'results.jsonl'), 'utf8').split('\n').map((l) => l.slice(0, 12)), ['{"id":"1.1.1', '{"id":"1.1.2', '{"id":"1.1.3', '']);
+    assert.deepEqual(
+      readFileSync(join(dir, 'results.jsonl'), 'utf8')
+        .split('\n')
+        .map((l) => l.slice(0, 12)),
+      ['{"id":"1.1.1', '{"id":"1.1.2', '{"id":"1.1.3', ''],
+    );
   });
 
   it('writes a whole results.jsonl in place of the old one, one line per result (a merge)', () => {
@@ -66,7 +74,13 @@ describe('reports/jsonl', () => {
   it('lets a later line for the same (agent, case) replace the earlier one, keeping its place', () => {
     const text = [makeResult({ id: '1.1.1' }), makeResult({ id: '1.1.2' }), makeResult({ id: '1.1.1', behavior: 'FAILED' })].map((r) => JSON.stringify(r)).join('\n');
     const results = parseResultLines(`${text}\n\n`);
-    assert.deepEqual(results.map((r) => [r.id, r.behavior]), [['1.1.1', 'FAILED'], ['1.1.2', 'OK']]);
+    assert.deepEqual(
+      results.map((r) => [r.id, r.behavior]),
+      [
+        ['1.1.1', 'FAILED'],
+        ['1.1.2', 'OK'],
+      ],
+    );
   });
 
   it('recovers the agents from the results when run.json is missing', () => {

@@ -28,12 +28,15 @@ describe('reports/junit', () => {
     const [ws, other] = root.children;
     assert.deepEqual(ws?.attrs, { name: 'ws', tests: '4', failures: '1', errors: '0', skipped: '1', time: '1.518', timestamp: '2025-11-23T12:00:00' });
     assert.equal(other?.attrs.failures, '1');
-    assert.deepEqual(ws?.children.map((c) => [c.name, c.attrs.classname, c.attrs.name]), [
-      ['testcase', '1', '1.1.1 text message, 0 bytes'],
-      ['testcase', '2', '2.1 ping, empty payload'],
-      ['testcase', '7', '7.3.1 text message, 0 bytes'],
-      ['testcase', '12', '12.1.1 text message, 0 bytes'],
-    ]);
+    assert.deepEqual(
+      ws?.children.map((c) => [c.name, c.attrs.classname, c.attrs.name]),
+      [
+        ['testcase', '1', '1.1.1 text message, 0 bytes'],
+        ['testcase', '2', '2.1 ping, empty payload'],
+        ['testcase', '7', '7.3.1 text message, 0 bytes'],
+        ['testcase', '12', '12.1.1 text message, 0 bytes'],
+      ],
+    );
     assert.equal(ws?.children[0]?.attrs.time, '1.500');
     assert.equal(ws?.children[0]?.children.length, 0);
   });

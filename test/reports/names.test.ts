@@ -20,7 +20,7 @@ describe('reports/names', () => {
   });
 
   describe('caseFileStem', () => {
-    it('replaces the dots of a numeric ID, giving Autobahn\'s file names', () => {
+    it("replaces the dots of a numeric ID, giving Autobahn's file names", () => {
       assert.equal(caseFileStem('AutobahnServer', '1.1.1'), 'autobahnserver_case_1_1_1');
       assert.equal(caseFileStem('ws', '12.1.18'), 'ws_case_12_1_18');
     });
@@ -30,7 +30,12 @@ describe('reports/names', () => {
     });
 
     it('cannot name a file outside the output directory', () => {
-      for (const [agent, id] of [['../../etc/passwd', '../x'], ['a/b\\c', '..\\..\\y'], ['\u0000', '/abs/path'], ['<script>', 'x\ny']]) {
+      for (const [agent, id] of [
+        ['../../etc/passwd', '../x'],
+        ['a/b\\c', '..\\..\\y'],
+        ['\u0000', '/abs/path'],
+        ['<script>', 'x\ny'],
+      ]) {
         assert.match(caseFileStem(agent as string, id as string), /^[a-z0-9_]+$/);
       }
     });

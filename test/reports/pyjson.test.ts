@@ -9,13 +9,15 @@ describe('reports/pyjson', () => {
   describe('pyJson (json.dumps, sort_keys=True, indent=3)', () => {
     it('escapes like ensure_ascii, with lowercase hex and surrogate pairs', () => {
       const value = { d: [1.5e-7, 0.0001, 1e-5, 123.456, 1.5e16 * 1.1, -0.5, 1e100, true, null], c: {}, b: [], a: 'é\u2028\u0000\u007f"\\ \t😀' };
-      const python = '{\n   "a": "\\u00e9\\u2028\\u0000\\u007f\\"\\\\ \\t\\ud83d\\ude00",\n   "b": [],\n   "c": {},\n   "d": [\n      1.5e-07,\n      0.0001,\n      1e-05,\n      123.456,\n      1.6500000000000002e+16,\n      -0.5,\n      1e+100,\n      true,\n      null\n   ]\n}';
+      const python =
+        '{\n   "a": "\\u00e9\\u2028\\u0000\\u007f\\"\\\\ \\t\\ud83d\\ude00",\n   "b": [],\n   "c": {},\n   "d": [\n      1.5e-07,\n      0.0001,\n      1e-05,\n      123.456,\n      1.6500000000000002e+16,\n      -0.5,\n      1e+100,\n      true,\n      null\n   ]\n}';
       assert.equal(pyJson(value), python);
     });
 
     it('indents nested containers by three spaces a level, with "," and ": " between items, and writes empty ones as {} and []', () => {
       const value = { z: { b: [1, { y: [], x: {} }], a: 'A' }, m: [[1, 2], []], a: null };
-      const python = '{\n   "a": null,\n   "m": [\n      [\n         1,\n         2\n      ],\n      []\n   ],\n   "z": {\n      "a": "A",\n      "b": [\n         1,\n         {\n            "x": {},\n            "y": []\n         }\n      ]\n   }\n}';
+      const python =
+        '{\n   "a": null,\n   "m": [\n      [\n         1,\n         2\n      ],\n      []\n   ],\n   "z": {\n      "a": "A",\n      "b": [\n         1,\n         {\n            "x": {},\n            "y": []\n         }\n      ]\n   }\n}';
       assert.equal(pyJson(value), python);
     });
 
@@ -95,7 +97,10 @@ describe('reports/pyjson', () => {
         [1.7976931348623157e308, '1.7976931348623157e+308'],
         [-Infinity, '-Infinity'],
       ];
-      assert.deepEqual(rows.map(([n]) => pyNumber(n)), rows.map(([, text]) => text));
+      assert.deepEqual(
+        rows.map(([n]) => pyNumber(n)),
+        rows.map(([, text]) => text),
+      );
     });
 
     it('prints integral values below 1e16 as Python ints: JavaScript cannot tell 100.0 from 100', () => {

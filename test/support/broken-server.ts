@@ -171,7 +171,7 @@ function serve(socket: net.Socket, flaws: Flaws): void {
         socket.end(refusal);
         return;
       }
-      const key = flaws.wrongAccept ? 'AAAAAAAAAAAAAAAAAAAAAA==' : req.key ?? '';
+      const key = flaws.wrongAccept ? 'AAAAAAAAAAAAAAAAAAAAAA==' : (req.key ?? '');
       const protocol = flaws.pickProtocol ?? req.protocols[0];
       socket.write(buildServerResponse({ key, ...(protocol ? { protocol } : {}), ...(flaws.acceptExtension ? { extensions: [flaws.acceptExtension] } : {}) }));
       open = true;

@@ -32,7 +32,7 @@ export function seededRandom(seed: number): Random {
 /** Splits `data` into consecutive pieces of random sizes (1 to `maxPiece` bytes). */
 export function randomChunks(data: Buffer, random: Random, maxPiece: number): Buffer[] {
   const pieces: Buffer[] = [];
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const size = 1 + random.int(maxPiece);
     pieces.push(data.subarray(i, i + size));
     i += size;

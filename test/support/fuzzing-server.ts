@@ -37,7 +37,13 @@ export async function startTestServer(cases: readonly CaseDef[], overrides: Part
     const find = (): CaseResult | undefined => server.results().find((x) => x.id === id && (agent === undefined || x.agent === agent));
     await waitFor(() => find() !== undefined, 2000).catch(() => undefined);
     const r = find();
-    if (!r) throw new Error(`no result for ${id}${agent ? ` (${agent})` : ''}; have ${server.results().map((x) => `${x.agent}:${x.id}`).join(' ')}`);
+    if (!r)
+      throw new Error(
+        `no result for ${id}${agent ? ` (${agent})` : ''}; have ${server
+          .results()
+          .map((x) => `${x.agent}:${x.id}`)
+          .join(' ')}`,
+      );
     return r;
   };
   return { server, logs, seen, byId };

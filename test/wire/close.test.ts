@@ -79,7 +79,13 @@ describe('close', () => {
   describe('isApplicationCloseCode', () => {
     it('accepts 1000 and 3000-4999 only', () => {
       const table: Array<[code: number, expected: boolean]> = [
-        [1000, true], [1001, false], [1011, false], [2999, false], [3000, true], [4999, true], [5000, false],
+        [1000, true],
+        [1001, false],
+        [1011, false],
+        [2999, false],
+        [3000, true],
+        [4999, true],
+        [5000, false],
       ];
       for (const [code, expected] of table) assert.equal(isApplicationCloseCode(code), expected, `code ${code}`);
     });

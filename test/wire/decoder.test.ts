@@ -40,9 +40,7 @@ describe('FrameDecoder', () => {
   describe('decoding', () => {
     it('decodes the RFC 6455 §5.7 unmasked "Hello" text frame', () => {
       const { frames } = decodeAll([hex('81 05 48 65 6c 6c 6f')]);
-      assert.deepEqual(frames, [
-        { fin: true, rsv: 0, opcode: 1, masked: false, mask: null, payload: Buffer.from('Hello'), lengthEncoding: 7, nonMinimalLength: false },
-      ]);
+      assert.deepEqual(frames, [{ fin: true, rsv: 0, opcode: 1, masked: false, mask: null, payload: Buffer.from('Hello'), lengthEncoding: 7, nonMinimalLength: false }]);
     });
 
     it('unmasks the RFC 6455 §5.7 masked "Hello" text frame and keeps the key', () => {
@@ -57,7 +55,10 @@ describe('FrameDecoder', () => {
       const { frames } = decodeAll([hex('01 03 48 65 6c 80 02 6c 6f')]);
       assert.deepEqual(
         frames.map((f) => [f.fin, f.opcode, f.payload.toString()]),
-        [[false, 1, 'Hel'], [true, 0, 'lo']],
+        [
+          [false, 1, 'Hel'],
+          [true, 0, 'lo'],
+        ],
       );
     });
 
@@ -87,7 +88,13 @@ describe('FrameDecoder', () => {
 
     it('decodes empty frames, masked or not', () => {
       const { frames } = decodeAll([hex('89 00 8a 80 01 02 03 04')]);
-      assert.deepEqual(frames.map((f) => [f.opcode, f.masked, f.payload.length]), [[9, false, 0], [10, true, 0]]);
+      assert.deepEqual(
+        frames.map((f) => [f.opcode, f.masked, f.payload.length]),
+        [
+          [9, false, 0],
+          [10, true, 0],
+        ],
+      );
     });
 
     it('keeps the reserved bits, the opcode and the FIN bit as sent', () => {
@@ -106,7 +113,10 @@ describe('FrameDecoder', () => {
       assert.equal(decoder.pendingBytes, 4);
       assert.deepEqual(decoder.push(hex('6c 6c')), []);
       const frames = decoder.push(hex('6f 81'));
-      assert.deepEqual(frames.map((f) => f.payload.toString()), ['Hello']);
+      assert.deepEqual(
+        frames.map((f) => f.payload.toString()),
+        ['Hello'],
+      );
       assert.equal(decoder.pendingBytes, 1);
     });
 
@@ -161,7 +171,10 @@ describe('FrameDecoder', () => {
     it('is a flag, not a decode error: the frame and the next one are delivered (the reader judges it, the fuzz model reads our own such frames)', () => {
       const { frames, decoder } = decodeAll([hex('81 7e 00 05 48 65 6c 6c 6f'), hex('81 02 68 69')]);
       assert.equal(decoder.error, null);
-      assert.deepEqual(frames.map((f) => f.payload.toString()), ['Hello', 'hi']);
+      assert.deepEqual(
+        frames.map((f) => f.payload.toString()),
+        ['Hello', 'hi'],
+      );
     });
   });
 
@@ -208,7 +221,10 @@ describe('FrameDecoder', () => {
     it('returns the frames completed before an error, then nothing more', () => {
       const decoder = new FrameDecoder({ maxPayload: MiB });
       const frames = decoder.push(hex('89 00 82 7f 80 00 00 00 00 00 00 00'));
-      assert.deepEqual(frames.map((f) => f.opcode), [9]);
+      assert.deepEqual(
+        frames.map((f) => f.opcode),
+        [9],
+      );
       assert.equal(decoder.error?.code, 'WS_ERR_LENGTH_MSB_SET');
       assert.deepEqual(decoder.push(hex('81 05 48 65 6c 6c 6f')), []);
       assert.equal(decoder.error?.code, 'WS_ERR_LENGTH_MSB_SET');

@@ -84,10 +84,7 @@ describe('frame', () => {
     });
 
     it('writes a 64-bit length for a 5-byte masked payload, mask after the length', () => {
-      assert.deepEqual(
-        encodeFrame({ opcode: Opcode.text, payload: hello, mask: rfcMask, lengthEncoding: 64 }),
-        hex('81 ff 00 00 00 00 00 00 00 05 37 fa 21 3d 7f 9f 4d 51 58'),
-      );
+      assert.deepEqual(encodeFrame({ opcode: Opcode.text, payload: hello, mask: rfcMask, lengthEncoding: 64 }), hex('81 ff 00 00 00 00 00 00 00 05 37 fa 21 3d 7f 9f 4d 51 58'));
     });
 
     it('writes a declared length larger than the real payload', () => {
@@ -147,7 +144,11 @@ describe('frame', () => {
     it('writes what encodeHeader encodes for every length encoding, mask, opcode and flag, where it is told', () => {
       for (const length of [0, 1, 125, 126, 127, 0xffff, 0x10000, 2 ** 32 + 5, 2 ** 40]) {
         for (const mask of [null, rfcMask]) {
-          for (const [opcode, fin, rsv] of [[Opcode.text, true, 0], [Opcode.continuation, false, 4], [Opcode.binary, true, 7]] as const) {
+          for (const [opcode, fin, rsv] of [
+            [Opcode.text, true, 0],
+            [Opcode.continuation, false, 4],
+            [Opcode.binary, true, 7],
+          ] as const) {
             const want = encodeHeader({ opcode, fin, rsv, mask }, length);
             const out = Buffer.alloc(3 + 14, 0xee);
             const size = writeHeader(out, 3, opcode, fin, rsv, length, mask);
@@ -185,7 +186,13 @@ describe('frame', () => {
       const whole = seededRandom(7).bytes(101);
       const pieces = Buffer.from(whole);
       applyMask(whole, rfcMask);
-      for (const [start, end] of [[0, 3], [3, 4], [4, 17], [17, 64], [64, 101]] as const) {
+      for (const [start, end] of [
+        [0, 3],
+        [3, 4],
+        [4, 17],
+        [17, 64],
+        [64, 101],
+      ] as const) {
         applyMask(pieces.subarray(start, end), rfcMask, start);
       }
       assert.deepEqual(pieces, whole);

@@ -75,7 +75,10 @@ describe('handshake', () => {
       assert.equal(parsed.state, 'complete');
       if (parsed.state !== 'complete') return;
       assert.equal(parsed.head.startLine, 'HTTP/1.1 101 Switching Protocols');
-      assert.deepEqual(parsed.head.headers, [['UPGRADE', 'websocket'], ['sec-websocket-accept', 'abc=']]);
+      assert.deepEqual(parsed.head.headers, [
+        ['UPGRADE', 'websocket'],
+        ['sec-websocket-accept', 'abc='],
+      ]);
       assert.equal(parsed.head.raw, 'HTTP/1.1 101 Switching Protocols\r\nUPGRADE:websocket\r\nsec-websocket-accept:   abc=  \r\n\r\n');
       assert.deepEqual(parsed.rest, Buffer.alloc(0));
     });
@@ -126,7 +129,11 @@ describe('handshake', () => {
   });
 
   describe('header lookups', () => {
-    const headers: Array<[string, string]> = [['Connection', 'keep-alive, Upgrade'], ['x-list', 'A'], ['X-List', ' b ,, C ']];
+    const headers: Array<[string, string]> = [
+      ['Connection', 'keep-alive, Upgrade'],
+      ['x-list', 'A'],
+      ['X-List', ' b ,, C '],
+    ];
 
     it('finds headers whatever the case of their name', () => {
       assert.deepEqual(headerValues(headers, 'CONNECTION'), ['keep-alive, Upgrade']);
@@ -141,7 +148,6 @@ describe('handshake', () => {
       assert.deepEqual(headerTokens(headers, 'connection'), ['keep-alive', 'upgrade']);
       assert.deepEqual(headerTokens(headers, 'x-list'), ['a', 'b', 'c']);
     });
-
   });
 
   describe('buildClientRequest', () => {
@@ -156,7 +162,16 @@ describe('handshake', () => {
     });
 
     it('replaces a default header in place, removes one given null, and appends new ones', () => {
-      const request = buildClientRequest({ host: 'h', path: '/', key: rfcKey, headers: [['sec-websocket-version', '8'], ['User-Agent', null], ['X-Extra', '1']] });
+      const request = buildClientRequest({
+        host: 'h',
+        path: '/',
+        key: rfcKey,
+        headers: [
+          ['sec-websocket-version', '8'],
+          ['User-Agent', null],
+          ['X-Extra', '1'],
+        ],
+      });
       assert.equal(request, `GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${rfcKey}\r\nsec-websocket-version: 8\r\nX-Extra: 1\r\n\r\n`);
     });
 
@@ -232,14 +247,20 @@ describe('handshake', () => {
     it('writes the RFC 6455 §1.3 sample response with our Server header', () => {
       assert.equal(
         buildServerResponse({ key: rfcKey, protocol: 'chat' }),
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${rfcAccept}\r\n` +
-          'Sec-WebSocket-Protocol: chat\r\nServer: wsconform\r\n\r\n',
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${rfcAccept}\r\n` + 'Sec-WebSocket-Protocol: chat\r\nServer: wsconform\r\n\r\n',
       );
     });
 
     it('writes another status and bends headers when asked to', () => {
       assert.equal(
-        buildServerResponse({ key: rfcKey, status: '200 OK', headers: [['Sec-WebSocket-Accept', 'wrong='], ['Server', null]] }),
+        buildServerResponse({
+          key: rfcKey,
+          status: '200 OK',
+          headers: [
+            ['Sec-WebSocket-Accept', 'wrong='],
+            ['Server', null],
+          ],
+        }),
         'HTTP/1.1 200 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong=\r\n\r\n',
       );
     });

@@ -58,7 +58,10 @@ describe('MessageReader', () => {
       it(`fails the connection with 1002 (WS_ERR_NON_MINIMAL_LENGTH) on ${what}, and delivers no message`, () => {
         const events = read(wire);
         assert.deepEqual(violations(events), ['WS_ERR_NON_MINIMAL_LENGTH 1002']);
-        assert.equal(events.some((e) => e.type === 'message'), false);
+        assert.equal(
+          events.some((e) => e.type === 'message'),
+          false,
+        );
       });
     }
 
@@ -90,14 +93,21 @@ describe('MessageReader', () => {
 
     it('ignores the frames after the violation except a close', () => {
       const events = read(Buffer.concat([hex('81 7e 00 05 48 65 6c 6c 6f'), hex('81 02 68 69'), hex('88 02 03 ea')]));
-      assert.deepEqual(events.map((e) => e.type), ['violation', 'close']);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['violation', 'close'],
+      );
     });
   });
 
   describe('fragmentation (RFC 6455 §5.4)', () => {
     it('reassembles a text message from three frames, and says so only at the final one', () => {
       const r = reader();
-      assert.deepEqual(pushEach(r, [frame(Opcode.text, 'frag', { fin: false }), frame(Opcode.continuation, 'ment', { fin: false }), frame(Opcode.continuation, 'ed')]), [[], [], ['text "fragmented" in 3']]);
+      assert.deepEqual(pushEach(r, [frame(Opcode.text, 'frag', { fin: false }), frame(Opcode.continuation, 'ment', { fin: false }), frame(Opcode.continuation, 'ed')]), [
+        [],
+        [],
+        ['text "fragmented" in 3'],
+      ]);
     });
 
     it('reports the frame count and the bytes on the wire of the message', () => {
@@ -105,7 +115,10 @@ describe('MessageReader', () => {
       r.push(frame(Opcode.binary, 'ab', { fin: false }));
       const [e] = r.push(frame(Opcode.continuation, 'cde'));
       assert.ok(e?.type === 'message');
-      assert.deepEqual({ binary: e.binary, frames: e.frames, wireLength: e.wireLength, compressed: e.compressed, payload: e.payload.toString() }, { binary: true, frames: 2, wireLength: 5, compressed: false, payload: 'abcde' });
+      assert.deepEqual(
+        { binary: e.binary, frames: e.frames, wireLength: e.wireLength, compressed: e.compressed, payload: e.payload.toString() },
+        { binary: true, frames: 2, wireLength: 5, compressed: false, payload: 'abcde' },
+      );
     });
 
     it('accepts empty fragments anywhere, and an empty message in three empty frames', () => {
@@ -125,7 +138,12 @@ describe('MessageReader', () => {
     });
 
     it('takes messages one after another, the second starting afresh', () => {
-      assert.deepEqual(pushEach(reader(), [frame(Opcode.text, 'a', { fin: false }), frame(Opcode.continuation, 'b'), frame(Opcode.binary, 'c', { fin: false }), frame(Opcode.continuation, 'd')]), [[], ['text "ab" in 2'], [], ['binary "cd" in 2']]);
+      assert.deepEqual(pushEach(reader(), [frame(Opcode.text, 'a', { fin: false }), frame(Opcode.continuation, 'b'), frame(Opcode.binary, 'c', { fin: false }), frame(Opcode.continuation, 'd')]), [
+        [],
+        ['text "ab" in 2'],
+        [],
+        ['binary "cd" in 2'],
+      ]);
     });
 
     it('fails the connection with 1002 on a continuation with no message to continue', () => {
@@ -140,7 +158,13 @@ describe('MessageReader', () => {
 
   describe('control frames between fragments (RFC 6455 §5.4, §5.5)', () => {
     it('answers to a ping and a pong in the middle of a message at once, and delivers the message whole', () => {
-      const events = pushEach(reader(), [frame(Opcode.text, 'frag', { fin: false }), frame(Opcode.ping, 'p'), frame(Opcode.continuation, 'ment', { fin: false }), frame(Opcode.pong, 'q'), frame(Opcode.continuation, '1')]);
+      const events = pushEach(reader(), [
+        frame(Opcode.text, 'frag', { fin: false }),
+        frame(Opcode.ping, 'p'),
+        frame(Opcode.continuation, 'ment', { fin: false }),
+        frame(Opcode.pong, 'q'),
+        frame(Opcode.continuation, '1'),
+      ]);
       assert.deepEqual(events, [[], ['ping "p"'], [], ['pong "q"'], ['text "fragment1" in 3']]);
     });
 
@@ -153,7 +177,10 @@ describe('MessageReader', () => {
     });
 
     it('takes a 125-byte ping and fails the connection with 1002 on a 126-byte one', () => {
-      assert.deepEqual(pushEach(reader(), [frame(Opcode.ping, Buffer.alloc(125, 0x2a))]).map((l) => l.map((e) => e.slice(0, 4))), [['ping']]);
+      assert.deepEqual(
+        pushEach(reader(), [frame(Opcode.ping, Buffer.alloc(125, 0x2a))]).map((l) => l.map((e) => e.slice(0, 4))),
+        [['ping']],
+      );
       assert.deepEqual(pushEach(reader(), [frame(Opcode.ping, Buffer.alloc(126), { lengthEncoding: 16 })]), [['WS_ERR_CONTROL_TOO_LONG 1002']]);
     });
   });
@@ -161,19 +188,29 @@ describe('MessageReader', () => {
   describe('UTF-8 (RFC 6455 §8.1: fail fast)', () => {
     it('fails the connection with 1007 at the frame that holds the invalid byte, before the message ends', () => {
       // 6.4.1: valid text, then a code point above U+10FFFF, then the rest.
-      const events = pushEach(reader(), [frame(Opcode.text, hex('cebae1bdb9cf83cebcceb5'), { fin: false }), frame(Opcode.continuation, hex('f4908080'), { fin: false }), frame(Opcode.continuation, 'edited')]);
+      const events = pushEach(reader(), [
+        frame(Opcode.text, hex('cebae1bdb9cf83cebcceb5'), { fin: false }),
+        frame(Opcode.continuation, hex('f4908080'), { fin: false }),
+        frame(Opcode.continuation, 'edited'),
+      ]);
       assert.deepEqual(events, [[], ['WS_ERR_INVALID_UTF8 1007'], []]);
     });
 
     it('fails at the first byte that cannot continue a sequence split across frames', () => {
       // 6.4.2: ...F4 | 90 | 80 80...: F4 may start a sequence, F4 90 may not.
-      const events = pushEach(reader(), [frame(Opcode.text, hex('cebae1bdb9cf83cebcceb5f4'), { fin: false }), frame(Opcode.continuation, hex('90'), { fin: false }), frame(Opcode.continuation, hex('8080656469746564'))]);
+      const events = pushEach(reader(), [
+        frame(Opcode.text, hex('cebae1bdb9cf83cebcceb5f4'), { fin: false }),
+        frame(Opcode.continuation, hex('90'), { fin: false }),
+        frame(Opcode.continuation, hex('8080656469746564')),
+      ]);
       assert.deepEqual(events, [[], ['WS_ERR_INVALID_UTF8 1007'], []]);
     });
 
     it('takes a valid code point split across frames', () => {
       // κ is CE BA.
-      assert.deepEqual(pushEach(reader(), [frame(Opcode.text, hex('ce'), { fin: false }), frame(Opcode.continuation, hex('ba'))]).at(-1), [`text ${JSON.stringify(Buffer.from('κ').toString('latin1'))} in 2`]);
+      assert.deepEqual(pushEach(reader(), [frame(Opcode.text, hex('ce'), { fin: false }), frame(Opcode.continuation, hex('ba'))]).at(-1), [
+        `text ${JSON.stringify(Buffer.from('κ').toString('latin1'))} in 2`,
+      ]);
     });
 
     it('fails the connection with 1007 on a message that ends inside a sequence', () => {
@@ -227,7 +264,11 @@ describe('MessageReader', () => {
       assert.deepEqual(pushEach(reader({ maxMessageSize: 4 }), [frame(Opcode.binary, 'abcd')]), [['binary "abcd" in 1']]);
       assert.deepEqual(pushEach(reader({ maxMessageSize: 4 }), [frame(Opcode.binary, 'abcde')]), [['WS_ERR_MESSAGE_TOO_LARGE 1009']]);
       // The frame that crosses the limit fails, not the end of the message.
-      assert.deepEqual(pushEach(reader({ maxMessageSize: 4 }), [frame(Opcode.text, 'ab', { fin: false }), frame(Opcode.continuation, 'cde', { fin: false }), frame(Opcode.continuation, '')]), [[], ['WS_ERR_MESSAGE_TOO_LARGE 1009'], []]);
+      assert.deepEqual(pushEach(reader({ maxMessageSize: 4 }), [frame(Opcode.text, 'ab', { fin: false }), frame(Opcode.continuation, 'cde', { fin: false }), frame(Opcode.continuation, '')]), [
+        [],
+        ['WS_ERR_MESSAGE_TOO_LARGE 1009'],
+        [],
+      ]);
     });
 
     it('counts the limit per message: many messages under it pass', () => {
@@ -270,7 +311,9 @@ describe('MessageReader', () => {
       const seen: string[] = [];
       const inflater: MessageInflater = { inflate: (data) => (seen.push(data.toString('hex')), { ok: true, payload: Buffer.from('κ') }) };
       // The compressed bytes are not text: no UTF-8 check on the frames themselves.
-      assert.deepEqual(pushEach(reader({ inflater }), [frame(Opcode.text, hex('ce'), { fin: false, rsv: 4 }), frame(Opcode.continuation, hex('ff'))]).at(-1), [`text ${JSON.stringify(Buffer.from('κ').toString('latin1'))} in 2 compressed`]);
+      assert.deepEqual(pushEach(reader({ inflater }), [frame(Opcode.text, hex('ce'), { fin: false, rsv: 4 }), frame(Opcode.continuation, hex('ff'))]).at(-1), [
+        `text ${JSON.stringify(Buffer.from('κ').toString('latin1'))} in 2 compressed`,
+      ]);
       assert.deepEqual(seen, ['ceff']);
       const bad: MessageInflater = { inflate: () => ({ ok: true, payload: hex('ce') }) };
       assert.deepEqual(pushEach(reader({ inflater: bad }), [frame(Opcode.text, 'x', { rsv: 4 })]), [['WS_ERR_INVALID_UTF8 1007']]);
@@ -287,7 +330,12 @@ describe('MessageReader', () => {
     });
 
     it('still fails the connection with 1002 on RSV2, RSV3, or RSV1 on a control frame', () => {
-      for (const [op, rsv] of [[Opcode.text, 2], [Opcode.binary, 1], [Opcode.ping, 4], [Opcode.close, 4]] as const) {
+      for (const [op, rsv] of [
+        [Opcode.text, 2],
+        [Opcode.binary, 1],
+        [Opcode.ping, 4],
+        [Opcode.close, 4],
+      ] as const) {
         assert.deepEqual(pushEach(reader({ inflater: fake() }), [frame(op, '', { rsv })]), [['WS_ERR_UNEXPECTED_RSV 1002']], `${op}/${rsv}`);
       }
     });

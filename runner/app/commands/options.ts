@@ -17,16 +17,20 @@ export class UsageError extends Error {
   readonly code = 'WSCONFORM_USAGE';
 }
 
-export const intOption = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-  return n;
-};
-const secondsOption = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds.`);
-  return n;
-};
+export const intOption =
+  (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+const secondsOption =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds.`);
+    return n;
+  };
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** The gate options, as commander hands them over. */
@@ -63,7 +67,11 @@ export function addRunOptions(cmd: Command, defaultOutdir: string): Command {
     .option('--timeout <seconds>', "hard time limit for one case (default: 60, or the case's own timer + 5 s where longer: 9.x, 12.x, 13.x)", secondsOption('--timeout'))
     .option('--deadline <seconds>', 'time limit for the whole run; cases not started by then are not run (default: none)', secondsOption('--deadline'))
     .option('--fail-by-drop', "fail connections by dropping TCP instead of a close handshake (Autobahn's failByDrop)")
-    .addOption(new Option('--max-message-size <bytes>', 'largest message or frame accepted from the target').argParser(intOption('--max-message-size', 1024)).default(defaultSessionOptions.maxMessageSize, '64 MiB'))
+    .addOption(
+      new Option('--max-message-size <bytes>', 'largest message or frame accepted from the target')
+        .argParser(intOption('--max-message-size', 1024))
+        .default(defaultSessionOptions.maxMessageSize, '64 MiB'),
+    )
     .option('--shard <i/n>', 'run only shard i of n (1-based), split deterministically and balanced by cost; merge the outdirs with `wsconform merge`', shardOption);
   return addGateOptions(run);
 }
@@ -91,7 +99,13 @@ export function addGateOptions(cmd: Command): Command {
 }
 
 export function policyFrom(o: GateOptions): Policy {
-  const words = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+  const words = (v: string | undefined): string[] | undefined =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   try {
     const failOn = words(o.failOn);
     const allow = words(o.allow);

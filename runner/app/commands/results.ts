@@ -25,10 +25,7 @@ export function addReportCommand(program: Command, io: Io, setExit: (code: numbe
 
 export function addMergeCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   addGateOptions(
-    program
-      .command('merge')
-      .argument('<out>', 'directory for the merged results and reports')
-      .argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl'),
+    program.command('merge').argument('<out>', 'directory for the merged results and reports').argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl'),
   )
     .description('merge shards and runs into one index.json, HTML report and JUnit file')
     .action((out: string, dirs: string[], o: GateOptions) => {

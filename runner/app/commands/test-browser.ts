@@ -22,7 +22,11 @@ interface BrowserOptions extends CommonOptions {
 /** Refuses option combinations that cannot work, before anything starts. */
 function checkBrowserOptions(engine: string, o: BrowserOptions): void {
   if (engine !== 'all' && !isEngineName(engine)) throw new UsageError(`unknown engine ${JSON.stringify(engine)}: use ${ENGINES.join(', ')} or all`);
-  for (const [flag, value] of [['--executable-path', o.executablePath], ['--browser-endpoint', o.browserEndpoint], ['--webdriver-url', o.webdriverUrl]] as const) {
+  for (const [flag, value] of [
+    ['--executable-path', o.executablePath],
+    ['--browser-endpoint', o.browserEndpoint],
+    ['--webdriver-url', o.webdriverUrl],
+  ] as const) {
     if (engine === 'all' && value !== undefined) throw new UsageError(`${flag} needs one engine (chromium, firefox or webkit), not all`);
   }
   if (o.browserEndpoint !== undefined && o.webdriverUrl !== undefined) throw new UsageError('--browser-endpoint and --webdriver-url exclude each other');
@@ -59,7 +63,20 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   const { recorder: rec, stopping } = await orchestrate(
     {
       mode: 'test-browser',
-      options: { engines, cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(o.executablePath ? { executablePath: o.executablePath } : {}), ...(o.headed ? { headed: true } : {}), ...(o.browserEndpoint ? { browserEndpoint: o.browserEndpoint } : {}), ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}), ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) },
+      options: {
+        engines,
+        cases: o.cases ?? [],
+        exclude: o.exclude ?? [],
+        concurrency: o.concurrency,
+        timeout: o.timeout,
+        maxMessageSize: o.maxMessageSize,
+        ...(o.shard ? { shard: o.shard } : {}),
+        ...(o.executablePath ? { executablePath: o.executablePath } : {}),
+        ...(o.headed ? { headed: true } : {}),
+        ...(o.browserEndpoint ? { browserEndpoint: o.browserEndpoint } : {}),
+        ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}),
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+      },
       outdir,
       keeping: 'journal',
       progress: { quiet: o.quiet ?? false, total: perEngine * engines.length, io },
@@ -110,7 +127,9 @@ export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: 
       .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
     './reports/browsers',
   )
-    .description(`test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`)
+    .description(
+      `test browsers: the page's WebSocket is the client under test (Autobahn's catalogue), and the browser-API cases (api.*) run in the page; --concurrency defaults to ${DEFAULT_PAGE_CONCURRENCY} here`,
+    )
     .action(async (engine: string, o: BrowserOptions, cmd: Command) => {
       // A page runs fewer sockets at once than a server takes: Chromium delays new WebSockets exponentially in the pending ones.
       if (cmd.getOptionValueSource('concurrency') === 'default') o.concurrency = DEFAULT_PAGE_CONCURRENCY;

@@ -39,10 +39,22 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
   const log = (line: string): void => {
     if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
   };
-  const { outcome: commandNote, recorder: rec, stopping } = await orchestrate(
+  const {
+    outcome: commandNote,
+    recorder: rec,
+    stopping,
+  } = await orchestrate(
     {
       mode: c.mode,
-      options: { cases: o.cases ?? [], exclude: o.exclude ?? [], timeout: o.timeout, failByDrop: c.session.failByDrop, maxMessageSize: c.session.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}), ...(c.command ? { command: c.command } : {}) },
+      options: {
+        cases: o.cases ?? [],
+        exclude: o.exclude ?? [],
+        timeout: o.timeout,
+        failByDrop: c.session.failByDrop,
+        maxMessageSize: c.session.maxMessageSize,
+        ...(o.shard ? { shard: o.shard } : {}),
+        ...(c.command ? { command: c.command } : {}),
+      },
       outdir,
       keeping: 'journal',
       progress: { quiet: o.quiet ?? false, total: c.cases.length, io },
@@ -97,7 +109,10 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
         ]);
         if (!outcome) return null;
         const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
-        active.recorder.meta.options = { ...active.recorder.meta.options, clientCommand: { line: outcome.command, exitCode: outcome.code, signal: outcome.signal, endedBecause: outcome.endedBecause, stderrTail: tail } };
+        active.recorder.meta.options = {
+          ...active.recorder.meta.options,
+          clientCommand: { line: outcome.command, exitCode: outcome.code, signal: outcome.signal, endedBecause: outcome.endedBecause, stderrTail: tail },
+        };
         return `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
       } finally {
         await server.close();
@@ -124,13 +139,18 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
       .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)')
       .option('--agent <name>', 'agent name passed to --command as {agent}', 'client')
-      .option('--agents <n>', 'without --command: end once n distinct agents have called /updateReports, for clients run one after another (default: once every agent that ran a case has)', intOption('--agents', 1, 100_000))
+      .option(
+        '--agents <n>',
+        'without --command: end once n distinct agents have called /updateReports, for clients run one after another (default: once every agent that ran a case has)',
+        intOption('--agents', 1, 100_000),
+      )
       .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
     './reports/clients',
   )
     .description("test a WebSocket client: wsconform is the fuzzing server and speaks Autobahn's client URL protocol")
     .action(async (o: TestClientOptions) => {
-      if (o.command && (o.agents !== undefined || o.serve)) throw new UsageError(`${o.serve ? '--serve' : '--agents'} is for clients you start yourself: with --command the run ends when the command exits`);
+      if (o.command && (o.agents !== undefined || o.serve))
+        throw new UsageError(`${o.serve ? '--serve' : '--agents'} is for clients you start yourself: with --command the run ends when the command exits`);
       if (o.agents !== undefined && o.serve) throw new UsageError('--agents and --serve exclude each other');
       const cases = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
       const until = o.serve ? { until: 'stopped' as const } : o.agents !== undefined ? { until: { agents: o.agents } } : {};

@@ -44,7 +44,15 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
   const { outcome, recorder, stopping } = await orchestrate(
     {
       mode: r.mode,
-      options: { cases: o.cases ?? [], exclude: o.exclude ?? [], concurrency: o.concurrency, timeout: o.timeout, failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize, ...(o.shard ? { shard: o.shard } : {}) },
+      options: {
+        cases: o.cases ?? [],
+        exclude: o.exclude ?? [],
+        concurrency: o.concurrency,
+        timeout: o.timeout,
+        failByDrop: o.failByDrop ?? false,
+        maxMessageSize: o.maxMessageSize,
+        ...(o.shard ? { shard: o.shard } : {}),
+      },
       outdir,
       keeping: 'journal',
       progress: { quiet: o.quiet ?? false, total: (r.cases.length + fuzz.length) * r.targets.length, io },
@@ -82,7 +90,18 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
           });
           if (fuzz.length > 0 && !shouldStop()) {
             // Generated sequences, several per connection; failures are shrunk into reproducer files.
-            const f = await fuzzServer({ url: url!, agent, defs: fuzz, outdir, concurrency: o.concurrency, session: sessionFrom(o, target), openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, onResult: (c) => rec.record(c), shouldStop, log: (line) => io.err.write(`wsconform: ${line}\n`) });
+            const f = await fuzzServer({
+              url: url!,
+              agent,
+              defs: fuzz,
+              outdir,
+              concurrency: o.concurrency,
+              session: sessionFrom(o, target),
+              openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+              onResult: (c) => rec.record(c),
+              shouldStop,
+              log: (line) => io.err.write(`wsconform: ${line}\n`),
+            });
             if (f.reproducers.length > 0 && !o.quiet) io.out.write(`Fuzz reproducers (replay with: wsconform replay FILE URL):\n${f.reproducers.map((p) => `  ${p}\n`).join('')}`);
           }
           rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}) });

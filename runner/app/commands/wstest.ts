@@ -22,7 +22,22 @@ export async function runFuzzingServerSpec(file: string | undefined, io: Io): Pr
   const session = applySpecOptions(sessionFrom(o), spec.options);
   const handshakeMs = spec.options.openHandshakeTimeout !== undefined ? { openHandshakeTimeoutMs: Math.round(spec.options.openHandshakeTimeout * 1000) } : {};
   // wstest's fuzzing server serves until it is stopped: clients may come one after another.
-  return runClients({ mode: 'fuzzingserver', cases, ...handshakeMs, host: spec.host, port: spec.port, agent: 'client', skip: agentCaseSkipper(spec.excludeAgentCases), session, until: 'stopped', ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}) }, o, io);
+  return runClients(
+    {
+      mode: 'fuzzingserver',
+      cases,
+      ...handshakeMs,
+      host: spec.host,
+      port: spec.port,
+      agent: 'client',
+      skip: agentCaseSkipper(spec.excludeAgentCases),
+      session,
+      until: 'stopped',
+      ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}),
+    },
+    o,
+    io,
+  );
 }
 
 export async function runFuzzingClientSpec(file: string | undefined, io: Io): Promise<number> {
@@ -30,7 +45,14 @@ export async function runFuzzingClientSpec(file: string | undefined, io: Io): Pr
   if (file === undefined && ensureSpecFile(specFile, DEFAULT_CLIENT_SPEC)) io.out.write(`Created ${specFile} with the default settings.\n`);
   const spec = parseFuzzingClientSpec(readJsonFile(specFile), specFile);
   const cases = casesForRole(selectFrom({ cases: spec.cases, exclude: spec.excludeCases }, io), 'client');
-  const o: CommonOptions = { cases: spec.cases, exclude: spec.excludeCases, outdir: spec.outdir, concurrency: DEFAULT_CONCURRENCY, maxMessageSize: defaultSessionOptions.maxMessageSize, failByDrop: spec.options.failByDrop ?? false };
+  const o: CommonOptions = {
+    cases: spec.cases,
+    exclude: spec.excludeCases,
+    outdir: spec.outdir,
+    concurrency: DEFAULT_CONCURRENCY,
+    maxMessageSize: defaultSessionOptions.maxMessageSize,
+    failByDrop: spec.options.failByDrop ?? false,
+  };
   return runServerTargets(
     {
       mode: 'fuzzingclient',

@@ -53,15 +53,17 @@
       Array.from(
         { length: workers },
         (_, i) =>
-          /** @type {Promise<void>} */ (new Promise((resolve) => {
-            const worker = new SharedWorker('/autobahn-client.js', { name: `wsconform-${token}-${i}` });
-            worker.port.onmessage = () => resolve();
-            worker.onerror = (e) => {
-              report.post({ type: 'page-error', message: `shared worker: ${e.message || 'failed to start'}` });
-              resolve();
-            };
-            worker.port.postMessage({ job: share(i), token });
-          })),
+          /** @type {Promise<void>} */ (
+            new Promise((resolve) => {
+              const worker = new SharedWorker('/autobahn-client.js', { name: `wsconform-${token}-${i}` });
+              worker.port.onmessage = () => resolve();
+              worker.onerror = (e) => {
+                report.post({ type: 'page-error', message: `shared worker: ${e.message || 'failed to start'}` });
+                resolve();
+              };
+              worker.port.postMessage({ job: share(i), token });
+            })
+          ),
       ),
     );
   }

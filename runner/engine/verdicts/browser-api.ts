@@ -168,22 +168,26 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     return c.code === null ? [] : [c.code];
   };
   const closeWant = check.expectWire?.close;
-  return buildCaseResult(def, { agent, caseIndex }, {
-    ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
-    ...v,
-    expectedClose: { closedByMe: (check.server.actions ?? []).some((a) => a.do === 'close'), closeCode: expectedCodes(closeWant), requireClean: false },
-    closedByMe: wire.firstCloseBy === 'server',
-    wasClean: first !== undefined && wire.serverClose !== null,
-    wasNotCleanReason: first === undefined ? 'the browser sent no close frame' : wire.serverClose === null ? 'the server sent no close frame' : null,
-    localCloseCode: wire.serverClose?.code ?? null,
-    localCloseReason: wire.serverClose ? wire.serverClose.reason : null,
-    remoteCloseCode: first?.code ?? null,
-    remoteCloseReason: first ? first.reason : null,
-    httpRequest: wire.httpRequest,
-    httpResponse: wire.httpResponse,
-    wirelog: wire.wirelog,
-    browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
-  });
+  return buildCaseResult(
+    def,
+    { agent, caseIndex },
+    {
+      ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
+      ...v,
+      expectedClose: { closedByMe: (check.server.actions ?? []).some((a) => a.do === 'close'), closeCode: expectedCodes(closeWant), requireClean: false },
+      closedByMe: wire.firstCloseBy === 'server',
+      wasClean: first !== undefined && wire.serverClose !== null,
+      wasNotCleanReason: first === undefined ? 'the browser sent no close frame' : wire.serverClose === null ? 'the server sent no close frame' : null,
+      localCloseCode: wire.serverClose?.code ?? null,
+      localCloseReason: wire.serverClose ? wire.serverClose.reason : null,
+      remoteCloseCode: first?.code ?? null,
+      remoteCloseReason: first ? first.reason : null,
+      httpRequest: wire.httpRequest,
+      httpResponse: wire.httpResponse,
+      wirelog: wire.wirelog,
+      browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
+    },
+  );
 }
 
 /** How far a browser-API case got before the browser stopped: the page's lines, what the server saw. */
@@ -199,15 +203,19 @@ export interface PartialApiCase {
 export function timeoutResult(def: CaseDef, agent: string, caseIndex: number, why: string, startedAt: number, endedAt: number, partial?: PartialApiCase): CaseResult {
   const check = def.expect.kind === 'browser-api' ? def.expect.check : undefined;
   const wire = partial?.wire ?? null;
-  return buildCaseResult(def, { agent, caseIndex }, {
-    ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
-    behavior: Behavior.FAILED,
-    behaviorClose: CloseBehavior.FAILED,
-    result: `No verdict from the browser: ${why}.`,
-    resultClose: 'The case never finished, so the connection was not judged.',
-    timedOutWaitingFor: 'the browser to finish the case',
-    notes: [`timeout: ${why}`],
-    ...(check && partial && wire ? { httpRequest: wire.httpRequest, httpResponse: wire.httpResponse, wirelog: wire.wirelog } : {}),
-    ...(check && partial ? { browserApi: { expectedPage: [...check.expectPage], observedPage: [...partial.log], wire: wire ? wireRows(check.expectWire, wire) : [] } } : {}),
-  });
+  return buildCaseResult(
+    def,
+    { agent, caseIndex },
+    {
+      ...emptyObservation({ role: 'server', startedAt, durationMs: endedAt - startedAt }),
+      behavior: Behavior.FAILED,
+      behaviorClose: CloseBehavior.FAILED,
+      result: `No verdict from the browser: ${why}.`,
+      resultClose: 'The case never finished, so the connection was not judged.',
+      timedOutWaitingFor: 'the browser to finish the case',
+      notes: [`timeout: ${why}`],
+      ...(check && partial && wire ? { httpRequest: wire.httpRequest, httpResponse: wire.httpResponse, wirelog: wire.wirelog } : {}),
+      ...(check && partial ? { browserApi: { expectedPage: [...check.expectPage], observedPage: [...partial.log], wire: wire ? wireRows(check.expectWire, wire) : [] } } : {}),
+    },
+  );
 }

@@ -62,16 +62,38 @@ export function fuzzVerdict(model: FuzzModel, t: Transcript): FuzzVerdict {
     const how = t.remoteCloseCode !== null ? `with close code ${t.remoteCloseCode}` : t.wasClean ? 'with a close frame without a code' : 'by dropping TCP';
     if (wrong) return fail('wrong-answer', `${wrong}, then the target failed the connection ${how}.`, 'OK', `The target failed the connection ${how}.`);
     if (!model.mayFail) return fail('rejected-valid', `The target failed the connection ${how} although the sequence is valid.`, 'OK', `The target failed the connection ${how}.`);
-    return { ok: true, failure: null, result: `The target failed the connection ${how}, where the model allows it, after answering correctly.`, behaviorClose: 'OK', resultClose: `The target failed the connection ${how}.` };
+    return {
+      ok: true,
+      failure: null,
+      result: `The target failed the connection ${how}, where the model allows it, after answering correctly.`,
+      behaviorClose: 'OK',
+      resultClose: `The target failed the connection ${how}.`,
+    };
   }
   const completed = t.localCloseCode === 1000 && !t.failedByMe;
   if (model.mustFail) {
-    return fail('did-not-fail', `The sequence breaks a MUST${wrong ? ` and ${lower(wrong)}` : ''}, but the target did not fail the connection: the harness had to close it.`, 'FAILED', 'The harness had to close the connection.');
+    return fail(
+      'did-not-fail',
+      `The sequence breaks a MUST${wrong ? ` and ${lower(wrong)}` : ''}, but the target did not fail the connection: the harness had to close it.`,
+      'FAILED',
+      'The harness had to close the connection.',
+    );
   }
-  if (wrong) return fail('wrong-answer', `${wrong}.`, completed ? (t.wasClean ? 'OK' : 'UNCLEAN') : 'FAILED', completed ? 'The harness closed after the answers arrived.' : 'The harness had to close the connection.');
+  if (wrong)
+    return fail(
+      'wrong-answer',
+      `${wrong}.`,
+      completed ? (t.wasClean ? 'OK' : 'UNCLEAN') : 'FAILED',
+      completed ? 'The harness closed after the answers arrived.' : 'The harness had to close the connection.',
+    );
   if (!completed) {
     const got = `${messagesOf(t.received).length} of ${model.messages.length} echoes and ${pongsOf(t.received).length} of ${model.pongs.length} pongs`;
-    return fail('unresponsive', `The target stopped answering: ${got} arrived (the last pong answers the final ping).`, 'FAILED', 'The harness had to close the connection: the target neither answered nor failed it.');
+    return fail(
+      'unresponsive',
+      `The target stopped answering: ${got} arrived (the last pong answers the final ping).`,
+      'FAILED',
+      'The harness had to close the connection: the target neither answered nor failed it.',
+    );
   }
   return {
     ok: true,

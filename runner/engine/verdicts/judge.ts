@@ -53,7 +53,9 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
     if (closeExp !== exp.close) Object.assign(v, judgeClose(closeExp, t));
     if (closeExp.closedByWrongEndpointIsFatal && closeExp.closedByMe !== t.closedByMe) {
       v.behavior = Behavior.FAILED;
-      v.result = closeExp.closedByMe ? 'The target closed when the harness was meant to.' : 'The target never failed the connection: the harness had to close it, so the target did not detect the problem.';
+      v.result = closeExp.closedByMe
+        ? 'The target closed when the harness was meant to.'
+        : 'The target never failed the connection: the harness had to close it, so the target did not detect the problem.';
     }
     if (exp.wrongCodeFails && v.behaviorClose === CloseBehavior.WRONG_CODE) {
       v.behavior = Behavior.FAILED;
@@ -67,7 +69,12 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
       }
     }
     if (exp.informational) {
-      const what = v.behavior === Behavior.OK ? 'The target processed the message before the close.' : v.behavior === Behavior.NON_STRICT ? 'The target processed the close before the message could be returned.' : v.result;
+      const what =
+        v.behavior === Behavior.OK
+          ? 'The target processed the message before the close.'
+          : v.behavior === Behavior.NON_STRICT
+            ? 'The target processed the close before the message could be returned.'
+            : v.result;
       v = { behavior: Behavior.INFORMATIONAL, behaviorClose: CloseBehavior.INFORMATIONAL, result: what, resultClose: `${v.resultClose} (informational)` };
     }
   }
@@ -97,13 +104,12 @@ function judgeEcho(def: CaseDef, t: Transcript): Pick<Verdict, 'behavior' | 'res
 }
 
 function judgeClose(exp: CloseExpectation, t: Transcript): Pick<Verdict, 'behaviorClose' | 'resultClose'> {
-  if (exp.eitherMayClose && t.closedByMe) return { behaviorClose: CloseBehavior.OK, resultClose: 'The client left the connection open after the refused handshake, as HTTP allows; the harness closed it.' };
+  if (exp.eitherMayClose && t.closedByMe)
+    return { behaviorClose: CloseBehavior.OK, resultClose: 'The client left the connection open after the refused handshake, as HTTP allows; the harness closed it.' };
   if (exp.closedByMe !== t.closedByMe) {
     return {
       behaviorClose: CloseBehavior.FAILED,
-      resultClose: exp.closedByMe
-        ? 'The target started the close, but the harness was meant to.'
-        : 'The harness had to close the connection: the target was meant to fail it.',
+      resultClose: exp.closedByMe ? 'The target started the close, but the harness was meant to.' : 'The harness had to close the connection: the target was meant to fail it.',
     };
   }
   if (exp.requireClean && !t.wasClean) {

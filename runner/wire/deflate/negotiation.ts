@@ -157,12 +157,19 @@ export function chooseOffer(rule: DeflateAcceptRule, headerValues: readonly stri
     return null;
   };
   switch (rule) {
-    case 'first': return pick(false, null);
-    case 'no-context-takeover': return pick(true, null);
-    case 'max-window-bits-9': return pick(false, 9);
-    case 'max-window-bits-15': return pick(false, 15);
-    case 'both-9': return pick(true, 9);
-    case 'both-15': return pick(true, 15);
-    case 'fallback': return pick(true, 9) ?? pick(true, null) ?? pick(false, null);
+    case 'first':
+      return pick(false, null);
+    case 'no-context-takeover':
+      return pick(true, null);
+    case 'max-window-bits-9':
+      return pick(false, 9);
+    case 'max-window-bits-15':
+      return pick(false, 15);
+    case 'both-9':
+      return pick(true, 9);
+    case 'both-15':
+      return pick(true, 15);
+    case 'fallback':
+      return pick(true, 9) ?? pick(true, null) ?? pick(false, null);
   }
 }

@@ -21,7 +21,11 @@ export function clientOffers(def: DeflateCase): string[] {
  * Client role: after the handshake, the codec to use, `null` when the server declined the
  * extension, or an error when its response must fail the connection.
  */
-export function negotiateAsClient(def: DeflateCase, responseHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces }): Parsed<PerMessageDeflate | null> {
+export function negotiateAsClient(
+  def: DeflateCase,
+  responseHeaderValues: readonly string[],
+  o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces },
+): Parsed<PerMessageDeflate | null> {
   const r = acceptResponse(def.handshake?.deflate?.offers ?? [], responseHeaderValues);
   if (!r.ok) return r;
   return { ok: true, value: r.value === null ? null : codecFor('client', r.value, o) };
@@ -31,7 +35,11 @@ export function negotiateAsClient(def: DeflateCase, responseHeaderValues: readon
  * Server role: answers a client's offers (the values of its Sec-WebSocket-Extensions headers) by
  * the case's accept rule. `null`: accept nothing (a case without deflate, or no acceptable offer).
  */
-export function negotiateAsServer(def: DeflateCase, offersHeaderValues: readonly string[], o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces }): { responseExtension: string; compressor: PerMessageDeflate } | null {
+export function negotiateAsServer(
+  def: DeflateCase,
+  offersHeaderValues: readonly string[],
+  o: Pick<CodecOptions, 'level' | 'memLevel' | 'pieces'> = { pieces: sharedPieces },
+): { responseExtension: string; compressor: PerMessageDeflate } | null {
   const rule = def.handshake?.deflate?.accept;
   if (rule === undefined) return null;
   const a = chooseOffer(rule, offersHeaderValues);

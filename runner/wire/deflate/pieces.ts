@@ -68,7 +68,7 @@ export class PieceStore {
     const parts: Buffer[] = [];
     let total = 0;
     for (const [from, to] of slice.ranges) {
-      for (let at = from; at < to; ) {
+      for (let at = from; at < to;) {
         const k = Math.floor(at / size);
         const chunkEnd = Math.min((k + 1) * size, slice.data.length);
         const end = Math.min(to, chunkEnd);

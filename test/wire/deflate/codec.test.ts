@@ -32,7 +32,12 @@ const inflateOk = (c: PerMessageDeflate, data: Buffer, max = 1 << 26): Buffer =>
 const TRAILER = Buffer.from([0, 0, 0xff, 0xff]);
 
 describe('compressed messages (RFC 7692 §7.2)', () => {
-  for (const [name, send] of [['with context takeover', dir(false)], ['without context takeover', dir(true)], ['with a 9-bit window', dir(false, 9)], ['with an 8-bit window', dir(false, 8)]] as const) {
+  for (const [name, send] of [
+    ['with context takeover', dir(false)],
+    ['without context takeover', dir(true)],
+    ['with a 9-bit window', dir(false, 9)],
+    ['with an 8-bit window', dir(false, 8)],
+  ] as const) {
     it(`round-trip ${name}`, () => {
       const [a, b] = pair(send);
       for (const m of messages) assert.deepEqual(inflateOk(b, a.deflateSync(m)), m);
@@ -127,7 +132,18 @@ describe('assembling slices of a corpus from shared pieces', () => {
   const corpus = Buffer.concat([textOf(50_000), random.bytes(10_000), textOf(20_123)]);
   const store = new PieceStore(4096, 1 << 20);
   const codec = new PerMessageDeflate({ send: dir(true), receive: dir(true), pieces: store });
-  const cases: Array<Array<[number, number]>> = [[[0, 4096]], [[0, 100]], [[4000, 4200]], [[100, 50_000]], [[4096, 8192 * 3]], [[corpus.length - 5000, corpus.length], [0, 7000]], [[corpus.length - 10, corpus.length]]];
+  const cases: Array<Array<[number, number]>> = [
+    [[0, 4096]],
+    [[0, 100]],
+    [[4000, 4200]],
+    [[100, 50_000]],
+    [[4096, 8192 * 3]],
+    [
+      [corpus.length - 5000, corpus.length],
+      [0, 7000],
+    ],
+    [[corpus.length - 10, corpus.length]],
+  ];
   for (const ranges of cases) {
     it(`gives a valid stream of the slice ${JSON.stringify(ranges)}`, () => {
       const payload = Buffer.concat(ranges.map(([a, b]) => corpus.subarray(a, b)));
@@ -178,9 +194,7 @@ describe('interoperating with ws’s permessage-deflate', () => {
     const parsed = acceptResponse([{ clientMaxWindowBits: true }], [response]);
     assert.ok(parsed.ok && parsed.value);
     const agreement = parsed.value;
-    const wsParams = Object.fromEntries(
-      Object.entries(agreement.params).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
-    );
+    const wsParams = Object.fromEntries(Object.entries(agreement.params).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
     for (const harness of ['client', 'server'] as const) {
       it(`${response}: ws decodes what the harness sends as ${harness}, and the harness what ws sends`, async () => {
         const ours = codecFor(harness, agreement);

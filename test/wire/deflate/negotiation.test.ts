@@ -45,7 +45,10 @@ describe('permessage-deflate parameters (RFC 7692 §7.1)', () => {
   it('writes offers client parameters first and responses server parameters first, as Autobahn', () => {
     const p: DeflateOffer = { serverNoContextTakeover: true, serverMaxWindowBits: 9, clientNoContextTakeover: true, clientMaxWindowBits: true };
     assert.equal(formatDeflate(p, 'offer'), `${D}; server_no_context_takeover; server_max_window_bits=9`);
-    assert.equal(formatDeflate({ ...p, clientMaxWindowBits: 10 }, 'response'), 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=10');
+    assert.equal(
+      formatDeflate({ ...p, clientMaxWindowBits: 10 }, 'response'),
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=10',
+    );
     assert.equal(formatDeflate({}, 'offer'), 'permessage-deflate');
   });
 });
@@ -60,7 +63,11 @@ describe('the client checks the server’s response against its offers', () => {
     // What ws answers: the offer's client_no_context_takeover echoed.
     { offers: [defaultOffer], response: ['permessage-deflate; client_no_context_takeover'], result: 'permessage-deflate; client_no_context_takeover' },
     // A server may always add server_no_context_takeover, and a smaller server window (§7.1.1.1, §7.1.2.1).
-    { offers: [defaultOffer], response: ['permessage-deflate; server_no_context_takeover; server_max_window_bits=10'], result: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10' },
+    {
+      offers: [defaultOffer],
+      response: ['permessage-deflate; server_no_context_takeover; server_max_window_bits=10'],
+      result: 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10',
+    },
     { offers: [defaultOffer], response: ['permessage-deflate; client_max_window_bits=9'], result: 'permessage-deflate; client_max_window_bits=9' },
     { offers: [defaultOffer], response: ['permessage-deflate; client_max_window_bits'], result: 'invalid' },
     { offers: [defaultOffer], response: ['permessage-deflate; foo=1'], result: 'invalid' },
@@ -96,7 +103,9 @@ describe('the client checks the server’s response against its offers', () => {
   }
 
   it('keeps its promise of no context takeover, and honours the windows agreed', () => {
-    const r = negotiateAsClient({ handshake: { deflate: { offers: [with13({ serverMaxWindowBits: 9 })], accept: 'first' } } }, ['permessage-deflate; server_max_window_bits=9; client_max_window_bits=10']);
+    const r = negotiateAsClient({ handshake: { deflate: { offers: [with13({ serverMaxWindowBits: 9 })], accept: 'first' } } }, [
+      'permessage-deflate; server_max_window_bits=9; client_max_window_bits=10',
+    ]);
     assert.ok(r.ok && r.value);
     assert.match(r.value.description, /harness sends without context takeover, window 10 bits; peer sends with context takeover, window 9 bits/);
     const none = negotiateAsClient({}, []);
@@ -131,8 +140,16 @@ describe('the server picks an offer by Autobahn’s accept rules', () => {
     ['max-window-bits-15', [`${D}; server_max_window_bits=15`], 'permessage-deflate; server_max_window_bits=15; client_max_window_bits=15'],
     ['max-window-bits-15', ['permessage-deflate; client_max_window_bits=10'], 'permessage-deflate; client_max_window_bits=10'],
     ['max-window-bits-15', ['permessage-deflate, permessage-deflate; client_max_window_bits'], 'permessage-deflate; client_max_window_bits=15'],
-    ['both-9', [`${D}; server_no_context_takeover; server_max_window_bits=9`], 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
-    ['both-15', [`${D}; server_no_context_takeover; server_max_window_bits=15`], 'permessage-deflate; server_no_context_takeover; server_max_window_bits=15; client_no_context_takeover; client_max_window_bits=15'],
+    [
+      'both-9',
+      [`${D}; server_no_context_takeover; server_max_window_bits=9`],
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9',
+    ],
+    [
+      'both-15',
+      [`${D}; server_no_context_takeover; server_max_window_bits=15`],
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=15; client_no_context_takeover; client_max_window_bits=15',
+    ],
     ['both-9', ['permessage-deflate; server_no_context_takeover'], null],
     ['fallback', offers13_7, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
     ['fallback', ['permessage-deflate; server_no_context_takeover', 'permessage-deflate'], 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'],
