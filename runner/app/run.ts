@@ -43,6 +43,7 @@ export class RunRecorder {
   private readonly t0 = Date.now();
   private done = 0;
   private failed = 0;
+  private playedAgain = 0;
   private lastPlain = 0;
 
   constructor(mode: RunMeta['mode'], options: Record<string, unknown>, o: RecorderOptions) {
@@ -69,13 +70,22 @@ export class RunRecorder {
     this.rewriteMeta();
   }
 
-  /** Stores a finished case at once, so that nothing is lost if the run dies later. */
+  /**
+   * Stores a finished case at once, so that nothing is lost if the run dies later. A case played
+   * again (the second look under load) replaces its first result and is counted apart.
+   */
   record(r: CaseResult): void {
     if (this.outdir !== undefined) appendResult(this.outdir, r);
-    this.results.set(`${r.agent}\u0000${r.id}`, r);
-    this.done++;
-    if (r.behavior === 'FAILED' || ['FAILED', 'WRONG CODE', 'UNCLEAN'].includes(r.behaviorClose)) this.failed++;
-    this.showProgress();
+    const key = `${r.agent}\u0000${r.id}`;
+    const first = this.results.get(key);
+    this.results.set(key, r);
+    if (first === undefined) this.done++;
+    else {
+      this.playedAgain++;
+      if (isFailure(first)) this.failed--;
+    }
+    if (isFailure(r)) this.failed++;
+    this.showProgress(first !== undefined);
   }
 
   /** A case the stop signal ended: kept in run.json, so the summary can say what was cut off. */
@@ -91,15 +101,16 @@ export class RunRecorder {
     if (this.outdir !== undefined && this.keeping === 'journal') writeMeta(this.outdir, this.meta);
   }
 
-  private showProgress(): void {
+  private showProgress(again: boolean): void {
     const p = this.progress;
     if (!p || p.quiet) return;
     const elapsed = (Date.now() - this.t0) / 1000;
     const eta = this.done > 0 && p.total > this.done ? ` eta ${Math.ceil((elapsed / this.done) * (p.total - this.done))}s` : '';
-    const line = `[${this.done}/${p.total}] ${this.failed} failed, ${elapsed.toFixed(1)}s${eta}`;
+    const second = this.playedAgain > 0 ? `, ${this.playedAgain} played again` : '';
+    const line = `[${this.done}/${p.total}] ${this.failed} failed${second}, ${elapsed.toFixed(1)}s${eta}`;
     if (p.live) {
       p.out.write(`\r\x1b[K${line}`);
-    } else if (this.done === p.total || Date.now() - this.lastPlain >= 2000) {
+    } else if ((this.done === p.total && !again) || Date.now() - this.lastPlain >= 2000) {
       this.lastPlain = Date.now();
       p.out.write(`${line}\n`);
     }
@@ -117,4 +128,8 @@ export class RunRecorder {
     this.rewriteMeta();
     return { meta: this.meta, results: [...this.results.values()] };
   }
+}
+
+function isFailure(r: CaseResult): boolean {
+  return r.behavior === 'FAILED' || ['FAILED', 'WRONG CODE', 'UNCLEAN'].includes(r.behaviorClose);
 }

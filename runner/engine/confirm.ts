@@ -37,13 +37,14 @@ export function needsConfirmation(
 }
 
 /** The result of the solo run, carrying the first verdict and saying what the second look found. */
-export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number): CaseResult {
+export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number, o: { unmonitored?: boolean } = {}): CaseResult {
   const lag = Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was';
   const was = `${first.behavior} / ${first.behaviorClose}`;
   const same = alone.behavior === first.behavior && alone.behaviorClose === first.behaviorClose;
+  const again = o.unmonitored ? 'played again with a quarter as many cases at once' : 'played again with the target not busy';
   const note = same
-    ? `Confirmed: the first run gave ${was} from a timer while ${lag}; played again with the target not busy, it gave the same verdict.`
-    : `Played again: the first run gave ${was} from a timer while ${lag}; played again with the target not busy, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
+    ? `Confirmed: the first run gave ${was} from a timer while ${lag}; ${again}, it gave the same verdict.`
+    : `Played again: the first run gave ${was} from a timer while ${lag}; ${again}, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
   return {
     ...alone,
     notes: [...(alone.notes ?? []), note],

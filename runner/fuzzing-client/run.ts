@@ -148,8 +148,8 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
   };
   let confirmed = 0;
   let changed = 0;
-  const settle = (s: Suspect, p: { r: CaseResult }): void => {
-    const r = confirmedResult(p.r, s.first, s.lagMs);
+  const settle = (s: Suspect, p: { r: CaseResult }, how: { unmonitored?: boolean } = {}): void => {
+    const r = confirmedResult(p.r, s.first, s.lagMs, how);
     confirmed++;
     if (!r.confirmedAlone?.same) changed++;
     results.set(s.def.id, r);
@@ -167,7 +167,17 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     // third look with nothing else running at all.
     const alone: Suspect[] = [];
     const byId = new Map(suspects.map((x) => [x.def.id, x]));
-    if (monitor && suspects.length > 1) {
+    if (!monitor?.answered && suspects.length > 1) {
+      // A target that never answered the monitor's pings, idle as it was then, says nothing of its
+      // load: the suspects are played once more at a quarter of the width, and that verdict stands
+      // (one at a time, a target that answers nothing would take minutes for nothing).
+      await pass(
+        suspects.map((x) => x.def),
+        Math.max(1, Math.floor(o.concurrency / 4)),
+        null,
+        (def, p) => settle(byId.get(def.id)!, p, { unmonitored: true }),
+      );
+    } else if (monitor && suspects.length > 1) {
       await pass(
         suspects.map((x) => x.def),
         o.concurrency,

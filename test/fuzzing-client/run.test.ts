@@ -10,6 +10,7 @@ import { probeServer, runAgainstServer, UnreachableTargetError } from '../../run
 import { casesForRole, selectCases } from '../../runner/engine/plan.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { startBadUpgradeServer, type BadUpgrade } from '../support/bad-upgrade-server.js';
+import { startBrokenServer } from '../support/broken-server.js';
 
 async function probe(how: BadUpgrade, timeoutMs = 2000): Promise<Awaited<ReturnType<typeof probeServer>> | UnreachableTargetError> {
   const server = await startBadUpgradeServer(how);
@@ -152,6 +153,30 @@ describe('the first probe of the target, when the run is stopped', function () {
       assert.deepEqual(r.results, []);
     } finally {
       silent.close();
+    }
+  });
+});
+
+describe('runAgainstServer against a target that never answers a ping', function () {
+  this.timeout(60_000);
+
+  it('plays its timer verdicts once more at a quarter of the width, and that verdict stands (no minutes of one-at-a-time replays)', async () => {
+    const server = await startBrokenServer({ stall: true });
+    try {
+      const ids = ['1.1.1', '1.1.2', '1.1.3', '1.1.4', '1.2.1', '1.2.2', '1.2.3', '1.2.4', '2.1', '2.2', '2.3', '2.4'];
+      const { results } = await run(`ws://127.0.0.1:${server.port}`, ids);
+      assert.equal(results.length, ids.length);
+      for (const r of results) {
+        assert.equal(r.behavior, 'FAILED', `${r.id}: ${r.result}`);
+        assert.ok(r.confirmedAlone, `${r.id} was looked at again`);
+        assert.equal(r.confirmedAlone.firstTargetLagMs, null, 'the monitor could not tell');
+        assert.ok(
+          r.notes?.some((n) => n.includes('a quarter as many cases at once')),
+          `${r.id}: ${r.notes?.join(' | ')}`,
+        );
+      }
+    } finally {
+      await server.close();
     }
   });
 });
