@@ -172,6 +172,7 @@ class Supervisor {
         if (r.timedOutWaitingFor === undefined && this.timeouts.includes(r.id)) this.timeouts.splice(this.timeouts.indexOf(r.id), 1);
         deliver(o, r);
       },
+      timedOut: (item, why, startedAt, partial) => timeoutResult(item.def, this.agent, item.caseIndex, `${why}, played again alone`, startedAt, Date.now(), partial),
       ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
       job: async (batch, deliverAgain) => {
         if (!this.handle) {

@@ -9,6 +9,7 @@
  */
 import { confirmedResult, unconfirmedResult } from '../engine/confirm.js';
 import type { CaseResult, PaceSummary } from '../engine/results.js';
+import type { PartialApiCase } from '../engine/verdicts/browser-api.js';
 import type { JobOutcome } from './job.js';
 import { nextBatch, type Item } from './schedule.js';
 
@@ -27,6 +28,8 @@ export interface SecondLookOptions {
    */
   job: (batch: Item[], deliver: (r: CaseResult) => void) => Promise<JobOutcome | string>;
   deliver: (r: CaseResult) => void;
+  /** The timeout verdict of a case that broke a job of its own (the driver's, see driver.ts). */
+  timedOut: (item: Item, why: string, startedAt: number, partial?: PartialApiCase) => CaseResult;
   shouldStop?: () => boolean;
 }
 
@@ -62,11 +65,15 @@ export async function secondLook(suspects: readonly Suspect[], o: SecondLookOpti
     }
     pending = pending.filter((i) => !out.completed.has(i.key));
     if (!out.aborted || o.shouldStop?.()) continue;
-    // The case the job broke at keeps its first verdict; the cases after it wait for the next
-    // browser. A job that broke before any case started (the page did not load) ends the batch.
+    // The case the job broke at keeps its first verdict, unless that was already that the browser
+    // did not finish it: alone, it did not either. The cases after it wait for the next browser. A
+    // job that broke before any case started (the page did not load) ends the batch.
     const inFlight = batch.filter((i) => out.started.has(i.key) && !out.completed.has(i.key));
     const left = inFlight.length > 0 ? inFlight : batch.filter((i) => !out.completed.has(i.key));
-    leave(left, out.aborted);
+    for (const item of left) {
+      if (inFlight.includes(item) && byId.get(item.def.id)!.first.timedOutWaitingFor !== undefined) settle(o.timedOut(item, out.aborted, out.started.get(item.key)!, out.partial.get(item.key)));
+      else leave([item], out.aborted);
+    }
     pending = pending.filter((i) => !left.includes(i));
   }
   return { monitored: false, lowestConcurrency: o.firstConcurrency, bulkApart: false, confirmed, changed, inPage: true, ...(notPlayedAgain > 0 ? { notPlayedAgain } : {}) };

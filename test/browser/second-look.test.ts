@@ -5,7 +5,8 @@
  * the 1 s timers of 1.1.1-1.1.5; alone it echoes at once, as a browser that is not busy would.
  */
 import assert from 'node:assert/strict';
-import { allCases } from '../../cases/index.js';
+import { allCases, browserApiCases } from '../../cases/index.js';
+import type { CaseDef } from '../../cases/types.js';
 import { runBrowsers } from '../../runner/browser/index.js';
 import { casesForRole, selectCases } from '../../runner/engine/plan.js';
 import { readRun } from '../../reports/jsonl.js';
@@ -82,6 +83,53 @@ describe('test-browser when the second look cannot run (real Chromium)', functio
     assert.ok(r.outcome.restarts >= 1, String(r.outcome.restarts));
     for (const id of SLOW.filter((x) => x !== '1.1.3')) assert.equal(r.latest.get(id)?.confirmedAlone?.first.behavior, 'FAILED', id);
     assert.deepEqual(r.outcome.pace, { monitored: false, lowestConcurrency: 8, bulkApart: false, confirmed: SLOW.length - 1, changed: SLOW.length - 1, inPage: true, notPlayedAgain: 1 });
+  });
+});
+
+describe('test-browser when a browser-API case the browser did not finish beside another does not finish alone either (real Chromium)', function () {
+  this.timeout(60_000);
+  const results: CaseResult[] = [];
+  // The server never answers the handshake and the page waits 30 s for open: the 1.5 s limit ends
+  // it, the first time while api.close.code.1000 ran beside it, the second time alone.
+  const base = browserApiCases.find((c) => c.id === 'api.close.connecting')!;
+  const never: CaseDef = {
+    ...base,
+    id: 'api.test.never-opens',
+    expect: {
+      kind: 'browser-api',
+      check: { server: { handshake: { kind: 'hold' } }, page: [{ do: 'connect' }, { do: 'wait', event: 'open', timeoutMs: 30_000 }], expectPage: ['open'] },
+    },
+  };
+  let outcome: Awaited<ReturnType<typeof runBrowsers>>[number];
+
+  before(async function () {
+    const apiCases = [browserApiCases.find((c) => c.id === 'api.close.code.1000')!, never];
+    [outcome] = (await runBrowsers({ engines: ['chromium'], cases: [], apiCases, session: defaultSessionOptions, concurrency: 2, caseTimeoutMs: 1500, onResult: (r) => results.push(r) })) as [
+      typeof outcome,
+    ];
+    if (outcome.unavailable !== undefined) skipBecause(this, `chromium: not available: ${outcome.unavailable}`);
+  });
+
+  it('plays it again alone and confirms the timeout verdict', () => {
+    const mine = results.filter((r) => r.id === never.id);
+    assert.equal(mine.length, 2);
+    const [first, last] = mine as [CaseResult, CaseResult];
+    assert.match(first.result, /did not end within 1\.5 s/);
+    assert.equal(last.timedOutWaitingFor, 'the browser to finish the case');
+    assert.match(last.result, /did not end within 1\.5 s, played again alone/);
+    assert.deepEqual(last.confirmedAlone?.first.behavior, 'FAILED');
+    assert.equal(last.confirmedAlone?.same, true);
+    assert.match(
+      last.notes?.at(-1) ?? '',
+      /^Confirmed: the first run gave FAILED \/ FAILED from a timer with 2 cases at once in the page; played again with one case at a time in the page, it gave the same verdict\.$/,
+    );
+    assert.deepEqual(outcome.timeouts, [never.id]);
+    assert.equal(outcome.pace?.confirmed, 1);
+    assert.equal(outcome.pace?.changed, 0);
+  });
+
+  it('does not play again the case that finished', () => {
+    assert.equal(results.filter((r) => r.id === 'api.close.code.1000').length, 1);
   });
 });
 
