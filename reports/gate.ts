@@ -363,6 +363,12 @@ export function summaryText(run: RunResults, gate: GateResult): string {
     const p = a.pace;
     if (!p) continue;
     const parts: string[] = [];
+    if (p.inPage) {
+      // A browser's line is always there: it says the second look cost nothing, or what it found.
+      const notRun = p.notPlayedAgain ? `; ${p.notPlayedAgain} could not be played again (the first verdict stands)` : '';
+      out.push('', `Pacing, ${oneLine(a.name, 32)}: ${p.confirmed} timer verdict(s) played again with one case at a time in the page, ${p.changed} changed${notRun}`);
+      continue;
+    }
     if (!p.monitored) parts.push('no load monitor (the target refused its connection or its pings)');
     if (p.bulkApart) parts.push(`the target answered late under load: concurrency down to ${p.lowestConcurrency}, bulk cases run apart`);
     if (p.confirmed > 0) parts.push(`${p.confirmed} timer verdict(s) played again with the target not busy, ${p.changed} changed`);

@@ -9,6 +9,7 @@ import type { CaseDef } from '../../cases/types.js';
 import { startFuzzingServer, type FuzzingServer } from '../fuzzing-server/server.js';
 import type { CaseResult } from '../engine/results.js';
 import { caseLimitMs, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } from '../engine/defaults.js';
+import { needsConfirmation } from '../engine/confirm.js';
 import { apiCaseResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, type EngineHandle } from './engines.js';
@@ -32,7 +33,7 @@ export interface JobOptions {
 }
 
 /** Deliberate faults, by item key (see BrowserRunOptions.faults). */
-export type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined };
+export type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined } & { underLoad?: { echoDelayMs: number } };
 
 export interface JobSpec {
   handle: EngineHandle;
@@ -50,6 +51,11 @@ export interface JobOutcome {
   aborted: string | null;
   /** What the page and the server had seen of the browser-API cases that never ended. */
   partial: Map<string, PartialApiCase>;
+  /**
+   * URL-protocol cases of a job with more than one case at once whose verdict a timer shaped
+   * (confirm.ts: not OK, a harness timer fired, no protocol violation), by key: their first results.
+   */
+  suspects: Map<string, CaseResult>;
 }
 
 /** Lines of one browser-API case's page log kept (and judged): a flood of events stops counting there. */
@@ -120,7 +126,7 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
     api: api ? apiOrder(job.apiItems).map((i) => ({ key: i.key, id: i.def.id, url: api.url(i.def.id), host: api.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS })) : null,
     // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
     // still be crashed), so that the case cannot end before the fault strikes.
-    faults: { hangAt: faults.hangAt, stallAt: faults.crashAt ?? faults.exitAt },
+    faults: { hangAt: faults.hangAt, stallAt: faults.crashAt ?? faults.exitAt, ...(concurrency > 1 && faults.underLoad ? { echoDelayMs: faults.underLoad.echoDelayMs } : {}) },
   };
 }
 
@@ -154,6 +160,9 @@ class Job {
   // result that arrives while the page is hung (the server's timers fired) says nothing about the
   // browser, and the case runs again.
   private readonly serverResults = new Map<string, CaseResult>();
+  /** URL-protocol cases whose server-side verdict a timer shaped (see JobOutcome.suspects). */
+  private readonly timerShaped = new Set<string>();
+  private readonly suspects = new Map<string, CaseResult>();
   private readonly pageDone = new Set<string>();
   private lastProgress = Date.now();
   /** Set while finished() waits: ends the wait once the job is over. */
@@ -175,7 +184,7 @@ class Job {
   }
 
   startFuzzingServer(reach: Reach): Promise<FuzzingServer> {
-    const agent = this.spec.agent;
+    const { agent, concurrency } = this.spec;
     return startFuzzingServer({
       host: reach.listenHost,
       port: 0,
@@ -185,6 +194,11 @@ class Job {
       onCaseStart: (a, n) => {
         const item = this.byN.get(n);
         if (item && a === agent) this.caseStarted(item.key);
+      },
+      // The page has no load monitor: a timer verdict from a job running several cases at once is a suspect (lag: cannot tell).
+      onPlayed: (r, t) => {
+        const item = this.byN.get(r.caseIndex);
+        if (item && r.agent === agent && concurrency > 1 && needsConfirmation(r, t, Infinity, 0)) this.timerShaped.add(item.key);
       },
       onResult: (r) => {
         const item = this.byN.get(r.caseIndex);
@@ -257,7 +271,7 @@ class Job {
     for (const item of this.apiItems) {
       if (this.started.has(item.key) && !this.completed.has(item.key)) partial.set(item.key, { log: this.pageLogs.get(item.key) ?? [], wire: this.api?.record(item.def.id) ?? null });
     }
-    return { completed: this.completed, started: this.started, aborted: this.aborted, partial };
+    return { completed: this.completed, started: this.started, aborted: this.aborted, partial, suspects: this.suspects };
   }
 
   private progress(): void {
@@ -279,6 +293,7 @@ class Job {
   private complete(item: Item, r: CaseResult): void {
     if (this.aborted || this.completed.has(item.key)) return;
     this.completed.add(item.key);
+    if (this.timerShaped.has(item.key)) this.suspects.set(item.key, r);
     this.spec.deliver(r);
     this.progress();
   }

@@ -43,8 +43,11 @@ export interface PageJob {
   firstLane?: number;
   autobahn: PageAutobahnPart | null;
   api: PageApiCase[] | null;
-  /** Deliberate faults for wsconform's own tests, by case key: the thread hangs, or the case waits for good. */
-  faults: { hangAt?: string | undefined; stallAt?: string | undefined };
+  /**
+   * Deliberate faults for wsconform's own tests, by case key: the thread hangs, or the case waits
+   * for good; `echoDelayMs`, every Autobahn case echoes each message this late.
+   */
+  faults: { hangAt?: string | undefined; stallAt?: string | undefined; echoDelayMs?: number };
 }
 
 /** How page scripts report PageEvents to the harness (autobahn-client.js). */

@@ -6,6 +6,8 @@
  * tell) is not trusted: the case is played again with the target not busy (bulk cases apart from the
  * short ones, the monitor prompt throughout; else with nothing else running at all, as Autobahn
  * plays it), and that verdict is the one reported. The case result keeps the first verdict beside it.
+ * A browser's page has no load monitor: there every such verdict from a page running several cases
+ * at once is played again with one case at a time in the page (runner/browser/second-look.ts).
  */
 import type { CaseResult } from './results.js';
 import type { Transcript } from './transcript.js';
@@ -36,15 +38,30 @@ export function needsConfirmation(
   return !isClean(r) && timerShaped(t) && t.violations.length === 0 && !(targetLagMs < promptMs);
 }
 
-/** The result of the solo run, carrying the first verdict and saying what the second look found. */
-export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number, o: { unmonitored?: boolean } = {}): CaseResult {
-  const lag = Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was';
+/**
+ * How a case was played the first time and the second, for the notes. A server's second look plays
+ * while the load monitor watches (or, with `unmonitored`, at a quarter of the width); a browser's
+ * (`inPage`: how many cases the page ran at once the first time) plays one case at a time in the page.
+ */
+export interface SecondLook {
+  unmonitored?: boolean;
+  inPage?: { concurrency: number };
+}
+
+function firstRun(first: CaseResult, firstLagMs: number, o: SecondLook): string {
   const was = `${first.behavior} / ${first.behaviorClose}`;
+  if (o.inPage) return `the first run gave ${was} from a timer with ${o.inPage.concurrency} cases at once in the page`;
+  const lag = Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was';
+  return `the first run gave ${was} from a timer while ${lag}`;
+}
+
+/** The result of the solo run, carrying the first verdict and saying what the second look found. */
+export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number, o: SecondLook = {}): CaseResult {
   const same = alone.behavior === first.behavior && alone.behaviorClose === first.behaviorClose;
-  const again = o.unmonitored ? 'played again with a quarter as many cases at once' : 'played again with the target not busy';
+  const again = o.inPage ? 'played again with one case at a time in the page' : o.unmonitored ? 'played again with a quarter as many cases at once' : 'played again with the target not busy';
   const note = same
-    ? `Confirmed: the first run gave ${was} from a timer while ${lag}; ${again}, it gave the same verdict.`
-    : `Played again: the first run gave ${was} from a timer while ${lag}; ${again}, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
+    ? `Confirmed: ${firstRun(first, firstLagMs, o)}; ${again}, it gave the same verdict.`
+    : `Played again: ${firstRun(first, firstLagMs, o)}; ${again}, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
   return {
     ...alone,
     notes: [...(alone.notes ?? []), note],
@@ -54,4 +71,10 @@ export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs
       same,
     },
   };
+}
+
+/** The first result, kept, when its second look could not be played (`why`: what stopped it). */
+export function unconfirmedResult(first: CaseResult, why: string, o: SecondLook = {}): CaseResult {
+  const note = `Not played again: ${firstRun(first, Infinity, o)}; the second look could not run (${why}), so this verdict stands.`;
+  return { ...first, notes: [...(first.notes ?? []), note] };
 }

@@ -204,6 +204,13 @@ export interface PaceSummary {
   /** Cases played again alone, and how many of them changed verdict. */
   confirmed: number;
   changed: number;
+  /**
+   * Set for a browser engine's run, where no load monitor watches the page: the second look played
+   * the suspects one case at a time in the page (runner/browser/second-look.ts).
+   */
+  inPage?: true;
+  /** Suspects whose second look could not run (the browser broke or could not be started): their first verdicts stand. */
+  notPlayedAgain?: number;
 }
 
 export interface RunResults {

@@ -14,6 +14,7 @@ import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../engine/case-result.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import type { CaseResult } from '../engine/results.js';
+import type { Transcript } from '../engine/transcript.js';
 import { buildServerResponse } from '../wire/handshake.js';
 import { playCase } from './case-connection.js';
 import { ControlChannel } from './control-channel.js';
@@ -40,6 +41,8 @@ export interface ClientRunOptions {
   onCaseStart?: (agent: string, n: number) => void;
   /** Called for every result, including a later run of the same (agent, case) that replaces an earlier one. */
   onResult?: (r: CaseResult) => void;
+  /** Called with a case's result and what the session recorded of it (the timers that fired among it), just before the result goes to onResult. */
+  onPlayed?: (r: CaseResult, t: Transcript) => void;
   /** Called on /updateReports; the client's connection is closed once a returned promise settles. */
   onUpdateReports?: (agent: string) => void | Promise<void>;
   /** Protocol errors, refused connections, timeouts and run milestones, one line each. */
@@ -260,7 +263,13 @@ class FuzzingServerImpl implements FuzzingServer {
         // A case cut short by close() says nothing about the target; one the harness had already
         // ended (TCP closed by either side, the target's end still awaited) is complete.
         if (this.closing && transcript.tcpEnd === 'unknown') return;
-        this.store.store(caseResult(def, transcript, agent, n));
+        const r = caseResult(def, transcript, agent, n);
+        try {
+          this.o.onPlayed?.(r, transcript);
+        } catch (e) {
+          this.log(`onPlayed failed for ${agent} ${def.id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        this.store.store(r);
       })
       .catch((e: unknown) => this.log(`harness error in case ${def.id} for ${JSON.stringify(agent)}: ${e instanceof Error ? e.message : String(e)}`));
     this.store.track(agent, task);

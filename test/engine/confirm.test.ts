@@ -1,6 +1,6 @@
 /** Which verdicts get a second look, and what the case result says after it. */
 import assert from 'node:assert/strict';
-import { confirmedResult, isClean, needsConfirmation, timerShaped } from '../../runner/engine/confirm.js';
+import { confirmedResult, isClean, needsConfirmation, timerShaped, unconfirmedResult } from '../../runner/engine/confirm.js';
 import type { Violation } from '../../runner/wire/reader.js';
 import { makeResult } from '../reports/fixtures.js';
 
@@ -50,5 +50,26 @@ describe('confirm', () => {
     assert.equal(same.confirmedAlone?.same, true);
     assert.equal(same.confirmedAlone?.firstTargetLagMs, null);
     assert.match(same.notes?.at(-1) ?? '', /^Confirmed: .*could not tell/);
+  });
+
+  it('says for a browser how many cases the page ran at once, and that it played the case alone in the page', () => {
+    const first = makeResult({ behavior: 'FAILED', behaviorClose: 'WRONG CODE' });
+    const r = confirmedResult(makeResult({}), first, Infinity, { inPage: { concurrency: 8 } });
+    assert.equal(
+      r.notes?.at(-1),
+      'Played again: the first run gave FAILED / WRONG CODE from a timer with 8 cases at once in the page; played again with one case at a time in the page, it gave OK / OK, the verdict reported.',
+    );
+    assert.equal(r.confirmedAlone?.firstTargetLagMs, null);
+  });
+
+  it('keeps the first verdict, with a note, when the second look could not run', () => {
+    const first = makeResult({ behavior: 'FAILED', behaviorClose: 'WRONG CODE', notes: ['x'] });
+    const r = unconfirmedResult(first, 'the page crashed', { inPage: { concurrency: 8 } });
+    assert.equal(r.behavior, 'FAILED');
+    assert.equal(r.confirmedAlone, undefined);
+    assert.deepEqual(r.notes, [
+      'x',
+      'Not played again: the first run gave FAILED / WRONG CODE from a timer with 8 cases at once in the page; the second look could not run (the page crashed), so this verdict stands.',
+    ]);
   });
 });

@@ -150,6 +150,21 @@ describe('reports/gate', () => {
       assert.match(text, /\nFailures \(3\):\n {2}ws {2}3 cases failed in the opening handshake: an unacceptable permessage-deflate answer\n\n/);
     });
 
+    it('says per browser engine how many timer verdicts were played again and how many changed, also when none were', () => {
+      const pace = { monitored: false, lowestConcurrency: 8, bulkApart: false, inPage: true as const };
+      const meta = makeMeta({
+        agents: [
+          { name: 'chromium-156', engine: 'chromium', pace: { ...pace, confirmed: 0, changed: 0 } },
+          { name: 'firefox-153', engine: 'firefox', pace: { ...pace, confirmed: 5, changed: 4, notPlayedAgain: 1 } },
+        ],
+      });
+      const run: RunResults = { meta, results: [makeResult({ id: '1.1.1', agent: 'chromium-156' })] };
+      const text = summaryText(run, evaluateGate(run));
+      assert.match(text, /\nPacing, chromium-156: 0 timer verdict\(s\) played again with one case at a time in the page, 0 changed\n/);
+      assert.match(text, /\nPacing, firefox-153: 5 timer verdict\(s\) played again with one case at a time in the page, 4 changed; 1 could not be played again \(the first verdict stands\)\n/);
+      assert.doesNotMatch(text, /load monitor/);
+    });
+
     it('keeps terminal escapes from the target out of the summary', () => {
       const run = run1('FAILED', 'OK', '1.1.1', 'evil\u001b[2J\nagent');
       assert.equal(summaryText(run, evaluateGate(run)).includes('\u001b'), false);

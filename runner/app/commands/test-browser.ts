@@ -103,6 +103,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
           active.recorder.setTotal(perEngine * (engines.length - unavailable));
         },
         onResult: (r) => active.recorder.record(r),
+        onPace: (agent, pace) => active.recorder.addAgent({ name: agent, pace }),
         log: (line) => {
           if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
         },

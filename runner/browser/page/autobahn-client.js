@@ -111,13 +111,14 @@
     }
 
     /**
-     * Runs case N, echoing every message as received.
+     * Runs case N, echoing every message as received (or `echoDelayMs` later, a test's fault).
      * @param {string} base
      * @param {number} n
      * @param {string} agent
+     * @param {number} echoDelayMs
      * @returns {Promise<void>}
      */
-    function runCase(base, n, agent) {
+    function runCase(base, n, agent, echoDelayMs) {
       return new Promise((resolve) => {
         let ws;
         try {
@@ -128,11 +129,15 @@
         }
         ws.binaryType = 'arraybuffer';
         ws.onmessage = (e) => {
-          try {
-            ws.send(e.data);
-          } catch {
-            /* the socket is closing: nothing to echo */
-          }
+          const echo = () => {
+            try {
+              ws.send(e.data);
+            } catch {
+              /* the socket is closing: nothing to echo */
+            }
+          };
+          if (echoDelayMs > 0) setTimeout(echo, echoDelayMs);
+          else echo();
         };
         ws.onclose = () => resolve();
       });
@@ -169,7 +174,7 @@
           const key = `ab:${n}`;
           if (faulty(key)) await report.send({ type: 'start', key });
           await maybeHang(job, key);
-          await runCase(urlOf(lane), n, job.agent);
+          await runCase(urlOf(lane), n, job.agent, (job.faults && job.faults.echoDelayMs) || 0);
           report.post({ type: 'done', key });
         });
       }
