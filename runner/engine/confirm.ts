@@ -6,6 +6,9 @@
  * tell) is not trusted: the case is played again with the target not busy (bulk cases apart from the
  * short ones, the monitor prompt throughout; else with nothing else running at all, as Autobahn
  * plays it), and that verdict is the one reported. The case result keeps the first verdict beside it.
+ * Testing a client, the client picks its own concurrency and the harness cannot see its load: the
+ * suspects are those that ran beside other cases, and the client command runs a second time with
+ * only them (runner/fuzzing-server/second-look.ts).
  */
 import type { CaseResult } from './results.js';
 import type { Transcript } from './transcript.js';
@@ -21,6 +24,11 @@ export function timerShaped(t: Pick<Transcript, 'timersFired' | 'wasOpenHandshak
   return t.timersFired.length > 0 || t.wasOpenHandshakeTimeout;
 }
 
+/** A verdict that is not OK, that a timer shaped, and that no protocol violation of the target's decided. */
+export function suspect(r: Pick<CaseResult, 'behavior' | 'behaviorClose'>, t: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>): boolean {
+  return !isClean(r) && timerShaped(t) && t.violations.length === 0;
+}
+
 /**
  * Whether a case's verdict from a concurrent pass must be confirmed alone. `targetLagMs` is the
  * largest lag the load monitor saw during the case (Infinity: no monitor, it cannot tell). A case in
@@ -33,18 +41,32 @@ export function needsConfirmation(
   targetLagMs: number,
   promptMs: number,
 ): boolean {
-  return !isClean(r) && timerShaped(t) && t.violations.length === 0 && !(targetLagMs < promptMs);
+  return suspect(r, t) && !(targetLagMs < promptMs);
 }
 
-/** The result of the solo run, carrying the first verdict and saying what the second look found. */
-export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number, o: { unmonitored?: boolean } = {}): CaseResult {
-  const lag = Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was';
+/** How the second look was taken: testing a server, by the harness; testing a client, by running its command again with `cases` cases. */
+export type SecondLookHow = { unmonitored?: boolean } | { clientCases: number };
+
+/**
+ * The result of the second look, carrying the first verdict and saying what the second look found.
+ * `firstLagMs` is the load monitor's (Infinity: it could not tell, or there was none: a client).
+ */
+export function confirmedResult(alone: CaseResult, first: CaseResult, firstLagMs: number, o: SecondLookHow = {}): CaseResult {
   const was = `${first.behavior} / ${first.behaviorClose}`;
   const same = alone.behavior === first.behavior && alone.behaviorClose === first.behaviorClose;
-  const again = o.unmonitored ? 'played again with a quarter as many cases at once' : 'played again with the target not busy';
+  let when: string;
+  let again: string;
+  if ('clientCases' in o) {
+    // The client's load is its own business: all the harness knows is that other cases ran beside this one.
+    when = 'while other cases ran beside it';
+    again = `played again with only the ${o.clientCases === 1 ? 'case' : `${o.clientCases} cases`} in question`;
+  } else {
+    when = `while ${Number.isFinite(firstLagMs) ? `the target answered the load monitor up to ${Math.round(firstLagMs)} ms late` : 'the load monitor could not tell how busy the target was'}`;
+    again = o.unmonitored ? 'played again with a quarter as many cases at once' : 'played again with the target not busy';
+  }
   const note = same
-    ? `Confirmed: the first run gave ${was} from a timer while ${lag}; ${again}, it gave the same verdict.`
-    : `Played again: the first run gave ${was} from a timer while ${lag}; ${again}, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
+    ? `Confirmed: the first run gave ${was} from a timer ${when}; ${again}, it gave the same verdict.`
+    : `Played again: the first run gave ${was} from a timer ${when}; ${again}, it gave ${alone.behavior} / ${alone.behaviorClose}, the verdict reported.`;
   return {
     ...alone,
     notes: [...(alone.notes ?? []), note],
