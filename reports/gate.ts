@@ -369,10 +369,17 @@ export function summaryText(run: RunResults, gate: GateResult): string {
       out.push('', `Pacing, ${oneLine(a.name, 32)}: ${p.confirmed} timer verdict(s) played again with one case at a time in the page, ${p.changed} changed${notRun}`);
       continue;
     }
-    if (!p.monitored) parts.push('no load monitor (the target refused its connection or its pings)');
-    if (p.bulkApart) parts.push(`the target answered late under load: concurrency down to ${p.lowestConcurrency}, bulk cases run apart`);
-    if (p.confirmed > 0) parts.push(`${p.confirmed} timer verdict(s) played again with the target not busy, ${p.changed} changed`);
-    if (parts.length > 0) out.push('', `Pacing, ${oneLine(a.name, 32)}: ${parts.join('; ')}`);
+    const client = p.clientReplay;
+    if (client) {
+      // A client picks its own concurrency: the harness only ran its command again.
+      if (p.confirmed > 0) parts.push(`${p.confirmed} timer verdict(s) reached beside other cases played again, the client command run with only those cases, ${p.changed} changed`);
+      if (client.kept > 0) parts.push(`${client.kept} kept their first verdict (${oneLine(client.keptBecause ?? 'the second run gave none', 80)})`);
+    } else {
+      if (p.monitored === false) parts.push('no load monitor (the target refused its connection or its pings)');
+      if (p.bulkApart) parts.push(`the target answered late under load: concurrency down to ${p.lowestConcurrency}, bulk cases run apart`);
+      if (p.confirmed > 0) parts.push(`${p.confirmed} timer verdict(s) played again with the target not busy, ${p.changed} changed`);
+    }
+    if (parts.length > 0) out.push('', `${client ? 'Second look' : 'Pacing'}, ${oneLine(a.name, 32)}: ${parts.join('; ')}`);
   }
   const cut = m.interruptedCases ?? [];
   if (cut.length > 0)

@@ -141,8 +141,10 @@ export interface CaseResult {
   /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */
   browserApi?: BrowserApiRecord;
   /**
-   * Set when the case was played a second time alone (runner/engine/confirm.ts): its first verdict came from
-   * a timer while the target was busy. The verdict above is the one from the solo run.
+   * Set when the case was played a second time (runner/engine/confirm.ts): its first verdict came
+   * from a timer while the target was busy (testing a server), or while other cases ran beside it
+   * (testing a client, whose command ran again with only the cases in question). The verdict above
+   * is the one from the second look.
    */
   confirmedAlone?: {
     first: Pick<CaseResult, 'behavior' | 'behaviorClose' | 'result' | 'resultClose'>;
@@ -193,15 +195,19 @@ export interface InterruptedCase {
   why: string;
 }
 
-/** How a run against one server adapted to it (runner/fuzzing-client/pace.ts, runner/engine/confirm.ts). */
+/**
+ * How a run adapted to one target: against a server, its pacing and second look
+ * (runner/fuzzing-client/pace.ts, runner/engine/confirm.ts); against a client run as a command, the
+ * second look alone (runner/fuzzing-server/second-look.ts), the client picking its own concurrency.
+ */
 export interface PaceSummary {
-  /** Whether the load monitor could watch the target. */
-  monitored: boolean;
-  /** The lowest concurrency the run came down to (the given one when the target never lagged). */
-  lowestConcurrency: number;
-  /** Whether bulk and short cases were kept apart after the target lagged. */
-  bulkApart: boolean;
-  /** Cases played again alone, and how many of them changed verdict. */
+  /** Whether the load monitor could watch the target (a server; absent for a client). */
+  monitored?: boolean;
+  /** The lowest concurrency the run came down to (the given one when the target never lagged; absent for a client). */
+  lowestConcurrency?: number;
+  /** Whether bulk and short cases were kept apart after the target lagged (absent for a client). */
+  bulkApart?: boolean;
+  /** Cases played again, and how many of them changed verdict. */
   confirmed: number;
   changed: number;
   /**
@@ -211,6 +217,12 @@ export interface PaceSummary {
   inPage?: true;
   /** Suspects whose second look could not run (the browser broke or could not be started): their first verdicts stand. */
   notPlayedAgain?: number;
+  /** A client: set when its command ran a second time with only the cases in question. */
+  clientReplay?: {
+    /** Cases in question whose first verdict stands, the second run having given none for them, and why. */
+    kept: number;
+    keptBecause?: string;
+  };
 }
 
 export interface RunResults {

@@ -21,17 +21,35 @@ export class ResultStore {
   private readonly reported = new Set<string>();
   private readonly reportWaiters = new Set<{ n: number; resolve: () => void }>();
   private stop: StopReason | null = null;
+  /** A second run of the client (newRound) starts a round: waits for a status, and allAgentsDone, are the round's. */
+  private round = 0;
+  private readonly storedIn = new Map<Key, number>();
   private resolveDone!: () => void;
-  /** See FuzzingServer.allAgentsDone. */
-  readonly done: Promise<void>;
+  private doneNow: Promise<void>;
   private resolveStopped!: () => void;
   /** See FuzzingServer.stopped. */
   readonly stopped: Promise<void>;
 
   /** @param onStored called for every result stored, before anyone waiting for its status hears of it */
   constructor(private readonly onStored: (r: CaseResult) => void) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.doneNow = new Promise((resolve) => (this.resolveDone = resolve));
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+  }
+
+  /** See FuzzingServer.allAgentsDone: the current round's. */
+  get done(): Promise<void> {
+    return this.doneNow;
+  }
+
+  /**
+   * The client runs again (the second look): its results replace the first ones as they come, a
+   * status wait is for a result of this round, and `done` waits for this round's /updateReports.
+   */
+  newRound(): void {
+    this.round++;
+    this.pendingAgents.clear();
+    // A stop the first run asked for (shutdownOnComplete) is not this round's: it ends with its own /updateReports.
+    this.doneNow = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   // ---- results ------------------------------------------------------------------------------
@@ -61,6 +79,7 @@ export class ResultStore {
     const key = keyOf(r.agent, r.id);
     this.stored.delete(key);
     this.stored.set(key, r);
+    this.storedIn.set(key, this.round);
     this.onStored(r);
     const waiters = this.statusWaiters.get(key);
     if (waiters) {
@@ -79,6 +98,11 @@ export class ResultStore {
     return [...this.agentOrder];
   }
 
+  /** The latest result of (agent, id), from whichever round. */
+  get(agent: string, id: string): CaseResult | undefined {
+    return this.stored.get(keyOf(agent, id));
+  }
+
   resultCount(agent: string): number {
     let n = 0;
     for (const r of this.stored.values()) if (r.agent === agent) n++;
@@ -91,7 +115,7 @@ export class ResultStore {
    */
   whenResult(agent: string, id: string, send: (r: CaseResult) => void): () => void {
     const key = keyOf(agent, id);
-    const known = this.stored.get(key);
+    const known = this.storedIn.get(key) === this.round ? this.stored.get(key) : undefined;
     if (known) {
       send(known);
       return () => undefined;

@@ -4,7 +4,8 @@
  * it asks for the case count, opens /runCase?case=N&agent=A for each case, echoes what it receives,
  * then opens /updateReports. The HTTP upgrade is read and answered by hand (intake.ts), so every
  * byte is in the transcript (case-connection.ts); the other paths get a reply and a close
- * (control-channel.ts); results and who waits for them live in result-store.ts.
+ * (control-channel.ts); results and who waits for them live in result-store.ts. For the second look
+ * at a client run as a command (second-look.ts) the server can offer only some of its cases again.
  *
  * Autobahn's "direct command" mode (any other path, driven by JSON commands) is not supported:
  * unknown paths get 404.
@@ -51,6 +52,14 @@ export interface ClientRunOptions {
   maxConnections?: number;
 }
 
+/** What the server saw of a case besides its result: what shaped the verdict, and when the case ran. */
+export interface CaseSighting {
+  transcript: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>;
+  /** When the upgrade request was complete and when the case ended (epoch ms). */
+  fromMs: number;
+  toMs: number;
+}
+
 export interface FuzzingServer {
   url: string;
   port: number;
@@ -72,6 +81,20 @@ export interface FuzzingServer {
   stopped(): Promise<void>;
   /** Set once a client opened /stopServer or /updateReports?shutdownOnComplete=true. */
   stopReason(): StopReason | null;
+  /** Resolves once no case is being played (the last ones of a client that has exited may still be ending here). */
+  idle(): Promise<void>;
+  /** What the server saw of the latest run of (agent, case), beside its result. */
+  sighting(agent: string, id: string): CaseSighting | undefined;
+  /**
+   * Starts the second look (second-look.ts): from now on the server offers only the cases of
+   * `suspects`, as cases 1..k (getCaseCount, getCaseInfo, runCase, getCaseStatus), and each result
+   * keeps its case's first caseIndex. `settle` makes of a second result and the first the one that
+   * is stored; a result for an (agent, case) that is not a suspect is dropped. allAgentsDone then
+   * waits for this round's /updateReports.
+   */
+  playAgain(suspects: readonly CaseResult[], settle: (second: CaseResult, first: CaseResult) => CaseResult): void;
+  /** Stores `r` in place of the latest result of its (agent, case) (the same case with a note added). */
+  amend(r: CaseResult): void;
   /** Open connections and the time of the last accepted connection (epoch ms), to spot an idle client. */
   activity(): { connections: number; lastConnectionAt: number };
   /**
@@ -101,6 +124,10 @@ class FuzzingServerImpl implements FuzzingServer {
   private readonly maxConnections: number;
   private readonly sockets = new Set<Socket>();
   private readonly store: ResultStore;
+  /** The cases offered, 1..N: the selection, or the suspects of the second look. */
+  private offered: readonly CaseDef[];
+  private readonly sightings = new Map<string, CaseSighting>();
+  private replay: { caseIndex: number[]; first: Map<string, CaseResult>; settle: (second: CaseResult, first: CaseResult) => CaseResult } | null = null;
   private refused = 0;
   private lastConnectionAt = Date.now();
   private closing = false;
@@ -109,6 +136,7 @@ class FuzzingServerImpl implements FuzzingServer {
   constructor(o: ClientRunOptions) {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.offered = o.cases;
     this.store = new ResultStore((r) => {
       try {
         this.o.onResult?.(r);
@@ -171,6 +199,34 @@ class FuzzingServerImpl implements FuzzingServer {
     return this.store.stopReason();
   }
 
+  async idle(): Promise<void> {
+    await Promise.all(this.store.inFlight());
+  }
+
+  sighting(agent: string, id: string): CaseSighting | undefined {
+    return this.sightings.get(`${agent}\u0000${id}`);
+  }
+
+  playAgain(suspects: readonly CaseResult[], settle: (second: CaseResult, first: CaseResult) => CaseResult): void {
+    const byId = new Map<string, CaseDef>(this.o.cases.map((c) => [c.id, c]));
+    const offered: CaseDef[] = [];
+    const caseIndex: number[] = [];
+    for (const r of [...suspects].sort((a, b) => a.caseIndex - b.caseIndex)) {
+      const def = byId.get(r.id);
+      if (!def || offered.includes(def)) continue;
+      offered.push(def);
+      caseIndex.push(r.caseIndex);
+    }
+    this.offered = offered;
+    this.replay = { caseIndex, first: new Map(suspects.map((r) => [`${r.agent}\u0000${r.id}`, r])), settle };
+    this.store.newRound();
+    this.log(`second look: offering only ${offered.length} case(s) played beside others with a timer verdict: ${offered.map((c) => c.id).join(', ')}`);
+  }
+
+  amend(r: CaseResult): void {
+    this.store.store(r);
+  }
+
   activity(): { connections: number; lastConnectionAt: number } {
     return { connections: this.sockets.size, lastConnectionAt: this.lastConnectionAt };
   }
@@ -204,7 +260,7 @@ class FuzzingServerImpl implements FuzzingServer {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    void intake(socket, from, { cases: this.o.cases, openHandshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line) }).then((upgrade) => {
+    void intake(socket, from, { cases: this.offered, openHandshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line) }).then((upgrade) => {
       if (upgrade) this.onUpgrade(socket, from, upgrade);
     });
   }
@@ -220,16 +276,16 @@ class FuzzingServerImpl implements FuzzingServer {
     const channel = this.control(socket, upgrade.rest);
     switch (r.kind) {
       case 'getCaseCount':
-        channel.reply(JSON.stringify(this.o.cases.length));
+        channel.reply(JSON.stringify(this.offered.length));
         break;
       case 'getCaseInfo': {
-        const def = this.o.cases[r.n - 1]!;
+        const def = this.offered[r.n - 1]!;
         channel.reply(JSON.stringify({ id: def.id, description: caseInfoDescription(def) }));
         break;
       }
       case 'getCaseStatus': {
         // Autobahn waits for the result as long as the target keeps the connection open.
-        const stop = this.store.whenResult(r.agent, this.o.cases[r.n - 1]!.id, (result) => channel.reply(JSON.stringify({ behavior: result.behavior })));
+        const stop = this.store.whenResult(r.agent, this.offered[r.n - 1]!.id, (result) => channel.reply(JSON.stringify({ behavior: result.behavior })));
         socket.once('close', stop);
         break;
       }
@@ -245,7 +301,13 @@ class FuzzingServerImpl implements FuzzingServer {
   }
 
   private runCase(socket: Socket, from: string, n: number, agent: string, upgrade: Upgrade): void {
-    const def = this.o.cases[n - 1]!;
+    // The intake checked n against the cases offered when the request came, and only playAgain changes them.
+    const def = this.offered[n - 1];
+    if (!def) {
+      socket.destroy();
+      return;
+    }
+    const replay = this.replay;
     if (this.o.skip?.(agent, def.id)) {
       this.log(`${from}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
       socket.write(buildServerResponse({ key: upgrade.key }));
@@ -263,13 +325,21 @@ class FuzzingServerImpl implements FuzzingServer {
         // A case cut short by close() says nothing about the target; one the harness had already
         // ended (TCP closed by either side, the target's end still awaited) is complete.
         if (this.closing && transcript.tcpEnd === 'unknown') return;
-        const r = caseResult(def, transcript, agent, n);
+        const key = `${agent}\u0000${def.id}`;
+        const r = caseResult(def, transcript, agent, replay ? replay.caseIndex[n - 1]! : n);
+        const first = replay?.first.get(key);
+        if (replay && !first) {
+          this.log(`second look: case ${def.id} for ${JSON.stringify(agent)} was not in question for that agent: its result is dropped`);
+          return;
+        }
         try {
           this.o.onPlayed?.(r, transcript);
         } catch (e) {
           this.log(`onPlayed failed for ${agent} ${def.id}: ${e instanceof Error ? e.message : String(e)}`);
         }
-        this.store.store(r);
+        const shaped = { timersFired: transcript.timersFired, wasOpenHandshakeTimeout: transcript.wasOpenHandshakeTimeout, violations: transcript.violations };
+        this.sightings.set(key, { transcript: shaped, fromMs: transcript.startedAt, toMs: transcript.startedAt + transcript.endedAtMs });
+        this.store.store(first ? replay!.settle(r, first) : r);
       })
       .catch((e: unknown) => this.log(`harness error in case ${def.id} for ${JSON.stringify(agent)}: ${e instanceof Error ? e.message : String(e)}`));
     this.store.track(agent, task);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { gate, testClient, testServer } from '../../runner/app/api.js';
+import { evaluateGate, makePolicy, summaryText } from '../../reports/gate.js';
 import { startBadUpgradeServer } from '../support/bad-upgrade-server.js';
 import { startBrokenServer } from '../support/broken-server.js';
 
@@ -61,5 +62,22 @@ describe('programmatic API', function () {
       ['api-client'],
     );
     assert.equal(gate(run).exitCode, 0);
+  });
+
+  it('testClient() runs the command again for the timer verdicts it got beside other cases, and the summary says so', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    // A client that spends 400 ms on each close frame, one at a time, and runs every case at once.
+    const command = `cd '${root}' && node --import tsx test/fixtures/queued-close-client.ts {url} {agent} --close-cost 400`;
+    const run = await testClient({ command, agent: 'queued', cases: '7.1.1,7.3.1,7.3.3,7.7.1' });
+    assert.deepEqual(
+      run.results.map((r) => `${r.id} ${r.behavior} / ${r.behaviorClose}`),
+      ['7.1.1 OK / OK', '7.3.1 OK / OK', '7.3.3 OK / OK', '7.7.1 OK / OK'],
+    );
+    const again = run.results.filter((r) => r.confirmedAlone).length;
+    assert.ok(again >= 1);
+    assert.deepEqual(run.meta.agents, [{ name: 'queued', pace: { confirmed: again, changed: again, clientReplay: { kept: 0 } } }]);
+    const summary = summaryText(run, evaluateGate(run, makePolicy({})));
+    assert.match(summary, new RegExp(`Second look, queued: ${again} timer verdict\\(s\\) reached beside other cases played again, the client command run with only those cases, ${again} changed`));
+    assert.doesNotMatch(summary, /Pacing|load monitor/);
   });
 });

@@ -257,6 +257,18 @@ describe('wsconform test-client', function () {
     assert.equal(Object.keys(index['ws-client']!).length, 8 + 11 + 13);
   });
 
+  it('runs the client command again for the timer verdicts it got beside other cases, and records both runs', async () => {
+    const dir = tmp();
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const queued = `cd '${root}' && node --import tsx test/fixtures/queued-close-client.ts {url} {agent} --close-cost 400`;
+    const r = await run(['test-client', '--port', '0', '--cases', '7.1.1,7.3.1,7.3.3,7.7.1', '--command', queued, '--agent', 'queued'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Second look, queued: \d timer verdict\(s\) reached beside other cases played again, the client command run with only those cases, \d changed/);
+    const meta = JSON.parse(readFileSync(join(dir, 'reports/clients/run.json'), 'utf8')) as { options: Record<string, { exitCode: number; stderrTail: string }> };
+    assert.equal(meta.options.clientCommand?.stderrTail, 'ran 4 cases as queued');
+    assert.match(meta.options.clientCommandAgain?.stderrTail ?? '', /^ran [12] cases as queued$/);
+  });
+
   it('exits 2 when the client command never runs a case, and shows its stderr', async () => {
     const r = await run(['test-client', '--port', '0', '--cases', '1.1.1', '--command', 'node -e "console.error(\'boom: no such client\'); process.exit(3)"'], tmp());
     assert.equal(r.code, 2, r.stdout);

@@ -1,6 +1,6 @@
 /** Which verdicts get a second look, and what the case result says after it. */
 import assert from 'node:assert/strict';
-import { confirmedResult, isClean, needsConfirmation, timerShaped, unconfirmedResult } from '../../runner/engine/confirm.js';
+import { confirmedResult, isClean, needsConfirmation, suspect, timerShaped, unconfirmedResult } from '../../runner/engine/confirm.js';
 import type { Violation } from '../../runner/wire/reader.js';
 import { makeResult } from '../reports/fixtures.js';
 
@@ -71,5 +71,26 @@ describe('confirm', () => {
       'x',
       'Not played again: the first run gave FAILED / WRONG CODE from a timer with 8 cases at once in the page; the second look could not run (the page crashed), so this verdict stands.',
     ]);
+  });
+
+  it('suspects a timer verdict that is not OK and that no violation decided, whatever the load', () => {
+    assert.ok(suspect({ behavior: 'OK', behaviorClose: 'UNCLEAN' }, t(['closing-handshake'])));
+    assert.ok(!suspect({ behavior: 'OK', behaviorClose: 'UNCLEAN' }, t([])));
+    assert.ok(!suspect({ behavior: 'OK', behaviorClose: 'OK' }, t(['close'])));
+    assert.ok(!suspect({ behavior: 'FAILED', behaviorClose: 'UNCLEAN' }, t(['closing-handshake'], false, [{ code: 'WS_ERR_UNMASKED_FRAME', closeCode: 1002, message: 'unmasked' }])));
+  });
+
+  it('says of a client played again only what the harness knows: other cases ran beside it', () => {
+    const first = makeResult({ behavior: 'OK', behaviorClose: 'UNCLEAN' });
+    const r = confirmedResult(makeResult({ behavior: 'OK', behaviorClose: 'OK' }), first, Infinity, { clientCases: 3 });
+    assert.equal(r.confirmedAlone?.firstTargetLagMs, null);
+    assert.equal(
+      r.notes?.at(-1),
+      'Played again: the first run gave OK / UNCLEAN from a timer while other cases ran beside it; played again with only the 3 cases in question, it gave OK / OK, the verdict reported.',
+    );
+    assert.equal(
+      confirmedResult(first, first, Infinity, { clientCases: 1 }).notes?.at(-1),
+      'Confirmed: the first run gave OK / UNCLEAN from a timer while other cases ran beside it; played again with only the case in question, it gave the same verdict.',
+    );
   });
 });

@@ -9,7 +9,8 @@ import type { CaseDef } from '../../../cases/index.js';
 import { writeReports } from '../../../reports/index.js';
 import { casesForRole } from '../../engine/plan.js';
 import { DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } from '../../engine/defaults.js';
-import { runClientCommand } from '../../fuzzing-server/client-command.js';
+import { runClientCommand, type ClientCommandOutcome } from '../../fuzzing-server/client-command.js';
+import { secondLook } from '../../fuzzing-server/second-look.js';
 import { startFuzzingServer, type FuzzingServer } from '../../fuzzing-server/server.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
 import { addRunOptions, applyShard, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
@@ -96,23 +97,32 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
         if (c.until === 'stopped') io.out.write('Serving until stopped (Ctrl-C, SIGTERM or /stopServer); reports are written on each /updateReports and at the end\n');
         else if (c.until) io.out.write(`Serving until ${c.until.agents} agents have called /updateReports (or until stopped)\n`);
       }
-      const ended = c.until === 'stopped' ? server.stopped() : c.until ? server.agentsReported(c.until.agents) : server.allAgentsDone();
-      const stopped = Promise.race([active.stopped, ended]);
       try {
         if (!c.command) {
-          await stopped;
+          const ended = c.until === 'stopped' ? server.stopped() : c.until ? server.agentsReported(c.until.agents) : server.allAgentsDone();
+          await Promise.race([active.stopped, ended]);
           return null;
         }
-        const outcome = await Promise.race([
-          runClientCommand(server, c.command, { agent: c.agent, timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000, log }),
-          stopped.then(() => null),
-        ]);
+        // The command ends by itself, or runClientCommand ends it once its agents have reported.
+        const command = c.command;
+        const runCommand = (): Promise<ClientCommandOutcome | null> =>
+          Promise.race([
+            runClientCommand(server, command, { agent: c.agent, timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000, log }),
+            active.stopped.then(() => null),
+          ]);
+        const outcome = await runCommand();
         if (!outcome) return null;
-        const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
-        active.recorder.meta.options = {
-          ...active.recorder.meta.options,
-          clientCommand: { line: outcome.command, exitCode: outcome.code, signal: outcome.signal, endedBecause: outcome.endedBecause, stderrTail: tail },
+        const tailOf = (x: ClientCommandOutcome): string => x.stderrTail.trim().split('\n').slice(-20).join('\n');
+        const recordOf = (x: ClientCommandOutcome): Record<string, unknown> => ({ line: x.command, exitCode: x.code, signal: x.signal, endedBecause: x.endedBecause, stderrTail: tailOf(x) });
+        const tail = tailOf(outcome);
+        active.recorder.meta.options = { ...active.recorder.meta.options, clientCommand: recordOf(outcome) };
+        const again = async (): Promise<ClientCommandOutcome | null> => {
+          const second = await runCommand();
+          if (second) active.recorder.meta.options = { ...active.recorder.meta.options, clientCommandAgain: recordOf(second) };
+          return second;
         };
+        const paces = await secondLook(server, again, { log, stopping: () => active.stopping() !== null });
+        for (const [name, pace] of paces) active.recorder.addAgent({ name, pace });
         return `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
       } finally {
         await server.close();
