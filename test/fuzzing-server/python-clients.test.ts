@@ -108,8 +108,17 @@ async function runPythonClient(script: string, agent: string, selected: readonly
   }
 }
 
-function differences(got: Map<string, string>, selected: readonly string[], expected: Record<string, string>): string[] {
-  return selected.filter((id) => got.get(id) !== (expected[id] ?? 'OK/OK')).map((id) => `${id}: ${got.get(id) ?? 'no result'}, wstest ${expected[id] ?? 'OK/OK'}`);
+/**
+ * Races inside Tornado: a valid message and a bad frame that reach it in one read are judged
+ * together (it fails before its script echoes: NON-STRICT), in two reads one after the other (the
+ * echo goes out first: OK). Which happens depends on how the harness's writes are split on the way,
+ * under either tool; wstest's own runs give both.
+ */
+const tornadoRaces: Record<string, readonly string[]> = Object.fromEntries(['3.2', '4.2.5', '5.15'].map((id) => [id, ['OK/OK', 'NON-STRICT/OK']]));
+
+function differences(got: Map<string, string>, selected: readonly string[], expected: Record<string, string>, races: Record<string, readonly string[]> = {}): string[] {
+  const fits = (id: string): boolean => (races[id] ?? [expected[id] ?? 'OK/OK']).includes(got.get(id) ?? '');
+  return selected.filter((id) => !fits(id)).map((id) => `${id}: ${got.get(id) ?? 'no result'}, wstest ${expected[id] ?? 'OK/OK'}`);
 }
 
 describe('fuzzing server: Python clients, as wstest judges them', function () {
@@ -126,6 +135,6 @@ describe('fuzzing server: Python clients, as wstest judges them', function () {
     requireModule('tornado', 'python3-tornado');
     const selected = [...ids.filter((id) => id !== '7.5.1'), 'frame.data-after-close'];
     const got = await runPythonClient('test/fixtures/tornado-autobahn-client.py', 'tornado', selected);
-    assert.deepEqual(differences(got, selected, tornadoVerdicts), []);
+    assert.deepEqual(differences(got, selected, tornadoVerdicts, tornadoRaces), []);
   });
 });
