@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { listenRaw, type RawServer } from './raw-server.js';
@@ -20,9 +21,16 @@ export interface TlsTarget {
   close(): Promise<void>;
 }
 
+/** The ws server also keeps the SNI name of every TLS connection it accepted (false: none sent). */
+export interface WssEcho extends TlsTarget {
+  servernames: Array<string | false>;
+}
+
 /** The ws echo server on https.createServer (the way its README serves wss://), in this process. */
-export function startWssEcho(cert: CertFiles): Promise<TlsTarget> {
+export function startWssEcho(cert: CertFiles): Promise<WssEcho> {
   const server = https.createServer({ key: readFileSync(cert.key), cert: readFileSync(cert.cert) });
+  const servernames: Array<string | false> = [];
+  server.on('secureConnection', (s: tls.TLSSocket) => servernames.push((s as tls.TLSSocket & { servername: string | false }).servername));
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
@@ -41,6 +49,7 @@ export function startWssEcho(cert: CertFiles): Promise<TlsTarget> {
       resolve({
         url: `wss://127.0.0.1:${port}`,
         port,
+        servernames,
         close: () =>
           new Promise<void>((done) => {
             for (const c of wss.clients) c.terminate();
