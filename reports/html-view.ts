@@ -10,7 +10,7 @@ import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
 import { formatDuration, formatTime, visible, visibleBlock } from './text.js';
-import { transportText } from './transport.js';
+import { runTransport, transportText } from './transport.js';
 
 /** Index of the first step where the page's log leaves the expected one; -1 when they are equal. */
 export function firstPageDifference(a: BrowserApiRecord): number {
@@ -132,12 +132,10 @@ export interface IndexView {
     finishedAt: string;
     wall: string;
     options: Array<{ key: string; value: string }>;
-    /** "over TLS", "over TLS, verification off", or empty: said in the header. */
+    /** runTransport: said in the header; when set, the agents table has a transport column. */
     transport: string;
   };
   agents: Array<{ name: string; url: string; engine: string; version: string; unavailable: string; results: number; transport: string; unverified: boolean }>;
-  /** Some agent was reached over TLS: the agents table has a transport column. */
-  anyTransport: boolean;
   summary: {
     rows: Array<{ agent: string; total: number; behavior: VerdictCount[]; close: VerdictCount[]; failed: number; known: number }>;
   };
@@ -363,12 +361,10 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       finishedAt: formatTime(m.finishedAt),
       wall: m.wallMs !== undefined ? formatDuration(m.wallMs) : '',
       options: Object.entries(m.options ?? {}).map(([key, value]) => ({ key: visible(key), value: visible(optionValue(value)) })),
-      transport: agents.some((a) => a.tls) ? `over TLS${agents.some((a) => a.tls && !a.tls.verified) ? ', certificate verification off' : ''}` : '',
+      transport: runTransport(agents),
     },
-    anyTransport: agents.some((a) => a.tls),
     agents: agents.map((a) => ({
-      transport: a.tls ? visible(transportText(a.tls)) : '',
-      unverified: a.tls ? !a.tls.verified : false,
+      ...(a.tls ? { transport: visible(transportText(a.tls)), unverified: !a.tls.verified } : { transport: '', unverified: false }),
       name: visible(a.name),
       url: visible(a.url ?? ''),
       engine: visible(a.engine ?? ''),

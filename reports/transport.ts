@@ -10,6 +10,12 @@ export function transportText(t: TlsTransport): string {
   return `${t.protocol} ${t.cipher}${sni}, ${cert}${off}`;
 }
 
+/** For the HTML header: "over TLS", "over TLS, certificate verification off", or empty. */
+export function runTransport(agents: RunMeta['agents']): string {
+  if (!agents.some((a) => a.tls)) return '';
+  return `over TLS${agents.some((a) => a.tls && !a.tls.verified) ? ', certificate verification off' : ''}`;
+}
+
 /** One line per agent reached over TLS: "  AGENT over TLS: …". */
 export function transportLines(agents: RunMeta['agents']): string[] {
   return agents.filter((a) => a.tls).map((a) => `  ${a.name} over TLS: ${transportText(a.tls!)}`);

@@ -145,9 +145,12 @@ const CERTIFICATE_HINT = 'trust its CA (or the certificate itself) with --ca FIL
 
 export function addTlsOptions(cmd: Command): Command {
   return cmd
-    .option('--ca <file>', "wss://: also trust this CA or self-signed certificate (PEM) besides Node's bundled CAs; repeatable", collect)
+    .option('--ca <file>', "wss://: also trust this CA or self-signed certificate (PEM); repeatable (default: Node's bundled CAs only)", collect)
     .option('--insecure', 'wss://: do not verify the server certificate at all (the report and the summary say so)')
-    .option('--servername <name>', 'wss://: the TLS server name (SNI) to send and to check the certificate against, e.g. when the URL has an IP address');
+    .option(
+      '--servername <name>',
+      "wss://: the TLS server name (SNI) to send and to check the certificate against, e.g. when the URL has an IP address (default: the URL's host; none for an IP address)",
+    );
 }
 
 /** The TLS options of a run to `url`, read and checked before it starts; undefined for none given. */
