@@ -26,6 +26,7 @@ import { Behavior, CloseBehavior } from '../runner/engine/results.js';
 import { getOwn, type IndexEntry, type IndexJson } from './autobahn-json.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { compareCaseIds, groupOf } from './names.js';
+import { transportLines } from './transport.js';
 
 export interface Policy {
   /** Verdict words that fail a case, matched against behavior and behaviorClose. */
@@ -314,6 +315,8 @@ export function summaryText(run: RunResults, gate: GateResult): string {
   const m = run.meta;
   const wall = m.wallMs !== undefined ? `, ${(m.wallMs / 1000).toFixed(1)} s` : '';
   out.push(`wsconform ${m.version} (${m.mode}): ${run.results.length} results, ${agents.length} agent(s)${wall}`);
+  // One line each: the certificate names come from the target.
+  out.push(...transportLines((m.agents ?? []).filter((a) => !a.unavailable)).map((l) => oneLine(l, 300)));
   out.push('');
   const header = ['agent', ...behaviorColumns.map(([, h]) => h), '| close:', ...closeColumns.map(([, h]) => h)];
   const rows = [header];

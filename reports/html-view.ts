@@ -10,6 +10,7 @@ import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
 import { formatDuration, formatTime, visible, visibleBlock } from './text.js';
+import { runTransport, transportText } from './transport.js';
 
 /** Index of the first step where the page's log leaves the expected one; -1 when they are equal. */
 export function firstPageDifference(a: BrowserApiRecord): number {
@@ -131,8 +132,10 @@ export interface IndexView {
     finishedAt: string;
     wall: string;
     options: Array<{ key: string; value: string }>;
+    /** runTransport: said in the header; when set, the agents table has a transport column. */
+    transport: string;
   };
-  agents: Array<{ name: string; url: string; engine: string; version: string; unavailable: string; results: number }>;
+  agents: Array<{ name: string; url: string; engine: string; version: string; unavailable: string; results: number; transport: string; unverified: boolean }>;
   summary: {
     rows: Array<{ agent: string; total: number; behavior: VerdictCount[]; close: VerdictCount[]; failed: number; known: number }>;
   };
@@ -358,8 +361,10 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       finishedAt: formatTime(m.finishedAt),
       wall: m.wallMs !== undefined ? formatDuration(m.wallMs) : '',
       options: Object.entries(m.options ?? {}).map(([key, value]) => ({ key: visible(key), value: visible(optionValue(value)) })),
+      transport: runTransport(agents),
     },
     agents: agents.map((a) => ({
+      ...(a.tls ? { transport: visible(transportText(a.tls)), unverified: !a.tls.verified } : { transport: '', unverified: false }),
       name: visible(a.name),
       url: visible(a.url ?? ''),
       engine: visible(a.engine ?? ''),

@@ -9,7 +9,10 @@
 //       that floods 64 KiB binary messages, each in a child process
 //   node scripts/bench-run.mjs wstest tornado|websocketd CASES      the same target under wstest
 //       (WSTEST=path/to/wstest; its fuzzingclient mode; no per-case limit, so websocketd hangs it)
-import { spawn, spawnSync } from 'node:child_process';
+//   node scripts/bench-run.mjs tls CASES [CONCURRENCY]   test-server against the ws echo server over
+//       ws:// and then over wss:// (https.createServer, a test CA made with openssl), the same code
+//       in a child process each time
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,6 +101,42 @@ new WebSocketServer({ host: '127.0.0.1', port: Number(process.argv[1]) }).on('co
   pump();
 });`;
 
+// The built-in echo server's settings (runner/targets/echo-server.ts) on http or https.createServer.
+const ECHO = `const { WebSocketServer } = require('ws'); const fs = require('node:fs');
+const [port, key, cert] = process.argv.slice(1);
+const server = key ? require('node:https').createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }) : require('node:http').createServer();
+server.on('tlsClientError', () => {});
+const wss = new WebSocketServer({ server, perMessageDeflate: false, maxFragments: 0, maxPayload: 64 * 1024 * 1024 });
+wss.on('connection', (ws) => { ws.on('message', (d, isBinary) => ws.send(d, { binary: isBinary })); ws.on('error', () => {}); });
+server.listen(Number(port), '127.0.0.1');`;
+
+/** A CA and a leaf for 127.0.0.1 signed by it (EC P-256), made with the openssl command in `dir`. */
+function testCertificates(dir) {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=bench CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  ]);
+  openssl(['req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost']);
+  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '1', '-extfile', 'leaf.ext']);
+  return { ca: join(dir, 'ca.pem'), key: join(dir, 'leaf.key'), cert: join(dir, 'leaf.pem') };
+}
+
 /** Starts a real target in a child process: its URL, pid and a stop function. */
 async function startReal(name) {
   const port = await freePort();
@@ -123,7 +162,52 @@ async function startReal(name) {
   return { url, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
 
-if (mode === 'real') {
+if (mode === 'tls') {
+  const [cases = '*', concurrency = '32'] = args;
+  const dir = mkdtempSync(join(tmpdir(), 'wsconform-bench-tls-'));
+  try {
+    const certs = testCertificates(dir);
+    const ca = readFileSync(certs.ca, 'utf8');
+    const once = async (secure) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['-e', ECHO, String(port), ...(secure ? [certs.key, certs.cert] : [])], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+      });
+      try {
+        await listening(port);
+        const cpuT0 = processCpuMs(child.pid);
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        const run = await testServer({
+          url: `${secure ? 'wss' : 'ws'}://127.0.0.1:${port}`,
+          cases: cases.split(','),
+          concurrency: Number(concurrency),
+          agent: 'ws',
+          ...(secure ? { tls: { ca: [ca] } } : {}),
+        });
+        const wallMs = performance.now() - t0;
+        return {
+          cases: run.results.length,
+          wallMs: Math.round(wallMs),
+          harnessCpuMs: cpuMs(process.cpuUsage(cpu0)),
+          targetCpuMs: Math.round(processCpuMs(child.pid) - cpuT0),
+          peakRssMb: peakRssMb(),
+          counts: counts(run.results),
+          verdicts: Object.fromEntries(run.results.map((r) => [r.id, `${r.behavior}/${r.behaviorClose}`])),
+          tls: run.meta.agents[0]?.tls ?? null,
+        };
+      } finally {
+        await new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
+      }
+    };
+    const plain = await once(false);
+    const secure = await once(true);
+    console.log(JSON.stringify({ plain, secure, ratio: secure.wallMs / plain.wallMs }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else if (mode === 'real') {
   const [name, cases = '*', concurrency = '32'] = args;
   const target = await startReal(name);
   const cpuT0 = processCpuMs(target.pid);

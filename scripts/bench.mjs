@@ -9,9 +9,9 @@ import { encodeFrame } from '../dist/runner/wire/frame.js';
 
 const require = createRequire(import.meta.url);
 const { Receiver } = require('ws');
-// Selectors: `npm run bench -- codec|e2e|client|fuzz|load|browser|full|all`; none runs all but `full`.
+// Selectors: `npm run bench -- codec|e2e|tls|client|fuzz|load|browser|full|all`; none runs all but `full`.
 const only = process.argv[2];
-const SELECTORS = ['codec', 'e2e', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
+const SELECTORS = ['codec', 'e2e', 'tls', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
 if (only !== undefined && !SELECTORS.includes(only)) {
   console.error(`bench: unknown selector ${JSON.stringify(only)}; use one of ${SELECTORS.join(', ')}`);
   process.exit(2);
@@ -118,6 +118,19 @@ function e2e() {
   });
   const same = new Set(scale.map((s) => s.verdicts)).size === 1;
   table(`Scaling: sections 1-10 at several concurrency levels (goal: verdicts do not change — ${same ? 'they did not' : 'THEY CHANGED'})`, scale);
+}
+
+// ---- TLS: sections 1-10 against the ws echo server over ws:// and over wss://, one after the other -
+function tlsBench() {
+  const r = benchRun(['tls', SECTIONS_1_10, 32]);
+  const t = r.secure.tls;
+  // ws itself races in a few cases (its echo of a frame against its failure on the next, test/fuzzing-client/real-servers.test.ts).
+  const differ = Object.keys(r.plain.verdicts).filter((id) => r.plain.verdicts[id] !== r.secure.verdicts[id]);
+  table(`TLS: sections 1-10 vs the ws echo server, ws:// then wss:// (${t ? `${t.protocol} ${t.cipher}` : 'no TLS?'}), in one bench run (goal: wss:// wall ≤ 1.5 × ws://)`, [
+    row('over ws://', r.plain, '-', { verdicts: verdicts(r.plain.counts) }),
+    row('over wss://', r.secure, `ratio ${r.ratio.toFixed(2)} (≤ 1.5)`, { verdicts: verdicts(r.secure.counts) }),
+  ]);
+  console.log(`verdicts that differ between ws:// and wss://: ${differ.length === 0 ? 'none' : differ.map((id) => `${id} (${r.plain.verdicts[id]} → ${r.secure.verdicts[id]})`).join(', ')}`);
 }
 
 // ---- the whole Autobahn catalogue with permessage-deflate on (about 10 minutes on 2 cores) ------
@@ -241,6 +254,7 @@ function load() {
 const selected = (name) => only === name || only === 'all' || (only === undefined && name !== 'full');
 if (selected('codec')) codecBench();
 if (selected('e2e')) e2e();
+if (selected('tls')) tlsBench();
 if (selected('client')) client();
 if (selected('fuzz')) fuzz();
 if (selected('load')) load();

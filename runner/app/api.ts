@@ -17,13 +17,15 @@ import {
   defaultSessionOptions,
 } from '../engine/defaults.js';
 import { runAgainstServer } from '../fuzzing-client/run.js';
+import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 import { spawnEchoServer } from '../targets/echo-server.js';
 import { startFuzzingServer } from '../fuzzing-server/server.js';
 import { runClientCommand } from '../fuzzing-server/client-command.js';
 import { secondLook } from '../fuzzing-server/second-look.js';
 import { orchestrate } from './orchestrate.js';
 
-export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior } from '../engine/results.js';
+export type { CaseResult, RunResults, RunMeta, Behavior, CloseBehavior, TlsTransport } from '../engine/results.js';
+export type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 export type { CaseDef } from '../../cases/index.js';
 export { allCases, catalogueVersion } from '../../cases/index.js';
 export { startEchoServer } from '../targets/echo-server.js';
@@ -42,6 +44,12 @@ export interface TestServerOptions {
   timeout?: number;
   failByDrop?: boolean;
   maxMessageSize?: number;
+  /**
+   * For a wss:// URL: `ca` (PEM text of a CA or self-signed certificate to trust besides Node's
+   * CAs), `insecure` (no verification; the report says so), `servername` (SNI). Every connection of
+   * the run uses them. A certificate the run cannot verify rejects with the cause.
+   */
+  tls?: ClientTlsOptions;
   /** Write results.jsonl, index.json and the reports here. */
   outdir?: string;
   onResult?: (r: CaseResult) => void;
@@ -62,7 +70,7 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
       const url = o.url ?? builtin!.url;
       let pace: PaceSummary | undefined;
       try {
-        const { agent, results } = await runAgainstServer({
+        const { agent, results, tls } = await runAgainstServer({
           url,
           ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
           cases,
@@ -71,13 +79,14 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
           memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
           session: { ...defaultSessionOptions, ...caseTimeoutOptions(o.timeout), failByDrop: o.failByDrop ?? false, maxMessageSize: o.maxMessageSize ?? defaultSessionOptions.maxMessageSize },
           openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+          ...(o.tls ? { tls: o.tls } : {}),
           onResult: (r) => {
             active.recorder.record(r);
             o.onResult?.(r);
           },
           onPace: (p) => (pace = p),
         });
-        active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}) });
+        active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}) });
         return results;
       } finally {
         await builtin?.stop();

@@ -3,11 +3,15 @@
  * the file and the field.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
+import { readCaFile } from './tls-files.js';
 
 export interface ClientSpecServer {
   url: string;
   agent?: string;
   options: { failByDrop?: boolean };
+  /** wss://: the entry's "ca" (PEM files read), "insecure" and "servername"; wsconform's own fields. */
+  tls?: ClientTlsOptions;
 }
 
 export interface FuzzingClientSpec {
@@ -92,6 +96,29 @@ export function wsUrl(file: string, field: string, v: unknown): string {
   return v;
 }
 
+/** A server entry's TLS fields: "ca" (a PEM file or a list of them, relative to the working directory, as "outdir"), "insecure", "servername". */
+function serverTls(file: string, field: string, s: Obj, url: string): ClientTlsOptions | undefined {
+  const given = ['ca', 'insecure', 'servername'].filter((k) => s[k] !== undefined);
+  if (given.length === 0) return undefined;
+  if (!/^wss:/i.test(url)) throw new SpecError(`${file}: "${field}.${given[0]}" is only for a wss:// URL`);
+  const tls: ClientTlsOptions = {};
+  if (s.ca !== undefined) {
+    const files = typeof s.ca === 'string' ? [s.ca] : s.ca;
+    if (!Array.isArray(files) || files.length === 0 || files.some((f) => typeof f !== 'string')) throw new SpecError(`${file}: "${field}.ca" must be a PEM file name or a list of them`);
+    tls.ca = (files as string[]).map((f) => readCaFile(f, (m) => new SpecError(`${file}: "${field}.ca": ${m}`)));
+  }
+  if (s.insecure !== undefined) {
+    if (typeof s.insecure !== 'boolean') throw new SpecError(`${file}: "${field}.insecure" must be true or false`);
+    if (s.insecure && tls.ca) throw new SpecError(`${file}: "${field}": "insecure" and "ca" together: with "insecure" no certificate is checked`);
+    if (s.insecure) tls.insecure = true;
+  }
+  if (s.servername !== undefined) {
+    if (typeof s.servername !== 'string' || !/^[A-Za-z0-9.-]+$/.test(s.servername)) throw new SpecError(`${file}: "${field}.servername" must be a host name`);
+    tls.servername = s.servername;
+  }
+  return tls;
+}
+
 export function parseFuzzingClientSpec(json: unknown, file: string): FuzzingClientSpec {
   if (!isObj(json)) throw new SpecError(`${file}: the spec must be a JSON object`);
   if (json.outdir !== undefined && typeof json.outdir !== 'string') throw new SpecError(`${file}: "outdir" must be a string`);
@@ -101,6 +128,8 @@ export function parseFuzzingClientSpec(json: unknown, file: string): FuzzingClie
     if (s.agent !== undefined && (typeof s.agent !== 'string' || s.agent.length === 0)) throw new SpecError(`${file}: "servers[${i}].agent" must be a non-empty string`);
     const out: ClientSpecServer = { url: wsUrl(file, `servers[${i}].url`, s.url), options: protocolOptions(file, `servers[${i}].options`, s.options) };
     if (typeof s.agent === 'string') out.agent = s.agent;
+    const tls = serverTls(file, `servers[${i}]`, s, out.url);
+    if (tls) out.tls = tls;
     return out;
   });
   return {

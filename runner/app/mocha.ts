@@ -9,7 +9,7 @@
  */
 import { AssertionError } from 'node:assert';
 import { judgeCase, makePolicy, type PolicyOptions } from '../../reports/gate.js';
-import { selectedCases, testServer, type TestServerOptions } from './api.js';
+import { selectedCases, testServer, type ClientTlsOptions, type TestServerOptions } from './api.js';
 import { casesForRole, runTimeBoundMs } from '../engine/plan.js';
 import type { CaseResult } from '../engine/results.js';
 import { caseTimeoutOptions, DEFAULT_CONCURRENCY, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
@@ -32,6 +32,8 @@ export interface ConformanceOptions {
   agent?: string;
   /** Also write results.jsonl, index.json and the HTML report here. */
   outdir?: string;
+  /** For a wss:// URL: certificates to trust (`ca`, PEM text), no verification (`insecure`), the SNI name (`servername`), as testServer's. */
+  tls?: ClientTlsOptions;
 }
 
 function mochaGlobals(): { describe: Mocha.SuiteFunction; it: Mocha.TestFunction; before: Mocha.HookFunction } {
@@ -79,6 +81,7 @@ export function describeConformance(title: string, o: ConformanceOptions): void 
       if (o.timeout !== undefined) run.timeout = o.timeout;
       if (o.agent !== undefined) run.agent = o.agent;
       if (o.outdir !== undefined) run.outdir = o.outdir;
+      if (o.tls !== undefined) run.tls = o.tls;
       for (const r of (await testServer(run)).results) results.set(r.id, r);
     });
 

@@ -183,7 +183,7 @@ export interface RunMeta {
   wallMs?: number;
   options: Record<string, unknown>;
   /** Agents seen, with what we know of each (URL, engine, version, unavailability reason, pacing). */
-  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary }>;
+  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; tls?: TlsTransport }>;
   /** Cases that were in progress when the run was stopped (SIGINT, SIGTERM): they have no verdict. */
   interruptedCases?: InterruptedCase[];
 }
@@ -193,6 +193,21 @@ export interface InterruptedCase {
   agent: string;
   id: string;
   why: string;
+}
+
+/** The TLS connection to an agent (wss://), as the first connection of the run saw it. */
+export interface TlsTransport {
+  /** As Node names them: "TLSv1.3", "TLS_AES_256_GCM_SHA384". */
+  protocol: string;
+  cipher: string;
+  /** The SNI name sent, if any (none for an IP address unless one was given). */
+  servername?: string;
+  /** The certificate the agent presented (distinguished names in OpenSSL's one-line form). */
+  certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
+  /** false: verification was off (--insecure), the certificate was taken as it came. */
+  verified: boolean;
+  /** With verification off: what verification would have refused (Node's code), if anything. */
+  unverifiedBecause?: string;
 }
 
 /**

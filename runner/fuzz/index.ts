@@ -10,6 +10,7 @@ import { runCaseAgainstServer } from '../fuzzing-client/run.js';
 import { judge } from '../engine/verdicts/judge.js';
 import type { CaseResult } from '../engine/results.js';
 import type { SessionOptions } from '../engine/defaults.js';
+import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 import { DEFAULT_FUZZ_TIMEOUT_MS, encodeSequence, fuzzCaseFromWrites, generateSequence, parseFuzzId, type FuzzSequence } from './generate.js';
 import { fuzzVerdict, type FuzzFailure } from '../engine/verdicts/fuzz-oracle.js';
 import { makeReproducer, readReproducer, reproducerCase, writeReproducer } from './repro.js';
@@ -28,6 +29,8 @@ export interface FuzzServerOptions {
   concurrency: number;
   session: SessionOptions;
   openHandshakeTimeoutMs: number;
+  /** The run's TLS options (wss://): the fuzz connections and the shrinking ones use them. */
+  tls?: ClientTlsOptions;
   caseIndex?: (def: CaseDef) => number;
   onResult?: (r: CaseResult) => void;
   shouldStop?: () => boolean;
@@ -43,6 +46,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ results: CaseR
   const url = new URL(o.url);
   await runFuzzCases(o.defs, {
     url,
+    ...(o.tls ? { tls: o.tls } : {}),
     concurrency: o.concurrency,
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     openHandshakeTimeoutMs: o.openHandshakeTimeoutMs,
@@ -96,11 +100,12 @@ interface ShrinkJob {
   outdir: string;
   session: SessionOptions;
   openHandshakeTimeoutMs: number;
+  tls?: ClientTlsOptions;
   log?: (line: string) => void;
 }
 
 /** Runs a sequence alone, on its own connection; resolves with how it failed, or null. */
-export function checkSequence(url: URL, seq: FuzzSequence, o: { session: SessionOptions; openHandshakeTimeoutMs: number; timeoutMs: number }): Promise<FuzzFailure | null> {
+export function checkSequence(url: URL, seq: FuzzSequence, o: { session: SessionOptions; openHandshakeTimeoutMs: number; timeoutMs: number; tls?: ClientTlsOptions }): Promise<FuzzFailure | null> {
   const def = fuzzCaseFromWrites('fuzz.candidate', encodeSequence(seq), 'shrink candidate', { timeoutMs: o.timeoutMs });
   // How the connection closes never changes the kind of failure: do not wait long for it.
   const session = { ...o.session, closeHandshakeTimeoutMs: Math.min(o.session.closeHandshakeTimeoutMs, 100), serverDropTimeoutMs: Math.min(o.session.serverDropTimeoutMs, 100) };
@@ -116,7 +121,7 @@ async function shrinkAndSave(j: ShrinkJob): Promise<string | null> {
   const check =
     (ms: number) =>
     (seq: FuzzSequence): Promise<FuzzFailure | null> =>
-      checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms });
+      checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms, ...(j.tls ? { tls: j.tls } : {}) });
   // A failure seen in a batch may need what came before it on the connection: shrink only what fails alone.
   const alone = (await check(timeoutMs)(original)) === j.failure;
   let shrunk = original;
@@ -146,7 +151,7 @@ export interface ReplayOutcome {
 }
 
 /** Replays a reproducer file against `url` (throws ReproducerError for a bad file). */
-export async function replay(file: string, url: string, o: { session: SessionOptions; openHandshakeTimeoutMs: number }): Promise<ReplayOutcome> {
+export async function replay(file: string, url: string, o: { session: SessionOptions; openHandshakeTimeoutMs: number; tls?: ClientTlsOptions }): Promise<ReplayOutcome> {
   const r = readReproducer(file);
   const def = reproducerCase(r);
   const t = await runCaseAgainstServer(new URL(url), def, o);

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
 import { dial } from '../fuzzing-client/dial.js';
+import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 import type { WireEntry } from '../engine/results.js';
 import { DEFAULT_WIRE_LOG_LINES } from '../engine/defaults.js';
 import { WireLog } from '../engine/wire-log.js';
@@ -22,6 +23,8 @@ import { MessageReader, type Violation } from '../wire/reader.js';
 
 export interface FuzzRunOptions {
   url: URL;
+  /** The run's TLS options (wss://). */
+  tls?: ClientTlsOptions;
   concurrency: number;
   /** Sequences per connection at most (1: a connection each). */
   batchSize?: number;
@@ -99,7 +102,7 @@ interface BatchOutcome {
 
 async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome> {
   const startedAt = Date.now();
-  const r = await dial({ url: o.url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs });
+  const r = await dial({ url: o.url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, ...(o.tls ? { tls: o.tls } : {}) });
   if (!r.ok) {
     const t = emptyTranscript('client', startedAt);
     t.handshakeError = `${r.stage}: ${r.error}`;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readHttpHead, type HeadReadFailure } from '../engine/read-head.js';
 import { buildClientRequest, checkServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
+import { tlsConnectOptions, tlsProblem, type ClientTlsOptions, type TlsProblem } from './tls.js';
 
 export interface ResponseHeadOptions {
   url: URL;
@@ -15,8 +16,8 @@ export interface ResponseHeadOptions {
   writes: ReadonlyArray<string | Buffer>;
   /** For connecting, writing and reading the whole head. */
   timeoutMs: number;
-  /** Verify TLS certificates (wss://); default true. */
-  rejectUnauthorized?: boolean;
+  /** TLS options for wss:// (the run's, the same for every connection); default: verify against Node's CAs. */
+  tls?: ClientTlsOptions;
   /** Gives up at once when aborted (the run is stopping), as if the server had closed. */
   signal?: AbortSignal;
 }
@@ -27,8 +28,11 @@ export type HeadFailure = Exclude<HeadReadFailure, { reason: 'aborted' | 'reject
 export type ResponseHead =
   /** The socket is paused, with the octets after the head in `rest`. */
   | { ok: true; socket: net.Socket; head: HttpHead; rest: Buffer }
-  /** The socket is destroyed; `received` is everything that came. */
-  | { ok: false; failure: HeadFailure; connected: boolean; received: Buffer };
+  /**
+   * The socket is destroyed; `received` is everything that came. `connected`: the connection was up
+   * (TLS included); `tcpConnected`: TCP was, at least. `tls`: why the TLS handshake failed.
+   */
+  | { ok: false; failure: HeadFailure; connected: boolean; tcpConnected: boolean; received: Buffer; tls?: TlsProblem };
 
 /** Opens a TCP (or TLS) connection to `url`, writes the request and reads the response head. */
 export async function readResponseHead(o: ResponseHeadOptions): Promise<ResponseHead> {
@@ -36,10 +40,12 @@ export async function readResponseHead(o: ResponseHeadOptions): Promise<Response
   const port = Number(o.url.port || (secure ? 443 : 80));
   const host = o.url.hostname.replace(/^\[|\]$/g, '');
   let connected = false;
+  let tcpConnected = false;
   let settled = false;
-  const socket: net.Socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: o.rejectUnauthorized ?? true }) : net.connect({ host, port });
+  const socket: net.Socket = secure ? tls.connect(tlsConnectOptions(host, port, o.tls)) : net.connect({ host, port });
   // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
   socket.on('error', () => undefined);
+  socket.once('connect', () => (tcpConnected = true));
   socket.once(secure ? 'secureConnect' : 'connect', () => {
     connected = true;
     socket.setNoDelay(true);
@@ -56,7 +62,8 @@ export async function readResponseHead(o: ResponseHeadOptions): Promise<Response
   if (r.ok) return { ok: true, socket, head: r.head, rest: r.rest };
   socket.destroy();
   const failure: HeadFailure = r.failure.reason === 'aborted' || r.failure.reason === 'rejected' ? { reason: 'closed' } : r.failure;
-  return { ok: false, failure, connected, received: r.received };
+  const problem = secure && !connected && failure.reason === 'error' ? tlsProblem(failure.error, tcpConnected) : null;
+  return { ok: false, failure, connected, tcpConnected, received: r.received, ...(problem ? { tls: problem } : {}) };
 }
 
 export interface DialOptions {
@@ -66,8 +73,8 @@ export interface DialOptions {
   /** Extra request headers (a null value removes a default one). */
   headers?: Array<[string, string | null]>;
   openHandshakeTimeoutMs: number;
-  /** Verify TLS certificates (wss://). */
-  rejectUnauthorized?: boolean;
+  /** TLS options for wss:// (the run's). */
+  tls?: ClientTlsOptions;
   signal?: AbortSignal;
 }
 
@@ -84,6 +91,8 @@ export type DialResult =
       /** Set when the server answered with an HTTP response that is not a valid 101: the fault in a few stable words (checkServerResponse). */
       fault?: string;
       serverHeader?: string;
+      /** Set when the TLS handshake failed (wss://): its cause. */
+      tls?: TlsProblem;
     };
 
 export async function dial(o: DialOptions): Promise<DialResult> {
@@ -97,10 +106,11 @@ export async function dial(o: DialOptions): Promise<DialResult> {
     extensions: o.extensions ?? [],
     headers: o.headers ?? [],
   });
-  const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, rejectUnauthorized: o.rejectUnauthorized ?? true, ...(o.signal ? { signal: o.signal } : {}) });
+  const r = await readResponseHead({ url, writes: [request], timeoutMs: o.openHandshakeTimeoutMs, ...(o.tls ? { tls: o.tls } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   if (!r.ok) {
     const response = (r.failure.reason === 'malformed' ? r.received.subarray(0, 2048) : r.received).toString('latin1');
-    const failed: DialResult = { ok: false, request, response, ...dialFailure(r.failure, r.connected, o.openHandshakeTimeoutMs) };
+    const failed: DialResult = { ok: false, request, response, ...dialFailure(r, o.openHandshakeTimeoutMs) };
+    if (r.tls) failed.tls = r.tls;
     // An HTTP status line, then a head that cannot be read: an HTTP answer, broken.
     if (r.failure.reason === 'malformed' && /^HTTP\/1\.[01] \d{3}/.test(response)) failed.fault = 'a malformed HTTP response head';
     return failed;
@@ -121,12 +131,16 @@ export async function dial(o: DialOptions): Promise<DialResult> {
   return ok;
 }
 
-function dialFailure(f: HeadFailure, connected: boolean, timeoutMs: number): { stage: 'connect' | 'handshake'; error: string; timedOut: boolean } {
+function dialFailure(r: Extract<ResponseHead, { ok: false }>, timeoutMs: number): { stage: 'connect' | 'handshake'; error: string; timedOut: boolean } {
+  const { failure: f, connected } = r;
   const stage = connected ? 'handshake' : 'connect';
+  // A wss:// connection is up once TLS is: TCP without it is a TLS handshake that never ended.
+  const stalled = r.tcpConnected ? `the TLS handshake did not complete within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms`;
   switch (f.reason) {
     case 'timeout':
-      return { stage, error: connected ? `no complete handshake response within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms`, timedOut: true };
+      return { stage, error: connected ? `no complete handshake response within ${timeoutMs} ms` : stalled, timedOut: true };
     case 'error':
+      if (r.tls) return { stage, error: `TLS: ${r.tls.cause} (${r.tls.code})`, timedOut: false };
       return { stage, error: f.error.code ? `${f.error.code} (${f.error.message})` : f.error.message, timedOut: false };
     case 'closed':
       return { stage: 'handshake', error: 'the server closed the connection before completing the handshake', timedOut: false };

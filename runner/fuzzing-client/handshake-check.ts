@@ -12,10 +12,13 @@ import { emptyTranscript, type Transcript } from '../engine/transcript.js';
 import { closePayload, encodeFrame, Opcode } from '../wire/frame.js';
 import { buildClientRequest, checkServerResponse, newClientKey } from '../wire/handshake.js';
 import { readResponseHead, type HeadFailure } from './dial.js';
+import type { ClientTlsOptions } from './tls.js';
 
 export interface HandshakeCheckOptions {
   session: SessionOptions;
   openHandshakeTimeoutMs: number;
+  /** The run's TLS options (wss://). */
+  tls?: ClientTlsOptions;
 }
 
 /** The bytes the harness writes for the case's deviating request: the request and, with it, any pipelined frame. */
@@ -53,11 +56,11 @@ export async function runHandshakeCase(url: URL, def: CaseDef, o: HandshakeCheck
   const refusal = def.expect.kind === 'handshake';
   const timeoutMs = refusal && kill?.do === 'killAfter' ? Math.min(kill.ms, o.openHandshakeTimeoutMs) : o.openHandshakeTimeoutMs;
   const signal = o.session.interrupt;
-  const outcome = await readResponseHead({ url, writes, timeoutMs, ...(signal ? { signal } : {}) });
+  const outcome = await readResponseHead({ url, writes, timeoutMs, ...(o.tls ? { tls: o.tls } : {}), ...(signal ? { signal } : {}) });
   if (!outcome.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
   if (!outcome.ok) {
     t.httpResponse = outcome.received.length > 0 ? outcome.received.subarray(0, 2048).toString('latin1') : '?';
-    t.handshakeError = handshakeFailure(outcome.failure, timeoutMs);
+    t.handshakeError = outcome.tls ? `connect: TLS: ${outcome.tls.cause} (${outcome.tls.code})` : handshakeFailure(outcome.failure, timeoutMs);
     t.wasOpenHandshakeTimeout = outcome.failure.reason === 'timeout';
     t.tcpEnd = t.wasOpenHandshakeTimeout ? 'harness' : 'peer-fin';
     t.endedAtMs = Date.now() - t.startedAt;

@@ -17,6 +17,7 @@ import type { TargetPulse } from '../engine/defaults.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { dial } from './dial.js';
+import type { ClientTlsOptions } from './tls.js';
 
 /** A pong later than this: a timer verdict reached meanwhile may owe something to load. */
 export const PROMPT_MS = 250;
@@ -58,8 +59,8 @@ export class LoadMonitor implements TargetPulse {
    * then closes, and knows nothing (maxLagMs is Infinity, busy() false). Null at once when
    * `signal` aborts (the run is stopping) before the monitor is open.
    */
-  static async open(url: URL, openHandshakeTimeoutMs: number, signal?: AbortSignal): Promise<LoadMonitor | null> {
-    const r = await dial({ url, openHandshakeTimeoutMs, ...(signal ? { signal } : {}) });
+  static async open(url: URL, openHandshakeTimeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions): Promise<LoadMonitor | null> {
+    const r = await dial({ url, openHandshakeTimeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
     if (!r.ok || signal?.aborted) {
       r.socket?.destroy();
       return null;

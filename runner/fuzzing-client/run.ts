@@ -19,6 +19,9 @@ import { confirmedResult, needsConfirmation } from '../engine/confirm.js';
 import { LoadMonitor, PROMPT_MS } from './load-monitor.js';
 import { MonitorPace, SLOW_START } from './pace.js';
 import { watchWaiting } from './waiting.js';
+import { tlsTransport, type ClientTlsOptions } from './tls.js';
+import type { TlsTransport } from '../engine/results.js';
+import { TLSSocket } from 'node:tls';
 
 export interface ServerRunOptions {
   url: string;
@@ -31,6 +34,8 @@ export interface ServerRunOptions {
   memoryBudget: number;
   session: SessionOptions;
   openHandshakeTimeoutMs: number;
+  /** TLS options for a wss:// URL: every connection of the run (probe, monitor, cases) uses them. */
+  tls?: ClientTlsOptions;
   /** Cases to skip for this agent (Autobahn's exclude-agent-cases). */
   skip?: (agent: string, id: string) => boolean;
   onResult?: (r: CaseResult) => void;
@@ -43,6 +48,12 @@ export interface ServerRunOptions {
 
 export class UnreachableTargetError extends Error {
   readonly code = 'WSCONFORM_UNREACHABLE';
+  /** Set when the target's TLS certificate is what failed: trusting its CA, or no verification, would get past it. */
+  readonly certificate: boolean;
+  constructor(message: string, o: { certificate?: boolean } = {}) {
+    super(message);
+    this.certificate = o.certificate ?? false;
+  }
 }
 
 export interface ProbeResult {
@@ -55,18 +66,23 @@ export interface ProbeResult {
   handshakeFault?: string;
   /** The run's stop signal came before the target answered: nothing is known of it, and no case runs. */
   interrupted?: string;
+  /** wss://: what the TLS handshake negotiated. */
+  tls?: TlsTransport;
 }
 
 /**
  * Connects once to check the target and learn its name. Throws UnreachableTargetError when there is
  * no HTTP answer to judge: the connection fails (refused, unresolvable, TLS, timeout), nothing or
- * not HTTP comes back, or the target closes first. Gives up at once when `signal` aborts.
+ * not HTTP comes back, or the target closes first. Gives up at once when `signal` aborts. `tls`:
+ * the run's TLS options, for a wss:// URL.
  */
-export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  const r = await dial({ url: new URL(url), openHandshakeTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
+export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions): Promise<ProbeResult> {
+  const u = new URL(url);
+  const r = await dial({ url: u, openHandshakeTimeoutMs: timeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
   if (!r.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
   if (!r.ok) {
     if (r.fault !== undefined) return { handshakeFault: r.fault, ...(r.serverHeader !== undefined ? { serverHeader: r.serverHeader } : {}) };
+    if (r.tls) throw new UnreachableTargetError(`TLS handshake with ${url} failed: ${r.tls.cause} (${r.tls.code})`, { certificate: r.tls.certificate });
     if (r.stage === 'connect') throw new UnreachableTargetError(`cannot connect to ${url}: ${r.error}`);
     const sent = JSON.stringify((r.response ?? '').slice(0, 60));
     if (r.response && !r.response.startsWith('HTTP/')) throw new UnreachableTargetError(`${url} answered the WebSocket handshake with something that is not HTTP: ${sent}`);
@@ -75,16 +91,22 @@ export async function probeServer(url: string, timeoutMs: number, signal?: Abort
   // Leave politely: a masked close 1000, then TCP.
   r.socket.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
   setTimeout(() => r.socket.destroy(), 200).unref();
-  return r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
+  const found: ProbeResult = r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
+  if (r.socket instanceof TLSSocket) found.tls = tlsTransport(r.socket, tls, u.hostname.replace(/^\[|\]$/g, ''));
+  return found;
 }
 
 /** `slot`: the case's place in the run, lent while a bulk echo only waits (waiting.ts; needs the session's pulse). */
-export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs'> & { slot?: Slot }): Promise<ReturnType<typeof emptyTranscript>> {
+export async function runCaseAgainstServer(
+  url: URL,
+  def: CaseDef,
+  o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs' | 'tls'> & { slot?: Slot },
+): Promise<ReturnType<typeof emptyTranscript>> {
   // handshake.*: a deviating opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
   const t = emptyTranscript('client', Date.now());
   const signal = o.session.interrupt;
-  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(signal ? { signal } : {}) });
+  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(o.tls ? { tls: o.tls } : {}), ...(signal ? { signal } : {}) });
   t.httpRequest = r.request ?? '?';
   if (!r.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
   if (!r.ok) {
@@ -110,17 +132,20 @@ export async function runCaseAgainstServer(url: URL, def: CaseDef, o: Pick<Serve
   return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
 }
 
-/** `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran anyway. */
-export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string }> {
-  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt);
+/**
+ * `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran
+ * anyway. `tls`: what the probe's TLS handshake negotiated (wss://).
+ */
+export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string; tls?: TlsTransport }> {
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls);
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
-  if (probe.interrupted !== undefined) return { agent, results: [] };
+  if (probe.interrupted !== undefined) return { agent, results: [], ...(probe.tls ? { tls: probe.tls } : {}) };
   const url = new URL(o.url);
   const results = new Map<string, CaseResult>();
   const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
   const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
   // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
-  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt);
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls);
   const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency, { start: Math.min(o.concurrency, SLOW_START) }) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
   const play = async (def: CaseDef, slot?: Slot): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
@@ -203,5 +228,5 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
   }
   const order = new Map(o.cases.map((c, i) => [c.id, i]));
   const sorted = [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { agent, results: sorted, ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}) };
+  return { agent, results: sorted, ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}), ...(probe.tls ? { tls: probe.tls } : {}) };
 }

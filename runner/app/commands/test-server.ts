@@ -10,10 +10,12 @@ import { casesForRole, selectCases } from '../../engine/plan.js';
 import type { PaceSummary } from '../../engine/results.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../../engine/defaults.js';
 import { probeServer, runAgainstServer, UnreachableTargetError } from '../../fuzzing-client/run.js';
+import type { ClientTlsOptions } from '../../fuzzing-client/tls.js';
+import { readCaFile } from '../tls-files.js';
 import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from '../../fuzz/index.js';
 import { spawnEchoServer } from '../../targets/echo-server.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
-import { addRunOptions, applyShard, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
+import { addRunOptions, applyShard, collect, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
 
 /** One server to test; without a URL, the built-in ws echo server. */
 export interface ServerTarget {
@@ -21,6 +23,8 @@ export interface ServerTarget {
   agent?: string;
   /** The target's own failByDrop (a wstest spec's server entry), over the run's. */
   failByDrop?: boolean;
+  /** TLS options for a wss:// URL, for every connection to this target. */
+  tls?: ClientTlsOptions;
 }
 
 export interface ServerRun {
@@ -32,6 +36,8 @@ export interface ServerRun {
   fuzz?: CaseDef[];
   /** Cases left out for one agent (a wstest spec's exclude-agent-cases). */
   skip?: (agent: string, id: string) => boolean;
+  /** What to do about a certificate the run cannot verify, in the words of this command's input. */
+  certificateHint: string;
 }
 
 const catalogueIndex = new Map(allCases.map((c, i) => [c.id, i + 1]));
@@ -73,7 +79,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
           if (!o.quiet) io.out.write(`No URL given: testing the built-in echo server (the ws package) at ${url}\n`);
         }
         try {
-          const { agent } = await runAgainstServer({
+          const { agent, tls } = await runAgainstServer({
             url: url!,
             ...(target.agent ? { agent: target.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
             cases: r.cases,
@@ -82,6 +88,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
             memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
             session: { ...sessionFrom(o, target), interrupt: active.interrupt },
             openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+            ...(target.tls ? { tls: target.tls } : {}),
             ...(r.skip ? { skip: r.skip } : {}),
             onResult: (c) => rec.record(c),
             onInterrupted: (c) => rec.interrupted(c),
@@ -98,17 +105,18 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
               concurrency: o.concurrency,
               session: sessionFrom(o, target),
               openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+              ...(target.tls ? { tls: target.tls } : {}),
               onResult: (c) => rec.record(c),
               shouldStop,
               log: (line) => io.err.write(`wsconform: ${line}\n`),
             });
             if (f.reproducers.length > 0 && !o.quiet) io.out.write(`Fuzz reproducers (replay with: wsconform replay FILE URL):\n${f.reproducers.map((p) => `  ${p}\n`).join('')}`);
           }
-          rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}) });
+          rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}) });
         } catch (e) {
           if (!(e instanceof UnreachableTargetError)) throw e;
           rec.endProgress();
-          io.err.write(`wsconform: ${e.message}\n`);
+          io.err.write(`wsconform: ${e.message}${e.certificate ? `; ${r.certificateHint}` : ''}\n`);
           if (r.targets.length === 1) return 'unreachable';
           rec.addAgent({ name: target.agent ?? url!, url: url!, unavailable: e.message });
         } finally {
@@ -124,14 +132,52 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
   return concludeRun(run, outdir, conclusionFrom(o, policy), io, stopping);
 }
 
-type TestServerOptions = CommonOptions & { agent?: string; fuzz?: number; seed?: number };
+type TestServerOptions = CommonOptions & { agent?: string; fuzz?: number; seed?: number } & TlsFlags;
+
+/** The TLS options of the commands that dial a server, as commander hands them over. */
+export interface TlsFlags {
+  ca?: string[];
+  insecure?: boolean;
+  servername?: string;
+}
+
+const CERTIFICATE_HINT = 'trust its CA (or the certificate itself) with --ca FILE, or test without verification with --insecure';
+
+export function addTlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--ca <file>', "wss://: also trust this CA or self-signed certificate (PEM); repeatable (default: Node's bundled CAs only)", collect)
+    .option('--insecure', 'wss://: do not verify the server certificate at all (the report and the summary say so)')
+    .option(
+      '--servername <name>',
+      "wss://: the TLS server name (SNI) to send and to check the certificate against, e.g. when the URL has an IP address (default: the URL's host; none for an IP address)",
+    );
+}
+
+/** The TLS options of a run to `url`, read and checked before it starts; undefined for none given. */
+export function tlsFrom(o: TlsFlags & { quiet?: boolean }, url: string | undefined, io: Io): ClientTlsOptions | undefined {
+  const given = [o.ca?.length ? '--ca' : null, o.insecure ? '--insecure' : null, o.servername !== undefined ? '--servername' : null].filter((x) => x !== null);
+  if (given.length === 0) return undefined;
+  if (url === undefined || !/^wss:/i.test(url)) throw new UsageError(`${given.join(', ')}: only for a wss:// URL`);
+  if (o.insecure && o.ca?.length) throw new UsageError('--insecure and --ca together: with --insecure no certificate is checked');
+  if (o.servername !== undefined && !/^[A-Za-z0-9.-]+$/.test(o.servername)) throw new UsageError(`--servername ${JSON.stringify(o.servername)} is not a host name`);
+  const tls: ClientTlsOptions = {};
+  if (o.ca?.length) tls.ca = o.ca.map((f) => readCaFile(f, (m) => new UsageError(m)));
+  if (o.insecure) {
+    tls.insecure = true;
+    if (!o.quiet) io.err.write("wsconform: warning: --insecure: the server's certificate is not verified\n");
+  }
+  if (o.servername !== undefined) tls.servername = o.servername;
+  return tls;
+}
 
 export function addTestServerCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   addRunOptions(
-    program
-      .command('test-server')
-      .argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested')
-      .option('--agent <name>', "name for the report (default: the server's Server header)")
+    addTlsOptions(
+      program
+        .command('test-server')
+        .argument('[url]', 'ws:// or wss:// URL of the server under test; without it, a built-in ws echo server is tested')
+        .option('--agent <name>', "name for the report (default: the server's Server header)"),
+    )
       .option('--fuzz <n>', 'also run n generated fuzz sequences (fuzz.<seed>.1 …); failures are shrunk into reproducer files in the outdir (default: none)', intOption('--fuzz', 1, 1_000_000))
       .option('--seed <s>', 'seed for --fuzz: the same seed gives the same sequences (default: from the clock, printed)', intOption('--seed', 0, 0xffffffff)),
     './reports/servers',
@@ -155,25 +201,28 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
       const target: ServerTarget = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;
-      setExit(await runServerTargets({ mode: 'test-server', targets: [target], cases, fuzz }, o, io));
+      const tls = tlsFrom(o, url, io);
+      if (tls) target.tls = tls;
+      setExit(await runServerTargets({ mode: 'test-server', targets: [target], cases, fuzz, certificateHint: CERTIFICATE_HINT }, o, io));
     });
 }
 
 export function addReplayCommand(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
-    .command('replay')
-    .argument('<file>', 'a reproducer written by test-server --fuzz (fuzz-<seed>-<n>.repro.json)')
-    .argument('<url>', 'ws:// or wss:// URL of the server to replay it against')
+  addTlsOptions(
+    program.command('replay').argument('<file>', 'a reproducer written by test-server --fuzz (fuzz-<seed>-<n>.repro.json)').argument('<url>', 'ws:// or wss:// URL of the server to replay it against'),
+  )
     .description('replay a fuzz reproducer and print the verdict (exit 0: passed, 1: failed, 2: bad file or unreachable server)')
-    .action(async (file: string, url: string) => {
+    .action(async (file: string, url: string, o: TlsFlags) => {
       if (!/^wss?:\/\//.test(url)) throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
+      const tls = tlsFrom(o, url, io);
       try {
         readReproducer(file);
-        await probeServer(url, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS);
-        const r = await replay(file, url, { session: defaultSessionOptions, openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS });
+        await probeServer(url, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, undefined, tls);
+        const r = await replay(file, url, { session: defaultSessionOptions, openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, ...(tls ? { tls } : {}) });
         io.out.write(r.lines.join('\n') + '\n');
         setExit(r.exitCode === 0 ? ExitCode.pass : ExitCode.failed);
       } catch (e) {
+        if (e instanceof UnreachableTargetError && e.certificate) throw new UsageError(`${e.message}; ${CERTIFICATE_HINT}`);
         if (e instanceof ReproducerError || e instanceof UnreachableTargetError) throw new UsageError(e.message);
         throw e;
       }

@@ -56,9 +56,15 @@ export async function runFuzzingClientSpec(file: string | undefined, io: Io): Pr
   return runServerTargets(
     {
       mode: 'fuzzingclient',
-      targets: spec.servers.map((s) => ({ url: s.url, ...(s.agent ? { agent: s.agent } : {}), failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false })),
+      targets: spec.servers.map((s) => ({
+        url: s.url,
+        ...(s.agent ? { agent: s.agent } : {}),
+        failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false,
+        ...(s.tls ? { tls: s.tls } : {}),
+      })),
       cases,
       skip: agentCaseSkipper(spec.excludeAgentCases),
+      certificateHint: `trust its CA (or the certificate itself) with "ca": "FILE" in the server's entry of ${specFile}, or test without verification with "insecure": true`,
     },
     o,
     io,

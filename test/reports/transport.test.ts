@@ -1,0 +1,53 @@
+/** The transport of each agent (TLS for wss://) in the summary and the HTML index: pure functions of the run. */
+import assert from 'node:assert/strict';
+import { evaluateGate, summaryText } from '../../reports/gate.js';
+import { renderIndexHtml } from '../../reports/html.js';
+import { transportText } from '../../reports/transport.js';
+import type { RunResults, TlsTransport } from '../../runner/engine/results.js';
+import { HOSTILE_AGENT, makeMeta, makeResult } from './fixtures.js';
+
+const verified: TlsTransport = {
+  protocol: 'TLSv1.3',
+  cipher: 'TLS_AES_256_GCM_SHA384',
+  servername: 'localhost',
+  certificate: { subject: 'CN=localhost', issuer: 'CN=test CA', validFrom: '2026-01-01T00:00:00.000Z', validTo: '2026-02-01T00:00:00.000Z', fingerprint256: 'AB:CD' },
+  verified: true,
+};
+const unverified: TlsTransport = { ...verified, verified: false, unverifiedBecause: 'CERT_HAS_EXPIRED' };
+const run = (tls: TlsTransport | undefined, name = 'ws'): RunResults => ({
+  meta: makeMeta({ agents: [{ name, url: 'wss://127.0.0.1:9001', ...(tls ? { tls } : {}) }] }),
+  results: [makeResult({ agent: name })],
+});
+
+describe('transport in the reports', () => {
+  it('says version, cipher, SNI and the certificate in one line', () => {
+    assert.equal(transportText(verified), 'TLSv1.3 TLS_AES_256_GCM_SHA384, SNI localhost, certificate CN=localhost issued by CN=test CA (valid 2026-01-01 to 2026-02-01)');
+  });
+
+  it('says when verification was off, and what it would have refused', () => {
+    assert.match(transportText(unverified), /; verification off \(verification would have refused it: CERT_HAS_EXPIRED\)$/);
+  });
+
+  it('the summary has a line per agent reached over TLS, after the first line', () => {
+    const lines = summaryText(run(unverified), evaluateGate(run(unverified))).split('\n');
+    assert.match(lines[1]!, /^ {2}ws over TLS: TLSv1\.3 .*verification off/);
+    assert.equal(summaryText(run(undefined), evaluateGate(run(undefined))).split('\n')[1], '');
+  });
+
+  it('the HTML header and agents table say it; without TLS there is no transport column', () => {
+    const html = renderIndexHtml(run(unverified));
+    assert.match(html, /<p class="sub">.* · <b>over TLS, certificate verification off<\/b><\/p>/);
+    assert.match(html, /<th>transport<\/th>/);
+    assert.match(html, /<td class="warn">TLSv1\.3 TLS_AES_256_GCM_SHA384, SNI localhost, certificate CN&#x3D;localhost/);
+    assert.match(renderIndexHtml(run(verified)), /<b>over TLS<\/b><\/p>/);
+    const plain = renderIndexHtml(run(undefined));
+    assert.doesNotMatch(plain, /transport|over TLS/);
+  });
+
+  it('certificate names come from the target: escaped in HTML, one line in the summary', () => {
+    const hostile: TlsTransport = { ...verified, certificate: { ...verified.certificate!, subject: `CN=${HOSTILE_AGENT}\nX` } };
+    assert.doesNotMatch(renderIndexHtml(run(hostile)), /<script>alert/);
+    assert.doesNotMatch(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /\n/);
+    assert.match(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /CN=<script>alert\(1\)<\/script> X/);
+  });
+});
