@@ -2,7 +2,7 @@
  * A connection that plays a case (/runCase): the 101 the case asks for, then the session over the
  * same connection. Every byte either way goes into the transcript; the server judges it.
  */
-import type { Socket } from 'node:net';
+import type { ByteStream } from '../engine/session-io.js';
 import type { CaseDef } from '../../cases/types.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import { Session, type MessageCompressor } from '../engine/session.js';
@@ -13,7 +13,7 @@ import { caseHandshakeResponse, caseHandshakeResponseText } from './handshake-re
 import type { Upgrade } from './intake.js';
 
 /** Answers the opening request of `def` and plays the case; resolves with the transcript. */
-export async function playCase(socket: Socket, def: CaseDef, upgrade: Upgrade, session: SessionOptions): Promise<Transcript> {
+export async function playCase(socket: ByteStream, def: CaseDef, upgrade: Upgrade, session: SessionOptions): Promise<Transcript> {
   // A case of sections 12/13 answers the target's permessage-deflate offers by its accept rule (a
   // target that offers nothing acceptable gets a 101 without it: UNIMPLEMENTED); a handshake.client.*
   // case may ask for a response that deviates from RFC 6455 §4.2.2; every other case gets a correct 101.
@@ -29,7 +29,7 @@ export async function playCase(socket: Socket, def: CaseDef, upgrade: Upgrade, s
 }
 
 /** Writes a (possibly split) handshake response: each piece its own write, with a turn of the event loop between. */
-async function writePieces(socket: Socket, pieces: string | Buffer[]): Promise<void> {
+async function writePieces(socket: ByteStream, pieces: string | Buffer[]): Promise<void> {
   if (typeof pieces === 'string') {
     socket.write(pieces);
     return;
