@@ -132,7 +132,7 @@ export interface IndexView {
     wall: string;
     options: Array<{ key: string; value: string }>;
   };
-  agents: Array<{ name: string; url: string; engine: string; version: string; unavailable: string; results: number }>;
+  agents: Array<{ name: string; url: string; engine: string; version: string; unavailable: string; results: number; transport: string }>;
   summary: {
     rows: Array<{ agent: string; total: number; behavior: VerdictCount[]; close: VerdictCount[]; failed: number; known: number }>;
   };
@@ -365,6 +365,7 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       engine: visible(a.engine ?? ''),
       version: visible(a.version ?? ''),
       unavailable: visible(a.unavailable ?? ''),
+      transport: a.transport ? visible(`${a.transport.protocol} ${a.transport.cipher}, certificate ${a.transport.certificate}${a.transport.servername ? `, SNI ${a.transport.servername}` : ''}`) : '',
       results: run.results.filter((r) => r.agent === a.name).length,
     })),
     summary: {

@@ -181,9 +181,20 @@ export interface RunMeta {
   wallMs?: number;
   options: Record<string, unknown>;
   /** Agents seen, with what we know of each (URL, engine, version, unavailability reason, pacing). */
-  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary }>;
+  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; transport?: AgentTransport }>;
   /** Cases that were in progress when the run was stopped (SIGINT, SIGTERM): they have no verdict. */
   interruptedCases?: InterruptedCase[];
+}
+
+/** How an agent reached the harness over TLS (testing clients with --tls): what its case connections negotiated. */
+export interface AgentTransport {
+  /** "TLSv1.3" … */
+  protocol: string;
+  cipher: string;
+  /** The subject of the certificate the harness presented. */
+  certificate: string;
+  /** The SNI host name the client sent, if any. */
+  servername?: string;
 }
 
 /** A case the run's stop signal ended before it had a verdict. */

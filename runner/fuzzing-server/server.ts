@@ -10,19 +10,23 @@
  * unknown paths get 404.
  */
 import net, { type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../engine/case-result.js';
 import { type SessionOptions } from '../engine/defaults.js';
 import type { CaseResult } from '../engine/results.js';
 import { buildServerResponse } from '../wire/handshake.js';
+import { certificateSubject } from '../tls/certs.js';
 import { playCase } from './case-connection.js';
 import { ControlChannel } from './control-channel.js';
 import { intake, refuse, type Upgrade } from './intake.js';
 import { caseInfoDescription } from './protocol.js';
 import { ResultStore, type StopReason } from './result-store.js';
+import { createTlsListener, TlsLog, type TlsConnection, type TlsServing, type TlsTransport } from './tls-listener.js';
 
 export { caseInfoDescription, parseFuzzingRequest, PROTOCOL_PATHS, type FuzzingRequest, type FuzzingRequestParse } from './protocol.js';
 export type { StopReason } from './result-store.js';
+export type { TlsConnection, TlsServing, TlsTransport } from './tls-listener.js';
 
 export interface ClientRunOptions {
   /** Interface to bind; 127.0.0.1 by default. */
@@ -46,6 +50,10 @@ export interface ClientRunOptions {
   log?: (line: string) => void;
   /** Connections open at once (handshakes, cases, status waits); more get 503. Default 256. */
   maxConnections?: number;
+  /** Serve over TLS (wss://) with this certificate; the TLS handshake is bounded by openHandshakeTimeoutMs. */
+  tls?: TlsServing;
+  /** The host the URL names, when not `host` (a host name such as localhost for a listener on 127.0.0.1). */
+  urlHost?: string;
 }
 
 export interface FuzzingServer {
@@ -77,6 +85,12 @@ export interface FuzzingServer {
    * (Chromium) be CONNECTING at a time, so a page running cases side by side needs several.
    */
   listenAlso(host: string): Promise<{ host: string; port: number }>;
+  /** Over TLS: every connection's TLS outcome (at most the first 200), in arrival order; empty otherwise. */
+  tlsConnections(): TlsConnection[];
+  /** WebSocket opening handshakes answered with 101, on any path of the URL protocol. */
+  upgrades(): number;
+  /** Over TLS: what the agent's first case connection negotiated; undefined otherwise. */
+  transportOf(agent: string): TlsTransport | undefined;
   /** Stops listening and drops every connection; cases cut short this way leave no result. */
   close(): Promise<void>;
 }
@@ -102,10 +116,15 @@ class FuzzingServerImpl implements FuzzingServer {
   private lastConnectionAt = Date.now();
   private closing = false;
   private serverClosed: Promise<void> | null = null;
+  private readonly tlsLog = new TlsLog();
+  private upgradeCount = 0;
+  private readonly transports = new Map<string, TlsTransport>();
+  private readonly certificateSubject: string;
 
   constructor(o: ClientRunOptions) {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.certificateSubject = o.tls ? (certificateSubject(o.tls.cert) ?? '?') : '';
     this.store = new ResultStore((r) => {
       try {
         this.o.onResult?.(r);
@@ -118,7 +137,8 @@ class FuzzingServerImpl implements FuzzingServer {
   async listen(): Promise<void> {
     const host = this.o.host ?? '127.0.0.1';
     this.port = await this.addListener(host, this.o.port);
-    this.url = `ws://${net.isIPv6(host) ? `[${host}]` : host}:${this.port}`;
+    const urlHost = this.o.urlHost ?? host;
+    this.url = `${this.o.tls ? 'wss' : 'ws'}://${net.isIPv6(urlHost) ? `[${urlHost}]` : urlHost}:${this.port}`;
   }
 
   async listenAlso(host: string): Promise<{ host: string; port: number }> {
@@ -127,7 +147,13 @@ class FuzzingServerImpl implements FuzzingServer {
   }
 
   private addListener(host: string, port: number): Promise<number> {
-    const server = net.createServer((socket) => this.onConnection(socket));
+    const server = this.o.tls
+      ? createTlsListener(
+          this.o.tls,
+          { handshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line), record: this.tlsLog, onConnect: () => (this.lastConnectionAt = Date.now()) },
+          (socket) => this.onConnection(socket),
+        )
+      : net.createServer((socket) => this.onConnection(socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -166,6 +192,18 @@ class FuzzingServerImpl implements FuzzingServer {
 
   stopReason(): StopReason | null {
     return this.store.stopReason();
+  }
+
+  upgrades(): number {
+    return this.upgradeCount;
+  }
+
+  tlsConnections(): TlsConnection[] {
+    return [...this.tlsLog.connections];
+  }
+
+  transportOf(agent: string): TlsTransport | undefined {
+    return this.transports.get(agent);
   }
 
   activity(): { connections: number; lastConnectionAt: number } {
@@ -209,6 +247,7 @@ class FuzzingServerImpl implements FuzzingServer {
   /** A valid upgrade of the URL protocol: a case, or a reply on a control channel. No subprotocol is chosen, as in Autobahn's fuzzing server. */
   private onUpgrade(socket: Socket, from: string, upgrade: Upgrade): void {
     const r = upgrade.request;
+    this.upgradeCount++;
     if (r.kind === 'runCase') {
       this.runCase(socket, from, r.n, r.agent, upgrade);
       return;
@@ -250,6 +289,10 @@ class FuzzingServerImpl implements FuzzingServer {
       return;
     }
     this.store.caseStarted(agent);
+    if (socket instanceof TLSSocket && !this.transports.has(agent)) {
+      const name = (socket as TLSSocket & { servername?: string | false }).servername;
+      this.transports.set(agent, { protocol: socket.getProtocol() ?? '?', cipher: socket.getCipher().name, certificate: this.certificateSubject, ...(name ? { servername: name } : {}) });
+    }
     try {
       this.o.onCaseStart?.(agent, n);
     } catch (e) {
