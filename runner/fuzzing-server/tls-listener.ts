@@ -61,30 +61,44 @@ export function describeTlsError(e: NodeJS.ErrnoException, handshakeTimeoutMs: n
 
 /**
  * A server for `serving` whose secure connections go to `onSecure`. Every failed handshake is logged
- * in words and recorded in `log`; a plain-text client gets its line too and no hang (node:tls ends
- * such a connection at once; a stalled handshake ends after `handshakeTimeoutMs`).
+ * in words and recorded in `log`; a plain-text client gets its line too and no hang (OpenSSL ends
+ * such a connection at once), and a handshake that has not completed `handshakeTimeoutMs` after the
+ * TCP accept is ended. The TLS socket is made here over the accepted TCP socket (as tls.Server does
+ * inside) rather than by tls.Server, whose own timer only starts at the ClientHello: a client that
+ * connects and sends nothing would be kept forever, and the TCP socket alone cannot be closed once
+ * TLS owns it.
  */
 export function createTlsListener(
   serving: TlsServing,
   o: { handshakeTimeoutMs: number; log: (line: string) => void; record: TlsLog; onConnect: () => void },
   onSecure: (socket: tls.TLSSocket) => void,
 ): net.Server {
-  const server = tls.createServer({ cert: serving.cert, key: serving.key, handshakeTimeout: o.handshakeTimeoutMs });
-  server.on('connection', () => o.onConnect());
-  server.on('secureConnection', (socket: tls.TLSSocket) => {
-    const cipher = socket.getCipher();
-    const name = (socket as tls.TLSSocket & { servername?: string | false }).servername;
-    o.record.add({ outcome: 'secure', at: Date.now(), from: peer(socket), protocol: socket.getProtocol() ?? '?', cipher: cipher.name, servername: name ? name : null });
-    onSecure(socket);
+  const secureContext = tls.createSecureContext({ cert: serving.cert, key: serving.key });
+  return net.createServer((raw) => {
+    o.onConnect();
+    raw.on('error', () => undefined);
+    const from = peer(raw);
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
+    let settled = false;
+    const fail = (d: { kind: 'plain' | 'failed'; reason: string; alert: boolean }, sentNothing = false): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (d.kind === 'plain') o.record.add({ outcome: 'plain', at: Date.now(), from, reason: d.reason });
+      else o.record.add({ outcome: 'failed', at: Date.now(), from, reason: d.reason, alert: d.alert });
+      o.log(`${from}: ${d.reason}${sentNothing ? ' (it sent nothing)' : ''}: connection closed`);
+      socket.destroy();
+    };
+    const timer = setTimeout(() => fail({ kind: 'failed', reason: `did not complete the TLS handshake within ${o.handshakeTimeoutMs} ms`, alert: false }, raw.bytesRead === 0), o.handshakeTimeoutMs);
+    socket.on('error', (e: NodeJS.ErrnoException) => fail(describeTlsError(e, o.handshakeTimeoutMs)));
+    socket.once('close', () => fail({ kind: 'failed', reason: 'closed the connection during the TLS handshake, without an alert', alert: false }));
+    socket.once('secure', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const name = (socket as tls.TLSSocket & { servername?: string | false }).servername;
+      o.record.add({ outcome: 'secure', at: Date.now(), from, protocol: socket.getProtocol() ?? '?', cipher: socket.getCipher().name, servername: name ? name : null });
+      onSecure(socket);
+    });
   });
-  server.on('tlsClientError', (e: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
-    // By now the TLS socket has let go of its address; the TCP socket under it (node's _parent) still has it.
-    const under = (socket as tls.TLSSocket & { _parent?: Socket })._parent;
-    const from = socket.remoteAddress ? peer(socket) : under?.remoteAddress ? peer(under) : 'a client';
-    const d = describeTlsError(e, o.handshakeTimeoutMs);
-    if (d.kind === 'plain') o.record.add({ outcome: 'plain', at: Date.now(), from, reason: d.reason });
-    else o.record.add({ outcome: 'failed', at: Date.now(), from, reason: d.reason, alert: d.alert });
-    o.log(`${from}: ${d.reason}: connection closed`);
-  });
-  return server;
 }

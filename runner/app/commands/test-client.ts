@@ -198,8 +198,8 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
         intOption('--agents', 1, 100_000),
       )
       .option('--tls', 'serve over TLS (wss://): with a throw-away CA written to <outdir>/ca.pem ({ca}, WSCONFORM_CA) unless --cert and --key are given; with --command, also run the tls.* cases')
-      .option('--cert <file>', 'with --tls: the server certificate (PEM) instead of a throw-away one')
-      .option('--key <file>', 'with --tls: the private key (PEM) of --cert')
+      .option('--cert <file>', 'with --tls: the server certificate (PEM) (default: a throw-away one for the listening host)')
+      .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)")
       .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
     './reports/clients',
   )
