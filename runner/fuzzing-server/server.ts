@@ -6,6 +6,10 @@
  * byte is in the transcript (case-connection.ts); the other paths get a reply and a close
  * (control-channel.ts); results and who waits for them live in result-store.ts.
  *
+ * With `tls`, the same runs over TLS (wss://): tls-listener.ts handshakes and hands on a TLSSocket,
+ * a byte stream like the plain one, and keeps what each TLS handshake did (the tls.* cases and the
+ * reports read it).
+ *
  * Autobahn's "direct command" mode (any other path, driven by JSON commands) is not supported:
  * unknown paths get 404.
  */
