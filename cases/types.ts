@@ -132,7 +132,37 @@ export type SessionExpectation =
    */
   | { kind: 'handshake'; refuse: HandshakeRefusal; close: CloseExpectation }
   /** A generated fuzz sequence (runner/fuzz): what a conformant target does with its octets. */
-  | { kind: 'fuzz'; model: FuzzModel; close: CloseExpectation };
+  | { kind: 'fuzz'; model: FuzzModel; close: CloseExpectation }
+  /** A tls.* case (testing clients over TLS): see TlsExpectation. */
+  | TlsExpectation;
+
+/**
+ * What a client must do with the certificate a tls.* case presents (RFC 6455 §4.1). The case is played
+ * on a listener of its own (runner/fuzzing-server/tls-cases.ts), so that the certificate is the case's
+ * from the first byte; runner/engine/verdicts/tls.ts judges what reached it.
+ */
+export interface TlsExpectation {
+  kind: 'tls';
+  /** The client must fail the connection in the TLS handshake: a WebSocket opened over it is FAILED. */
+  mustRefuse: boolean;
+  /** The client must send SNI (server_name) naming the URL's host. */
+  requireSni?: boolean;
+  /** The client must never send plain text to the wss:// port, after a failed TLS handshake included. */
+  noPlainFallback?: boolean;
+  /** When the WebSocket may open: what the client must echo, and how the connection ends. */
+  outcomes: { OK: TargetEvent[] };
+  close: CloseExpectation;
+}
+
+/** The certificate a tls.* case presents: the run's CA signs it unless the name says otherwise. */
+export type TlsPresented = 'trusted' | 'untrusted-ca' | 'wrong-host' | 'expired' | 'self-signed';
+
+/** Where a tls.* case is served and with what. */
+export interface TlsCaseSpec {
+  present: TlsPresented;
+  /** The host the case's URL names: the run's listening host by default; 'localhost' for a host-name URL. */
+  urlHost?: 'localhost';
+}
 
 /**
  * A browser-API case (applies: 'browsers'): the server's script, the page's actions, what the page
@@ -249,4 +279,6 @@ export interface CaseDef {
   cost?: number;
   /** Autobahn reports the case duration (9.x, 12.x, 13.x). */
   reportTime?: boolean;
+  /** A tls.* case: the certificate its own listener presents (only `test-client --tls` runs them). */
+  tls?: TlsCaseSpec;
 }

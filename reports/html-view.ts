@@ -364,7 +364,7 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       transport: runTransport(agents),
     },
     agents: agents.map((a) => ({
-      ...(a.tls ? { transport: visible(transportText(a.tls)), unverified: !a.tls.verified } : { transport: '', unverified: false }),
+      ...(a.tls ? { transport: visible(transportText(a.tls)), unverified: a.tls.verified === false } : { transport: '', unverified: false }),
       name: visible(a.name),
       url: visible(a.url ?? ''),
       engine: visible(a.engine ?? ''),

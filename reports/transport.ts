@@ -6,14 +6,14 @@ export function transportText(t: TlsTransport): string {
   const c = t.certificate;
   const cert = c ? `certificate ${c.subject} issued by ${c.issuer} (valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)})` : 'no certificate';
   const sni = t.servername !== undefined ? `, SNI ${t.servername}` : '';
-  const off = t.verified ? '' : `; verification off${t.unverifiedBecause ? ` (verification would have refused it: ${t.unverifiedBecause})` : ''}`;
+  const off = t.verified !== false ? '' : `; verification off${t.unverifiedBecause ? ` (verification would have refused it: ${t.unverifiedBecause})` : ''}`;
   return `${t.protocol} ${t.cipher}${sni}, ${cert}${off}`;
 }
 
 /** For the HTML header: "over TLS", "over TLS, certificate verification off", or empty. */
 export function runTransport(agents: RunMeta['agents']): string {
   if (!agents.some((a) => a.tls)) return '';
-  return `over TLS${agents.some((a) => a.tls && !a.tls.verified) ? ', certificate verification off' : ''}`;
+  return `over TLS${agents.some((a) => a.tls?.verified === false) ? ', certificate verification off' : ''}`;
 }
 
 /** One line per agent reached over TLS: "  AGENT over TLS: …". */

@@ -3,6 +3,7 @@
 // reports/; an entry is a layer or, where only part of one may be used, a single file.
 //
 //   wire  ←  cases  ←  engine  ←  fuzzing-client, fuzzing-server  ←  fuzz, browser  ←  app
+//                                  tls (certificates) ↗
 //                        ↑ reports (the result types only)                             app ↗
 import path from 'node:path';
 
@@ -11,12 +12,13 @@ export const LAYERS = {
   cases: ['runner/wire'],
   'runner/engine': ['runner/wire', 'cases'],
   'runner/targets': [],
+  'runner/tls': [],
   'runner/fuzzing-client': ['runner/engine', 'runner/wire', 'cases'],
-  'runner/fuzzing-server': ['runner/engine', 'runner/wire', 'cases'],
+  'runner/fuzzing-server': ['runner/tls', 'runner/engine', 'runner/wire', 'cases'],
   'runner/fuzz': ['runner/fuzzing-client', 'runner/engine', 'runner/wire', 'cases'],
   'runner/browser': ['runner/fuzzing-server', 'runner/engine', 'runner/wire', 'cases'],
   reports: ['runner/engine/results.ts'],
-  'runner/app': ['runner/browser', 'runner/fuzz', 'runner/fuzzing-client', 'runner/fuzzing-server', 'runner/targets', 'runner/engine', 'runner/wire', 'cases', 'reports'],
+  'runner/app': ['runner/browser', 'runner/fuzz', 'runner/fuzzing-client', 'runner/fuzzing-server', 'runner/targets', 'runner/tls', 'runner/engine', 'runner/wire', 'cases', 'reports'],
 };
 
 /** The layer of a path relative to the repository root, or null outside the layered sources. */

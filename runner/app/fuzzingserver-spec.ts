@@ -7,8 +7,10 @@ import type { SessionOptions } from '../engine/defaults.js';
 import { SpecError } from './fuzzingclient-spec.js';
 
 export interface FuzzingServerSpec {
-  /** The listen URL as written (ws://host:port). */
+  /** The listen URL as written (ws://host:port, or wss:// with `tls`). */
   url: string;
+  /** For a wss:// URL, wstest's `key` and `cert` fields: the PEM files of the server's key and certificate. */
+  tls?: { key: string; cert: string };
   host: string;
   port: number;
   outdir: string;
@@ -111,9 +113,11 @@ export function parseFuzzingServerSpec(json: unknown, fileName: string): Fuzzing
   } catch {
     return fail('url', `is not a URL: ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol === 'wss:') fail('url', 'uses wss://, but TLS is not supported: use ws://');
-  if (parsed.protocol !== 'ws:') fail('url', `must be a ws:// URL, not ${JSON.stringify(url)}`);
-  if (raw.key !== undefined || raw.cert !== undefined) fail(raw.key !== undefined ? 'key' : 'cert', 'is given, but TLS is not supported');
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') fail('url', `must be a ws:// or wss:// URL, not ${JSON.stringify(url)}`);
+  const secure = parsed.protocol === 'wss:';
+  if (!secure && (raw.key !== undefined || raw.cert !== undefined)) fail(raw.key !== undefined ? 'key' : 'cert', 'is for a wss:// url: the server serves TLS with it');
+  if (secure && (typeof raw.key !== 'string' || raw.key === '')) fail('key', 'must name the PEM file of the server key: a wss:// url needs key and cert');
+  if (secure && (typeof raw.cert !== 'string' || raw.cert === '')) fail('cert', 'must name the PEM file of the server certificate: a wss:// url needs key and cert');
 
   const cases = raw.cases === undefined ? ['*'] : strList(raw.cases, 'cases');
   const excludeCases = raw['exclude-cases'] === undefined ? [] : strList(raw['exclude-cases'], 'exclude-cases');
@@ -156,7 +160,7 @@ export function parseFuzzingServerSpec(json: unknown, fileName: string): Fuzzing
   const spec: FuzzingServerSpec = {
     url,
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
-    port: parsed.port === '' ? 80 : Number(parsed.port),
+    port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
     outdir: str('outdir', DEFAULT_CLIENTS_OUTDIR),
     cases,
     excludeCases,
@@ -165,6 +169,7 @@ export function parseFuzzingServerSpec(json: unknown, fileName: string): Fuzzing
     ignoredOptions,
     protocols,
   };
+  if (secure) spec.tls = { key: raw.key as string, cert: raw.cert as string };
   if (raw.webport !== undefined) {
     if (typeof raw.webport !== 'number' || !Number.isInteger(raw.webport) || raw.webport < 0 || raw.webport > 65535) fail('webport', 'must be a port number');
     spec.webport = raw.webport as number;

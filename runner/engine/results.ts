@@ -195,17 +195,23 @@ export interface InterruptedCase {
   why: string;
 }
 
-/** The TLS connection to an agent (wss://), as the first connection of the run saw it. */
+/** The TLS connection to or from an agent (wss://), as the agent's first connection negotiated it. */
 export interface TlsTransport {
   /** As Node names them: "TLSv1.3", "TLS_AES_256_GCM_SHA384". */
   protocol: string;
   cipher: string;
   /** The SNI name sent, if any (none for an IP address unless one was given). */
   servername?: string;
-  /** The certificate the agent presented (distinguished names in OpenSSL's one-line form). */
+  /**
+   * The certificate of the TLS server: the target's (testing a server) or the harness's own
+   * (testing a client with --tls). Distinguished names in OpenSSL's one-line form.
+   */
   certificate?: { subject: string; issuer: string; validFrom: string; validTo: string; fingerprint256: string };
-  /** false: verification was off (--insecure), the certificate was taken as it came. */
-  verified: boolean;
+  /**
+   * Testing a server: false when verification was off (--insecure), the certificate taken as it
+   * came. Absent testing a client, where the harness presented the certificate.
+   */
+  verified?: boolean;
   /** With verification off: what verification would have refused (Node's code), if anything. */
   unverifiedBecause?: string;
 }

@@ -263,6 +263,11 @@ export class Session {
       if (fuzzAnswered(exp.model, this.t.received)) this.conn.startClosingHandshake(1000);
       return;
     }
+    // A tls.* case that may open (tls.sni) closes like an events case once its echo is back.
+    if (exp.kind === 'tls') {
+      if (!exp.mustRefuse && exp.outcomes.OK.length > 0 && eventsEqual(this.t.received, exp.outcomes.OK)) this.conn.startClosingHandshake(exp.close.codes[0] ?? 1000);
+      return;
+    }
     if (exp.kind !== 'events' || exp.informational) return;
     // The target took the tolerated path (it accepted what it could have refused): close as that path says.
     const tolerated = exp.outcomes['NON-STRICT'];

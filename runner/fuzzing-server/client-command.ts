@@ -10,6 +10,8 @@ export interface CommandVars {
   url: string;
   agent: string;
   port: number;
+  /** The CA certificate file the client is to trust (a run over TLS); {ca} stays as it is without one. */
+  ca?: string;
 }
 
 export interface SpawnOptions {
@@ -53,9 +55,9 @@ export function shellQuote(value: string): string {
   return SAFE.test(value) && value.length > 0 ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Replaces {url}, {agent} and {port}; values are shell-quoted when they need it. Other braces stay. */
+/** Replaces {url}, {agent}, {port} and (given a CA) {ca}; values are shell-quoted when they need it. Other braces stay. */
 export function expandCommand(template: string, vars: CommandVars): string {
-  return template.replace(/\{(url|agent|port)\}/g, (_m, name: keyof CommandVars) => shellQuote(String(vars[name])));
+  return template.replace(/\{(url|agent|port|ca)\}/g, (m, name: keyof CommandVars) => (vars[name] === undefined ? m : shellQuote(String(vars[name]))));
 }
 
 /** Keeps the last `max` bytes written to it. */
@@ -100,7 +102,7 @@ export function spawnClient(template: string, vars: CommandVars, o: SpawnOptions
     detached: true,
     cwd: o.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WSCONFORM_URL: vars.url, WSCONFORM_AGENT: vars.agent, WSCONFORM_PORT: String(vars.port) },
+    env: { ...process.env, WSCONFORM_URL: vars.url, WSCONFORM_AGENT: vars.agent, WSCONFORM_PORT: String(vars.port), ...(vars.ca !== undefined ? { WSCONFORM_CA: vars.ca } : {}) },
   });
   const pid = child.pid;
   if (pid !== undefined) {
@@ -169,6 +171,10 @@ export interface ClientCommandOptions {
   log?: (line: string) => void;
   onOutput?: SpawnOptions['onOutput'];
   cwd?: string;
+  /** The CA file for {ca} and WSCONFORM_CA. */
+  ca?: string;
+  /** The URL for {url}, when it is not the server's own (a tls.* case's host name). */
+  url?: string;
 }
 
 export interface ClientCommandOutcome extends ClientExit {
@@ -186,7 +192,7 @@ export async function runClientCommand(server: FuzzingServer, template: string, 
   const spawnOpts: SpawnOptions = { timeoutMs: o.timeoutMs };
   if (o.onOutput) spawnOpts.onOutput = o.onOutput;
   if (o.cwd) spawnOpts.cwd = o.cwd;
-  const client = spawnClient(template, { url: server.url, agent: o.agent, port: server.port }, spawnOpts);
+  const client = spawnClient(template, { url: o.url ?? server.url, agent: o.agent, port: server.port, ...(o.ca !== undefined ? { ca: o.ca } : {}) }, spawnOpts);
   o.log?.(`started client command (pid ${client.pid ?? '?'}): ${client.command}`);
   let endedBecause: ClientCommandOutcome['endedBecause'] = 'exited';
   let exited = false;

@@ -7,105 +7,33 @@
  * (control-channel.ts); results and who waits for them live in result-store.ts. For the second look
  * at a client run as a command (second-look.ts) the server can offer only some of its cases again.
  *
+ * With `tls`, the same runs over TLS (wss://): tls-listener.ts handshakes and hands on a TLSSocket,
+ * a byte stream like the plain one, and keeps what each TLS handshake did (the tls.* cases and the
+ * reports read it).
+ *
  * Autobahn's "direct command" mode (any other path, driven by JSON commands) is not supported:
  * unknown paths get 404.
  */
 import net, { type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { CaseDef } from '../../cases/types.js';
 import { caseResult } from '../engine/case-result.js';
-import { type SessionOptions } from '../engine/defaults.js';
 import type { CaseResult } from '../engine/results.js';
-import type { Transcript } from '../engine/transcript.js';
 import { buildServerResponse } from '../wire/handshake.js';
+import { certificateInfo } from '../tls/certs.js';
 import { playCase } from './case-connection.js';
 import { ControlChannel } from './control-channel.js';
 import { intake, refuse, type Upgrade } from './intake.js';
 import { caseInfoDescription } from './protocol.js';
 import { ResultStore, type StopReason } from './result-store.js';
+import { createTlsListener, TlsLog, type TlsConnection, type TlsTransport } from './tls-listener.js';
 
 export { caseInfoDescription, parseFuzzingRequest, PROTOCOL_PATHS, type FuzzingRequest, type FuzzingRequestParse } from './protocol.js';
 export type { StopReason } from './result-store.js';
+export type { TlsConnection, TlsServing, TlsTransport } from './tls-listener.js';
 
-export interface ClientRunOptions {
-  /** Interface to bind; 127.0.0.1 by default. */
-  host?: string;
-  /** 0 picks a free port. */
-  port: number;
-  /** The selected cases in catalogue order; runCase's N is the index + 1. */
-  cases: readonly CaseDef[];
-  session: SessionOptions;
-  /** Bound on receiving a complete HTTP request after TCP accept. */
-  openHandshakeTimeoutMs: number;
-  /** Cases excluded for an agent (Autobahn's exclude-agent-cases): the connection is closed at once, no result. */
-  skip?: (agent: string, id: string) => boolean;
-  /** Called when a client opens /runCase for a case it may run (N is runCase's number). */
-  onCaseStart?: (agent: string, n: number) => void;
-  /** Called for every result, including a later run of the same (agent, case) that replaces an earlier one. */
-  onResult?: (r: CaseResult) => void;
-  /** Called with a case's result and what the session recorded of it (the timers that fired among it), just before the result goes to onResult. */
-  onPlayed?: (r: CaseResult, t: Transcript) => void;
-  /** Called on /updateReports; the client's connection is closed once a returned promise settles. */
-  onUpdateReports?: (agent: string) => void | Promise<void>;
-  /** Protocol errors, refused connections, timeouts and run milestones, one line each. */
-  log?: (line: string) => void;
-  /** Connections open at once (handshakes, cases, status waits); more get 503. Default 256. */
-  maxConnections?: number;
-}
-
-/** What the server saw of a case besides its result: what shaped the verdict, and when the case ran. */
-export interface CaseSighting {
-  transcript: Pick<Transcript, 'timersFired' | 'wasOpenHandshakeTimeout' | 'violations'>;
-  /** When the upgrade request was complete and when the case ended (epoch ms). */
-  fromMs: number;
-  toMs: number;
-}
-
-export interface FuzzingServer {
-  url: string;
-  port: number;
-  /** The latest result per (agent, case), agents in the order they first ran a case, cases by N. */
-  results(): CaseResult[];
-  /** Agents that ran at least one case, in order of appearance. */
-  agents(): string[];
-  /**
-   * Resolves when every agent that ran a case has called /updateReports (after its cases ended),
-   * when a client asks the server to stop (see stopReason), or when the server is closed.
-   */
-  allAgentsDone(): Promise<void>;
-  /**
-   * Resolves once `n` distinct agents have called /updateReports (each after its cases ended), or
-   * when the server is asked to stop or closed: for several clients run one after another.
-   */
-  agentsReported(n: number): Promise<void>;
-  /** Resolves only when a client asks the server to stop (see stopReason) or the server is closed. */
-  stopped(): Promise<void>;
-  /** Set once a client opened /stopServer or /updateReports?shutdownOnComplete=true. */
-  stopReason(): StopReason | null;
-  /** Resolves once no case is being played (the last ones of a client that has exited may still be ending here). */
-  idle(): Promise<void>;
-  /** What the server saw of the latest run of (agent, case), beside its result. */
-  sighting(agent: string, id: string): CaseSighting | undefined;
-  /**
-   * Starts the second look (second-look.ts): from now on the server offers only the cases of
-   * `suspects`, as cases 1..k (getCaseCount, getCaseInfo, runCase, getCaseStatus), and each result
-   * keeps its case's first caseIndex. `settle` makes of a second result and the first the one that
-   * is stored; a result for an (agent, case) that is not a suspect is dropped. allAgentsDone then
-   * waits for this round's /updateReports.
-   */
-  playAgain(suspects: readonly CaseResult[], settle: (second: CaseResult, first: CaseResult) => CaseResult): void;
-  /** Stores `r` in place of the latest result of its (agent, case) (the same case with a note added). */
-  amend(r: CaseResult): void;
-  /** Open connections and the time of the last accepted connection (epoch ms), to spot an idle client. */
-  activity(): { connections: number; lastConnectionAt: number };
-  /**
-   * Accepts the same protocol on one more address (a free port on `host`), sharing every case and
-   * result with the first. Browsers let only one connection per host (Firefox) or per host and port
-   * (Chromium) be CONNECTING at a time, so a page running cases side by side needs several.
-   */
-  listenAlso(host: string): Promise<{ host: string; port: number }>;
-  /** Stops listening and drops every connection; cases cut short this way leave no result. */
-  close(): Promise<void>;
-}
+export type { CaseSighting, ClientRunOptions, FuzzingServer } from './types.js';
+import type { CaseSighting, ClientRunOptions, FuzzingServer } from './types.js';
 
 const DEFAULT_MAX_CONNECTIONS = 256;
 
@@ -132,11 +60,16 @@ class FuzzingServerImpl implements FuzzingServer {
   private lastConnectionAt = Date.now();
   private closing = false;
   private serverClosed: Promise<void> | null = null;
+  private readonly tlsLog = new TlsLog();
+  private upgradeCount = 0;
+  private readonly transports = new Map<string, TlsTransport>();
+  private readonly certificate: TlsTransport['certificate'] | null;
 
   constructor(o: ClientRunOptions) {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.offered = o.cases;
+    this.certificate = o.tls ? certificateInfo(o.tls.cert) : null;
     this.store = new ResultStore((r) => {
       try {
         this.o.onResult?.(r);
@@ -149,7 +82,8 @@ class FuzzingServerImpl implements FuzzingServer {
   async listen(): Promise<void> {
     const host = this.o.host ?? '127.0.0.1';
     this.port = await this.addListener(host, this.o.port);
-    this.url = `ws://${net.isIPv6(host) ? `[${host}]` : host}:${this.port}`;
+    const urlHost = this.o.urlHost ?? host;
+    this.url = `${this.o.tls ? 'wss' : 'ws'}://${net.isIPv6(urlHost) ? `[${urlHost}]` : urlHost}:${this.port}`;
   }
 
   async listenAlso(host: string): Promise<{ host: string; port: number }> {
@@ -158,7 +92,13 @@ class FuzzingServerImpl implements FuzzingServer {
   }
 
   private addListener(host: string, port: number): Promise<number> {
-    const server = net.createServer((socket) => this.onConnection(socket));
+    const server = this.o.tls
+      ? createTlsListener(
+          this.o.tls,
+          { handshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line), record: this.tlsLog, onConnect: () => (this.lastConnectionAt = Date.now()) },
+          (socket) => this.onConnection(socket),
+        )
+      : net.createServer((socket) => this.onConnection(socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -227,6 +167,18 @@ class FuzzingServerImpl implements FuzzingServer {
     this.store.store(r);
   }
 
+  upgrades(): number {
+    return this.upgradeCount;
+  }
+
+  tlsConnections(): TlsConnection[] {
+    return [...this.tlsLog.connections];
+  }
+
+  transportOf(agent: string): TlsTransport | undefined {
+    return this.transports.get(agent);
+  }
+
   activity(): { connections: number; lastConnectionAt: number } {
     return { connections: this.sockets.size, lastConnectionAt: this.lastConnectionAt };
   }
@@ -268,6 +220,7 @@ class FuzzingServerImpl implements FuzzingServer {
   /** A valid upgrade of the URL protocol: a case, or a reply on a control channel. No subprotocol is chosen, as in Autobahn's fuzzing server. */
   private onUpgrade(socket: Socket, from: string, upgrade: Upgrade): void {
     const r = upgrade.request;
+    this.upgradeCount++;
     if (r.kind === 'runCase') {
       this.runCase(socket, from, r.n, r.agent, upgrade);
       return;
@@ -315,6 +268,15 @@ class FuzzingServerImpl implements FuzzingServer {
       return;
     }
     this.store.caseStarted(agent);
+    if (socket instanceof TLSSocket && !this.transports.has(agent)) {
+      const name = (socket as TLSSocket & { servername?: string | false }).servername;
+      this.transports.set(agent, {
+        protocol: socket.getProtocol() ?? '?',
+        cipher: socket.getCipher().name,
+        ...(this.certificate ? { certificate: this.certificate } : {}),
+        ...(name ? { servername: name } : {}),
+      });
+    }
     try {
       this.o.onCaseStart?.(agent, n);
     } catch (e) {

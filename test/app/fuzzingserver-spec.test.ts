@@ -50,15 +50,23 @@ describe('fuzzingserver.json', () => {
     assert.deepEqual(spec.excludeCases, []);
   });
 
+  it("takes a wss:// url with wstest's key and cert fields (the default port is 443)", () => {
+    const spec = parseFuzzingServerSpec({ url: 'wss://127.0.0.1', key: 'server.key', cert: 'server.crt' }, 'f.json');
+    assert.deepEqual(spec.tls, { key: 'server.key', cert: 'server.crt' });
+    assert.equal(spec.port, 443);
+    assert.equal(parseFuzzingServerSpec({ url: 'ws://127.0.0.1:9001' }, 'f.json').tls, undefined);
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     ['{"cases": "1.*"}', 'a string instead of a list', /^my\.json: "cases" must be a list of strings$/],
     ['{"exclude-cases": [1]}', 'a number in a list', /^my\.json: "exclude-cases" must be a list of strings$/],
     ['{"exclude-agent-cases": {"a": "1.1.1"}}', 'an agent rule that is not a list', /^my\.json: "exclude-agent-cases\.a" must be a list/],
     ['{"exclude-agent-cases": []}', 'exclude-agent-cases as a list', /^my\.json: "exclude-agent-cases" must be an object/],
-    ['{"url": "wss://127.0.0.1:9001"}', 'a wss:// URL', /^my\.json: "url" uses wss:\/\/, but TLS is not supported/],
-    ['{"url": "http://x:1"}', 'an http:// URL', /^my\.json: "url" must be a ws:\/\/ URL/],
+    ['{"url": "wss://127.0.0.1:9001"}', 'a wss:// URL without key and cert', /^my\.json: "key" must name the PEM file of the server key: a wss:\/\/ url needs key and cert$/],
+    ['{"url": "wss://127.0.0.1:9001", "key": "k.pem"}', 'a wss:// URL without cert', /^my\.json: "cert" must name the PEM file/],
+    ['{"url": "http://x:1"}', 'an http:// URL', /^my\.json: "url" must be a ws:\/\/ or wss:\/\/ URL/],
     ['{"url": "not a url"}', 'something that is not a URL', /^my\.json: "url" is not a URL/],
-    ['{"key": "server.key"}', 'a TLS key', /^my\.json: "key" is given, but TLS is not supported$/],
+    ['{"key": "server.key"}', 'a TLS key with a ws:// URL', /^my\.json: "key" is for a wss:\/\/ url: the server serves TLS with it$/],
     ['{"options": {"failByDrop": "no"}}', 'failByDrop as a string', /^my\.json: "options\.failByDrop" must be true or false$/],
     ['{"options": {"openHandshakeTimeout": -1}}', 'a negative timeout', /^my\.json: "options\.openHandshakeTimeout" must be a positive number of seconds$/],
     ['{"webport": "8080"}', 'webport as a string', /^my\.json: "webport" must be a port number$/],

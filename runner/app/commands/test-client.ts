@@ -12,6 +12,8 @@ import { DEFAULT_CASE_TIMEOUT_S, DEFAULT_CLIENT_COMMAND_LIMIT_S, DEFAULT_OPEN_HA
 import { runClientCommand, type ClientCommandOutcome } from '../../fuzzing-server/client-command.js';
 import { secondLook } from '../../fuzzing-server/second-look.js';
 import { startFuzzingServer, type FuzzingServer } from '../../fuzzing-server/server.js';
+import { playTlsCases } from '../../fuzzing-server/tls-cases.js';
+import { clientTls, type ClientTls } from './client-tls.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
 import { addRunOptions, applyShard, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
 
@@ -31,6 +33,10 @@ export interface ClientRun {
    * (the default), once this many agents have, or only when stopped (wstest's fuzzing server).
    */
   until?: { agents: number } | 'stopped';
+  /** Serve over TLS (wss://). */
+  tls?: ClientTls;
+  /** tls.* cases, played after `cases` on listeners of their own (needs `command` and `tls.ca`). */
+  tlsCases?: CaseDef[];
 }
 
 /** Serves the cases until the client command exits, the agents have reported, or the run is stopped; then gates. */
@@ -40,6 +46,10 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
   const log = (line: string): void => {
     if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
   };
+  const tlsCases = c.tlsCases ?? [];
+  const total = c.cases.length + tlsCases.length;
+  // {ca} names the CA of the server's certificate: only when the run made that certificate.
+  const mainCa = c.tls?.source === 'generated' && c.tls.caFile ? { ca: c.tls.caFile } : {};
   const {
     outcome: commandNote,
     recorder: rec,
@@ -55,10 +65,11 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
         maxMessageSize: c.session.maxMessageSize,
         ...(o.shard ? { shard: o.shard } : {}),
         ...(c.command ? { command: c.command } : {}),
+        ...(c.tls ? { tls: { certificate: c.tls.subject, source: c.tls.source, ...(c.tls.caFile ? { ca: c.tls.caFile } : {}) } } : {}),
       },
       outdir,
       keeping: 'journal',
-      progress: { quiet: o.quiet ?? false, total: c.cases.length, io },
+      progress: { quiet: o.quiet ?? false, total, io },
       ...(o.deadline ? { deadlineS: o.deadline } : {}),
       stopSignals: { notice: 'writing reports for the cases that finished', io },
     },
@@ -74,11 +85,13 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
           openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
           ...(c.skip ? { skip: c.skip } : {}),
           ...(c.maxConnections ? { maxConnections: c.maxConnections } : {}),
+          ...(c.tls ? { tls: c.tls.serving } : {}),
           onResult: (r) => {
             if (!seen.has(r.agent)) {
               seen.add(r.agent);
-              active.recorder.addAgent({ name: r.agent });
-              active.recorder.setTotal(c.cases.length * Math.max(seen.size, typeof c.until === 'object' ? c.until.agents : 1));
+              const transport = server.transportOf(r.agent);
+              active.recorder.addAgent({ name: r.agent, ...(transport ? { tls: transport } : {}) });
+              active.recorder.setTotal(total * Math.max(seen.size, typeof c.until === 'object' ? c.until.agents : 1));
             }
             active.recorder.record(r);
           },
@@ -94,6 +107,10 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
       }
       if (!o.quiet) {
         io.out.write(`Fuzzing server on ${server.url}: ${c.cases.length} cases (runCase?case=1..${c.cases.length}&agent=NAME, then updateReports?agent=NAME)\n`);
+        if (c.tls)
+          io.out.write(
+            `Over TLS with ${c.tls.source === 'generated' ? 'a throw-away certificate' : 'the given certificate'} (${c.tls.subject})${c.tls.caFile ? `; CA certificate: ${c.tls.caFile}${mainCa.ca ? ' ({ca}, WSCONFORM_CA)' : ' (for the tls.* cases)'}` : ''}\n`,
+          );
         if (c.until === 'stopped') io.out.write('Serving until stopped (Ctrl-C, SIGTERM or /stopServer); reports are written on each /updateReports and at the end\n');
         else if (c.until) io.out.write(`Serving until ${c.until.agents} agents have called /updateReports (or until stopped)\n`);
       }
@@ -107,22 +124,53 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
         const command = c.command;
         const runCommand = (): Promise<ClientCommandOutcome | null> =>
           Promise.race([
-            runClientCommand(server, command, { agent: c.agent, timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000, idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000, log }),
+            runClientCommand(server, command, {
+              agent: c.agent,
+              timeoutMs: (o.deadline ?? DEFAULT_CLIENT_COMMAND_LIMIT_S) * 1000,
+              idleTimeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000,
+              log,
+              ...mainCa,
+            }),
             active.stopped.then(() => null),
           ]);
-        const outcome = await runCommand();
+        const outcome = c.cases.length === 0 ? undefined : await runCommand();
+        if (outcome === null) return null;
+        if (outcome) {
+          const tailOf = (x: ClientCommandOutcome): string => x.stderrTail.trim().split('\n').slice(-20).join('\n');
+          const recordOf = (x: ClientCommandOutcome): Record<string, unknown> => ({ line: x.command, exitCode: x.code, signal: x.signal, endedBecause: x.endedBecause, stderrTail: tailOf(x) });
+          active.recorder.meta.options = { ...active.recorder.meta.options, clientCommand: recordOf(outcome) };
+          const again = async (): Promise<ClientCommandOutcome | null> => {
+            const second = await runCommand();
+            if (second) active.recorder.meta.options = { ...active.recorder.meta.options, clientCommandAgain: recordOf(second) };
+            return second;
+          };
+          const paces = await secondLook(server, again, { log, stopping: () => active.stopping() !== null });
+          for (const [name, pace] of paces) active.recorder.addAgent({ name, pace });
+        }
+        // The tls.* cases, each on a listener of its own with the certificate it presents (tls-cases.ts).
+        if (tlsCases.length > 0 && c.tls?.ca && c.tls.caFile && active.stopping() === null) {
+          if (!seen.has(c.agent)) {
+            seen.add(c.agent);
+            active.recorder.addAgent({ name: c.agent });
+          }
+          await playTlsCases({
+            cases: tlsCases,
+            firstIndex: c.cases.length + 1,
+            host: c.host,
+            ca: c.tls.ca,
+            caFile: c.tls.caFile,
+            command,
+            agent: c.agent,
+            session: c.session,
+            openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+            timeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000,
+            log,
+            onResult: (r) => active.recorder.record(r),
+            stopped: active.stopped,
+          });
+        }
         if (!outcome) return null;
-        const tailOf = (x: ClientCommandOutcome): string => x.stderrTail.trim().split('\n').slice(-20).join('\n');
-        const recordOf = (x: ClientCommandOutcome): Record<string, unknown> => ({ line: x.command, exitCode: x.code, signal: x.signal, endedBecause: x.endedBecause, stderrTail: tailOf(x) });
-        const tail = tailOf(outcome);
-        active.recorder.meta.options = { ...active.recorder.meta.options, clientCommand: recordOf(outcome) };
-        const again = async (): Promise<ClientCommandOutcome | null> => {
-          const second = await runCommand();
-          if (second) active.recorder.meta.options = { ...active.recorder.meta.options, clientCommandAgain: recordOf(second) };
-          return second;
-        };
-        const paces = await secondLook(server, again, { log, stopping: () => active.stopping() !== null });
-        for (const [name, pace] of paces) active.recorder.addAgent({ name, pace });
+        const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
         return `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
       } finally {
         await server.close();
@@ -139,7 +187,7 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
   return concludeRun(run, outdir, conclusionFrom(o, policy), io, stopping);
 }
 
-type TestClientOptions = CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean };
+type TestClientOptions = CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean; tls?: boolean; cert?: string; key?: string };
 
 export function addTestClientCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   addRunOptions(
@@ -147,13 +195,19 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       .command('test-client')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--port <port>', 'port to listen on (0: any free port)', intOption('--port', 0, 65535), 9001)
-      .option('--command <command>', 'client command to start; {url}, {agent} and {port} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)')
+      .option(
+        '--command <command>',
+        'client command to start; {url}, {agent}, {port} and, over TLS, {ca} are replaced (e.g. "node client.js {url} {agent}") (default: none, start the client yourself)',
+      )
       .option('--agent <name>', 'agent name passed to --command as {agent}', 'client')
       .option(
         '--agents <n>',
         'without --command: end once n distinct agents have called /updateReports, for clients run one after another (default: once every agent that ran a case has)',
         intOption('--agents', 1, 100_000),
       )
+      .option('--tls', 'serve over TLS (wss://): with a throw-away CA written to <outdir>/ca.pem ({ca}, WSCONFORM_CA) unless --cert and --key are given; with --command, also run the tls.* cases')
+      .option('--cert <file>', 'with --tls: the server certificate (PEM) (default: a throw-away one for the listening host)')
+      .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)")
       .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
     './reports/clients',
   )
@@ -162,8 +216,26 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       if (o.command && (o.agents !== undefined || o.serve))
         throw new UsageError(`${o.serve ? '--serve' : '--agents'} is for clients you start yourself: with --command the run ends when the command exits`);
       if (o.agents !== undefined && o.serve) throw new UsageError('--agents and --serve exclude each other');
-      const cases = applyShard(casesForRole(selectFrom(selectionOf(o), io), 'server'), o.shard);
+      if (!o.tls && (o.cert !== undefined || o.key !== undefined)) throw new UsageError('--cert and --key are for --tls: add --tls to serve over TLS');
+      const selected = selectFrom(selectionOf(o), io);
+      const withTlsCases = o.tls === true && o.command !== undefined;
+      const all = applyShard(casesForRole(selected, 'server', { tls: withTlsCases }), o.shard);
+      if (all.length === 0 && selected.some((c) => c.tls))
+        throw new UsageError('the tls.* cases run only with --tls and --command: wsconform runs the client once per case, each against a listener of its own');
+      const cases = all.filter((c) => !c.tls);
+      const tlsCases = all.filter((c) => c.tls);
+      const tls = o.tls
+        ? {
+            tls: clientTls({ host: o.host, outdir: resolve(o.outdir), needCa: tlsCases.length > 0, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }),
+          }
+        : {};
       const until = o.serve ? { until: 'stopped' as const } : o.agents !== undefined ? { until: { agents: o.agents } } : {};
-      setExit(await runClients({ mode: 'test-client', cases, host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...until, ...(o.command ? { command: o.command } : {}) }, o, io));
+      setExit(
+        await runClients(
+          { mode: 'test-client', cases, tlsCases, host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...until, ...tls, ...(o.command ? { command: o.command } : {}) },
+          o,
+          io,
+        ),
+      );
     });
 }

@@ -10,6 +10,8 @@ import { agentCaseSkipper, applySpecOptions, DEFAULT_SERVER_SPEC, parseFuzzingSe
 import type { Io } from '../orchestrate.js';
 import { selectFrom, sessionFrom, type CommonOptions } from './options.js';
 import { runClients } from './test-client.js';
+import { givenServing, type ClientTls } from './client-tls.js';
+import { certificateSubject } from '../../tls/certs.js';
 import { runServerTargets } from './test-server.js';
 
 export async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<number> {
@@ -34,6 +36,7 @@ export async function runFuzzingServerSpec(file: string | undefined, io: Io): Pr
       session,
       until: 'stopped',
       ...(spec.options.maxConnections ? { maxConnections: spec.options.maxConnections } : {}),
+      ...(spec.tls ? { tls: specTls(spec.tls) } : {}),
     },
     o,
     io,
@@ -69,4 +72,10 @@ export async function runFuzzingClientSpec(file: string | undefined, io: Io): Pr
     o,
     io,
   );
+}
+
+/** wstest's key and cert fields: the server's files, used as they are. */
+function specTls(files: { key: string; cert: string }): ClientTls {
+  const serving = givenServing(files.cert, files.key);
+  return { serving, subject: certificateSubject(serving.cert) ?? '?', source: 'given', ca: null, caFile: null };
 }

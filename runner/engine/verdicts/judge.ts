@@ -14,6 +14,18 @@ export function judge(def: CaseDef, t: Transcript): Verdict {
   // A browser-API case has no transcript: judgeApi (browser-api.ts) judges the page's log and the wire record.
   if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: judgeApi judges it, not judge`);
   if (def.expect.kind === 'handshake') return judgeRefusal(def.expect.refuse, t);
+  if (def.expect.kind === 'tls') {
+    // Played at all means the client completed a WebSocket opening handshake over the case's certificate.
+    if (def.expect.mustRefuse) {
+      return {
+        behavior: Behavior.FAILED,
+        behaviorClose: CloseBehavior.FAILED,
+        result: 'The client opened the WebSocket over a certificate it must refuse: it does not verify the server certificate.',
+        resultClose: 'The WebSocket should never have been opened.',
+      };
+    }
+    return judge({ ...def, expect: { kind: 'events', outcomes: def.expect.outcomes, close: def.expect.close } }, t);
+  }
   if (t.openedAtMs === null) {
     // Autobahn's informational cases (7.1.6, 7.13.x) report whatever happened, a failed handshake included.
     if (def.expect.kind === 'events' && def.expect.informational) {
