@@ -360,7 +360,9 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       startedAt: formatTime(m.startedAt),
       finishedAt: formatTime(m.finishedAt),
       wall: m.wallMs !== undefined ? formatDuration(m.wallMs) : '',
-      options: Object.entries(m.options ?? {}).map(([key, value]) => ({ key: visible(key), value: visible(optionValue(value)) })),
+      options: Object.entries(m.options ?? {})
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => ({ key: visible(key), value: visible(optionValue(value)) })),
       transport: runTransport(agents),
     },
     agents: agents.map((a) => ({

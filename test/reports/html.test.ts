@@ -512,3 +512,13 @@ describe('reports/html: long transcripts', () => {
     assert.match(html, /… 920 more events/);
   });
 });
+
+describe('HTML index: the run table', () => {
+  it('lists the options that were given, and leaves out those that were not (no "undefined")', () => {
+    const run: RunResults = { meta: makeMeta({ options: { cases: ['1.1.1'], timeout: undefined } }), results: [makeResult()] };
+    const html = renderIndexHtml(run);
+    assert.match(html, /<dt>cases<\/dt>/);
+    assert.doesNotMatch(html, /<dt>timeout<\/dt>/);
+    assert.doesNotMatch(html, /undefined/);
+  });
+});
