@@ -9,7 +9,7 @@ import { Behavior, CloseBehavior } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
-import { formatDuration, formatTime, visible, visibleBlock } from './text.js';
+import { formatDuration, formatTime, optionValue, visible, visibleBlock } from './text.js';
 import { runTransport, transportText } from './transport.js';
 
 /** Index of the first step where the page's log leaves the expected one; -1 when they are equal. */
@@ -315,15 +315,6 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
 
 function counts(words: readonly string[], values: string[]): VerdictCount[] {
   return words.map((word) => ({ word, n: values.filter((v) => v === word).length, cls: classOf(word) })).filter((c) => c.n > 0);
-}
-
-function optionValue(v: unknown): string {
-  if (typeof v === 'string') return v;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 export function indexView(run: RunResults, policy: Policy = defaultPolicy): IndexView {
