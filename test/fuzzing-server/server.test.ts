@@ -16,64 +16,21 @@ import { parseHttpHead } from '../../runner/wire/handshake.js';
 import { echoClient, RawConnection, rawSession, upgradeRequest } from '../fixtures/raw-client.js';
 import { fetchMessages, getCaseCount, runAutobahnClient, runCase, updateReports } from '../fixtures/ws-autobahn-client.mjs';
 import { runAutobahnClient as runUndiciClient } from '../fixtures/undici-autobahn-client.mjs';
-import { casesById, mismatches, publishedVerdict, sleep, startTestServer, waitFor } from '../support/fuzzing-server.js';
+import { casesById, mismatches, representativeClientCases, publishedVerdict, sleep, startTestServer, waitFor } from '../support/fuzzing-server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Every group of sections 1-7 and 10 that judges something different, with the verdict-bending ones. */
-const representative = [
-  '1.1.1',
-  '1.1.6',
-  '1.2.8',
-  '2.1',
-  '2.5',
-  '2.10',
-  '3.1',
-  '3.2',
-  '3.7',
-  '4.1.1',
-  '4.2.5',
-  '5.1',
-  '5.6',
-  '5.15',
-  '5.19',
-  '5.20',
-  '6.1.1',
-  '6.2.3',
-  '6.3.1',
-  '6.4.1',
-  '6.4.2',
-  '6.4.3',
-  '6.4.4',
-  '6.5.1',
-  '6.8.1',
-  '6.12.8',
-  '6.22.1',
-  '6.23.7',
-  '7.1.1',
-  '7.1.6',
-  '7.3.2',
-  '7.3.6',
-  '7.5.1',
-  '7.7.1',
-  '7.7.13',
-  '7.9.1',
-  '7.13.1',
-  '7.13.2',
-  '10.1.1',
-];
 
 describe('fuzzing server: real clients', function () {
   this.timeout(30_000);
 
   it('judges the ws client as its published report: OK, 6.4.x NON-STRICT, 7.1.6/7.13.x INFORMATIONAL', async () => {
-    const { server } = await startTestServer(casesById(representative));
+    const { server } = await startTestServer(casesById(representativeClientCases));
     try {
-      assert.equal(await runAutobahnClient({ url: server.url, agent: 'ws', concurrency: 4 }), representative.length);
+      assert.equal(await runAutobahnClient({ url: server.url, agent: 'ws', concurrency: 4 }), representativeClientCases.length);
       const results = server.results();
       assert.deepEqual(
         results.map((r) => r.id),
-        representative,
+        representativeClientCases,
       );
       assert.deepEqual(mismatches(results, publishedVerdict), []);
     } finally {
@@ -82,11 +39,11 @@ describe('fuzzing server: real clients', function () {
   });
 
   it("judges undici's WebSocket as its published report: OK but NON-STRICT 6.4.1-6.4.4, INFORMATIONAL 7.1.6, 7.13.1, 7.13.2", async () => {
-    const { server } = await startTestServer(casesById(representative));
+    const { server } = await startTestServer(casesById(representativeClientCases));
     try {
       await runUndiciClient({ url: server.url, agent: 'undici', concurrency: 4 });
       await server.allAgentsDone();
-      assert.equal(server.results().length, representative.length);
+      assert.equal(server.results().length, representativeClientCases.length);
       assert.deepEqual(mismatches(server.results(), publishedVerdict), []);
     } finally {
       await server.close();

@@ -5,6 +5,49 @@ import { startFuzzingServer, type ClientRunOptions, type FuzzingServer } from '.
 import type { CaseResult } from '../../runner/engine/results.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 
+/** Every group of sections 1-7 and 10 that judges something different, with the verdict-bending ones. */
+export const representativeClientCases: readonly string[] = [
+  '1.1.1',
+  '1.1.6',
+  '1.2.8',
+  '2.1',
+  '2.5',
+  '2.10',
+  '3.1',
+  '3.2',
+  '3.7',
+  '4.1.1',
+  '4.2.5',
+  '5.1',
+  '5.6',
+  '5.15',
+  '5.19',
+  '5.20',
+  '6.1.1',
+  '6.2.3',
+  '6.3.1',
+  '6.4.1',
+  '6.4.2',
+  '6.4.3',
+  '6.4.4',
+  '6.5.1',
+  '6.8.1',
+  '6.12.8',
+  '6.22.1',
+  '6.23.7',
+  '7.1.1',
+  '7.1.6',
+  '7.3.2',
+  '7.3.6',
+  '7.5.1',
+  '7.7.1',
+  '7.7.13',
+  '7.9.1',
+  '7.13.1',
+  '7.13.2',
+  '10.1.1',
+];
+
 export function casesById(ids: readonly string[]): CaseDef[] {
   return ids.map((id) => {
     const def = allCases.find((c) => c.id === id);
