@@ -46,14 +46,15 @@ export interface CompatObservation {
   /**
    * What the engine did, one short line per aspect: api.* cases the page's log ("page: open;
    * error; close 1006 …", semicolons between its lines, as a line may hold an arrow) and each wire
-   * aspect on which the engines differ or this one failed; other cases the verdicts' reasons.
+   * aspect on which the engines differ (marked when the case does not check it) or this one
+   * failed; other cases the verdicts' reasons.
    * Plain text, not escaped.
    */
   summary: string[];
   /** api.* cases: every line the page logged. */
   page?: string[];
-  /** api.* cases: every wire aspect the case checks, as seen. */
-  wire?: Array<{ what: string; observed: string; ok: boolean }>;
+  /** api.* cases: every wire aspect, as seen; `ok` null for one the case does not check. */
+  wire?: Array<{ what: string; observed: string; ok: boolean | null }>;
   /** Set when the case's time limit cut it short: the step it was waiting for. */
   timedOutWaitingFor?: string;
   /** The case's page in the HTML report, relative to the report directory. */
@@ -119,12 +120,12 @@ function verdictOf(r: CaseResult): string {
   return `${r.behavior}${close} · close code ${r.remoteCloseCode ?? 'none'}`;
 }
 
-/** Wire aspects worth a line in a row: where the engines saw different things, or one failed. */
+/** Wire aspects worth a line in a row: where the engines saw different things (checked or not), or one failed. */
 function notableAspects(results: Array<CaseResult | undefined>): Set<string> {
   const seen = new Map<string, Set<string>>();
   const failed = new Set<string>();
   for (const r of results) {
-    for (const w of r?.browserApi ? checkedWire(r.browserApi) : []) {
+    for (const w of r?.browserApi?.wire ?? []) {
       const values = seen.get(w.what) ?? new Set<string>();
       values.add(w.observed);
       seen.set(w.what, values);
@@ -140,7 +141,7 @@ function observation(r: CaseResult, aspects: Set<string>): CompatObservation {
   const a = r.browserApi;
   if (a) {
     summary.push(`page: ${a.observedPage.length > 0 ? a.observedPage.join('; ') : '(nothing)'}`);
-    for (const w of checkedWire(a)) if (aspects.has(w.what)) summary.push(`${w.what}: ${w.observed}`);
+    for (const w of a.wire) if (aspects.has(w.what)) summary.push(`${w.what}${w.ok === null ? ' (not checked)' : ''}: ${w.observed}`);
   } else if (isApi(r)) {
     if (r.timedOutWaitingFor === undefined) summary.push(r.result);
   } else {
@@ -153,7 +154,7 @@ function observation(r: CaseResult, aspects: Set<string>): CompatObservation {
     closeCode: r.remoteCloseCode,
     verdict: verdictOf(r),
     summary: summary.filter((s) => s !== ''),
-    ...(a ? { page: [...a.observedPage], wire: checkedWire(a).map((w) => ({ what: w.what, observed: w.observed, ok: w.ok === true })) } : {}),
+    ...(a ? { page: [...a.observedPage], wire: a.wire.map((w) => ({ what: w.what, observed: w.observed, ok: w.ok })) } : {}),
     ...(r.timedOutWaitingFor !== undefined ? { timedOutWaitingFor: r.timedOutWaitingFor } : {}),
     casePage: `${caseFileStem(r.agent, r.id)}.html`,
   };

@@ -127,6 +127,22 @@ describe('reports/compat: the compatibility table', () => {
     assert.equal(t.families[0]!.rows[0]!.results['webkit-2.50.6'], null);
   });
 
+  it('shows a wire aspect the case does not check where the engines saw different things, marked so', () => {
+    const unchecked = (agent: string, frame: string, behavior: 'OK' | 'FAILED'): CaseResult =>
+      makeResult({
+        id: 'api.event-order.fail-at-once',
+        agent,
+        role: 'server',
+        behavior,
+        browserApi: record(['open', 'error'], behavior === 'OK' ? ['open', 'error'] : ['error'], [{ what: 'first close frame', expected: '(not checked)', observed: frame, ok: null }]),
+      });
+    const t = compatTable(browserRun([unchecked('chromium-156.0.1', 'close frame 1002', 'OK'), unchecked('firefox-153.8.0', 'no close frame', 'FAILED')], ENGINES.slice(0, 2)));
+    const row = t.families[0]!.rows[0]!;
+    assert.deepEqual(row.results['chromium-156.0.1']!.summary, ['page: open; error', 'first close frame (not checked): close frame 1002']);
+    assert.deepEqual(row.results['firefox-153.8.0']!.wire, [{ what: 'first close frame', observed: 'no close frame', ok: null }]);
+    assert.deepEqual(row.expected.wire, [], 'the standard lists only what the case checks');
+  });
+
   it('counts every verdict of every engine, over all its cases, not only the differing ones', () => {
     const t = compatTable(sampleRun());
     assert.deepEqual(
