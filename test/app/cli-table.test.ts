@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CompatTable } from '../../reports/compat.js';
-import { writeMeta, writeResults } from '../../reports/jsonl.js';
+import { readRun, writeMeta, writeResults } from '../../reports/jsonl.js';
+import { compatMarkdown, compatTable, renderReports } from '../../runner/app/api.js';
 import { main } from '../../runner/app/cli.js';
 import { makeMeta, makeResult } from '../reports/fixtures.js';
 
@@ -83,5 +84,12 @@ describe('wsconform report/merge --table', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /could not write a report: .*compat table: EEXIST/);
     assert.doesNotMatch(r.out, /Compatibility table:/);
+  });
+
+  it('the API writes the same table through renderReports, and gives it as data', () => {
+    const a = engineRun(join(dir, 'a'), 'chromium', '1', false);
+    const run = readRun(a);
+    assert.deepEqual(renderReports(run, join(dir, 'r'), { table: join(dir, 'r', 'compat.md') }), []);
+    assert.equal(readFileSync(join(dir, 'r', 'compat.md'), 'utf8'), compatMarkdown(compatTable(run)));
   });
 });
