@@ -8,7 +8,7 @@ import type { BrowserApiRecord, CaseResult, RunMeta, RunResults } from '../runne
 import { Behavior, CloseBehavior } from '../runner/engine/results.js';
 import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
-import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
+import { caseFileStem, compareCaseIds, differenceAnchor, groupOf, reportSectionOf, sectionTitle } from './names.js';
 import { formatDuration, formatTime, optionValue, visible, visibleBlock } from './text.js';
 import { runTransport, transportText } from './transport.js';
 
@@ -79,6 +79,8 @@ export interface RowView {
   title: string;
   fail: boolean;
   differs: boolean;
+  /** Where a differing row's case is in the differences view (compat-view.ts); '' for the others. */
+  diffAnchor: string;
   groupStart: boolean;
   cells: CellView[];
 }
@@ -287,6 +289,7 @@ function matrixView(key: string, run: RunResults, agents: AgentMeta[], policy: P
       title: visible(titles.get(id) ?? ''),
       fail: cells.some((c) => c.fail),
       differs,
+      diffAnchor: differs ? differenceAnchor(id) : '',
       groupStart: lastGroup !== '' && group !== lastGroup,
       cells,
     };

@@ -13,13 +13,15 @@ import Handlebars from 'handlebars';
 import type { CaseResult, RunResults } from '../runner/engine/results.js';
 import { defaultPolicy, type Policy } from './gate.js';
 import { caseView } from './case-view.js';
+import { compatTable } from './compat.js';
+import { differencesView } from './compat-view.js';
 import { indexView } from './html-view.js';
 import { caseFileStem } from './names.js';
 
 /** Works from the sources (tsx) and from dist/reports/ (the build copies the templates). */
 export const TEMPLATE_DIR = new URL('./templates/', import.meta.url);
 
-const PARTIALS = ['layout', 'style', 'script', 'matrix', 'cell'] as const;
+const PARTIALS = ['layout', 'style', 'script', 'matrix', 'cell', 'differences'] as const;
 
 interface Compiled {
   index: Handlebars.TemplateDelegate;
@@ -53,7 +55,7 @@ type CompileOptions = Parameters<typeof Handlebars.compile>[1];
 
 export function renderIndexHtml(run: RunResults, policy: Policy = defaultPolicy): string {
   const t = templates();
-  return t.index({ ...indexView(run, policy), scriptHash: t.scriptHash, bodyClass: 'index' });
+  return t.index({ ...indexView(run, policy), differences: differencesView(compatTable(run)), scriptHash: t.scriptHash, bodyClass: 'index' });
 }
 
 export function renderCaseHtml(result: CaseResult, policy: Policy = defaultPolicy): string {

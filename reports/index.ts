@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { RunResults } from '../runner/engine/results.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { caseJson, indexJson, pyJson } from './autobahn-json.js';
+import { writeCompatTable } from './compat-files.js';
 import { defaultPolicy, type Policy } from './gate.js';
 import { renderHtml } from './html.js';
 import { junitXml } from './junit.js';
@@ -18,6 +19,8 @@ export { appendResult, readRun, writeMeta, writeResults } from './jsonl.js';
 export { evaluateGate, makePolicy, summaryText, defaultPolicy, type GateResult, type Policy, type PolicyOptions } from './gate.js';
 export { renderHtml } from './html.js';
 export { junitXml } from './junit.js';
+export { compatTable, type CompatTable } from './compat.js';
+export { compatJson, compatMarkdown } from './compat-markdown.js';
 
 export interface ReportOptions {
   /** Write index.html and the case pages (default true). */
@@ -26,11 +29,13 @@ export interface ReportOptions {
   json?: boolean;
   /** Also write JUnit XML to this path (relative paths are relative to the working directory). */
   junit?: string;
+  /** Also write the compatibility table here: Markdown with JSON beside it, or only JSON for a .json path. */
+  table?: string;
   /** Decides which cases the HTML and JUnit mark as failing; pass the gate's policy. */
   policy?: Policy;
 }
 
-export type ReportWriter = 'index.json' | 'case json' | 'html' | 'junit';
+export type ReportWriter = 'index.json' | 'case json' | 'html' | 'junit' | 'compat table';
 
 /** A writer that failed; the message names the writer, `cause` holds the original error. */
 export class ReportError extends Error {
@@ -82,6 +87,10 @@ export function writeReports(run: RunResults, outdir: string, opts: ReportOption
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, junitXml(run, { policy }));
     });
+  }
+  if (opts.table !== undefined) {
+    const path = opts.table;
+    attempt('compat table', () => writeCompatTable(run, path));
   }
   return errors;
 }

@@ -128,3 +128,12 @@ const sectionTitles = new Map<string, string>(
 export function sectionTitle(section: string): string {
   return sectionTitles.get(section) ?? (section.startsWith('api.') ? (sectionTitles.get('api') as string) : section);
 }
+
+/**
+ * The HTML id of a case's row in the index's differences view, which the browser matrix links to:
+ * `diff-` and the ID, every character outside [A-Za-z0-9.@-] spelled as `_<hex>_` (so that two IDs
+ * never share an anchor).
+ */
+export function differenceAnchor(id: string): string {
+  return `diff-${id.replace(/[^A-Za-z0-9.@-]/gu, (c) => `_${(c.codePointAt(0) ?? 0).toString(16)}_`)}`;
+}

@@ -31,6 +31,7 @@ export { allCases, catalogueVersion } from '../../cases/index.js';
 export { startEchoServer } from '../targets/echo-server.js';
 export { makePolicy, evaluateGate, type Policy, type PolicyOptions, type GateResult } from '../../reports/gate.js';
 export type { ReportOptions, ReportError } from '../../reports/index.js';
+export { compatTable, compatMarkdown, compatJson, type CompatTable } from '../../reports/index.js';
 
 export interface TestServerOptions {
   /** ws:// or wss:// URL; without it the built-in ws echo server is started and tested. */
@@ -172,7 +173,7 @@ export async function testClient(o: TestClientOptions = {}): Promise<RunResults>
   return run;
 }
 
-/** Writes index.json, per-case JSON, HTML and optionally JUnit; returns the writers' errors. */
+/** Writes index.json, per-case JSON, HTML and optionally JUnit and the compatibility table; returns the writers' errors. */
 export function renderReports(run: RunResults, outdir: string, opts: ReportOptions = {}): ReportError[] {
   return writeAll(run, outdir, opts);
 }

@@ -10,8 +10,29 @@ export class MergeRefused extends Error {
   readonly code = 'WSCONFORM_MERGE_REFUSED';
 }
 
-/** Options that may differ between the parts of one logical run. */
-const PER_PART = new Set(['shard', 'interrupted', 'outdir', 'agent', 'url', 'command', 'port', 'host', 'concurrency', 'quiet']);
+/**
+ * Options that may differ between the parts of one logical run: where its part ran and which target
+ * it tested, as a browser engine and how it was reached too (an engine per CI job, merged into one
+ * compatibility table), never how verdicts are reached.
+ */
+const PER_PART = new Set([
+  'shard',
+  'interrupted',
+  'outdir',
+  'agent',
+  'url',
+  'command',
+  'port',
+  'host',
+  'concurrency',
+  'quiet',
+  'engines',
+  'executablePath',
+  'headed',
+  'browserEndpoint',
+  'webdriverUrl',
+  'publicUrl',
+]);
 
 function comparable(meta: RunMeta): string {
   const entries = Object.entries(meta.options)

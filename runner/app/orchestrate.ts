@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { evaluateGate, summaryText, type Policy } from '../../reports/gate.js';
+import { compatPaths } from '../../reports/compat-files.js';
 import { writeReports } from '../../reports/index.js';
 import type { RunMeta, RunResults } from '../engine/results.js';
 import { RunRecorder, type OutdirKeeping } from './run.js';
@@ -121,6 +122,8 @@ function onStopSignals(stop: (signal: string) => void): () => void {
 export interface Conclusion {
   policy: Policy;
   junit?: string;
+  /** The compatibility table's file (test-browser, report, merge --table). */
+  table?: string;
 }
 
 /**
@@ -129,11 +132,12 @@ export interface Conclusion {
  * all that `report` and `merge` do with results already on disk.
  */
 export function concludeRun(run: RunResults, outdir: string, c: Conclusion, io: Io, interrupted: string | null): number {
-  const errors = writeReports(run, outdir, c.junit ? { junit: c.junit, policy: c.policy } : { policy: c.policy });
+  const errors = writeReports(run, outdir, { policy: c.policy, ...(c.junit ? { junit: c.junit } : {}), ...(c.table ? { table: c.table } : {}) });
   for (const e of errors) io.err.write(`wsconform: could not write a report: ${e}\n`);
   const gate = evaluateGate(run, c.policy);
   io.out.write(summaryText(run, gate) + '\n');
   io.out.write(`Reports: ${outdir}/index.html (index.json, results.jsonl${c.junit ? `, ${c.junit}` : ''})\n`);
+  if (c.table && !errors.some((e) => e.writer === 'compat table')) io.out.write(`Compatibility table: ${tableFiles(c.table)}\n`);
   if (interrupted === 'SIGINT') return ExitCode.sigint;
   if (interrupted === 'SIGTERM') return ExitCode.sigterm;
   if (interrupted) {
@@ -141,4 +145,9 @@ export function concludeRun(run: RunResults, outdir: string, c: Conclusion, io: 
     return ExitCode.failed;
   }
   return errors.length > 0 && gate.exitCode === 0 ? ExitCode.usage : gate.exitCode;
+}
+
+function tableFiles(path: string): string {
+  const p = compatPaths(path);
+  return p.markdown === null ? p.json : `${p.markdown} (${p.json})`;
 }

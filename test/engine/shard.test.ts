@@ -75,4 +75,14 @@ describe('merging', () => {
     assert.throws(() => mergeRuns([part('x', {}, [], 'v1'), part('y', {}, [], 'v2')]), MergeRefused);
     assert.throws(() => mergeRuns([part('x', { timeout: 60 }, []), part('y', { timeout: 5 }, [])]), /different options/);
   });
+
+  it('merges runs of different browser engines, each driven its own way, but not ones with other limits', () => {
+    const m = mergeRuns([
+      part('c', { engines: ['chromium'], executablePath: '/usr/bin/chromium', cases: ['api.*'] }, [result('chromium-1', 'api.x')]),
+      part('f', { engines: ['firefox'], webdriverUrl: 'http://127.0.0.1:4444', cases: ['api.*'] }, [result('firefox-2', 'api.x')]),
+    ]);
+    assert.deepEqual(m.run.results.map((r) => r.agent).sort(), ['chromium-1', 'firefox-2']);
+    assert.deepEqual(m.run.meta.options, { cases: ['api.*'], mergedFrom: ['c', 'f'] });
+    assert.throws(() => mergeRuns([part('c', { engines: ['chromium'], timeout: 5 }, []), part('f', { engines: ['firefox'] }, [])]), /different options/);
+  });
 });

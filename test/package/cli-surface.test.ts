@@ -23,7 +23,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 const commands = buildProgram({ out: process.stdout, err: process.stderr }, () => undefined).commands.map((c) => c.name());
 
 /** Options that do nothing unless given, so "none" would be all their help could say. */
-const offUnlessGiven = new Set(['--junit', '--allow', '--baseline', '--expect-failures', '--shard', '--mode']);
+const offUnlessGiven = new Set(['--junit', '--table', '--allow', '--baseline', '--expect-failures', '--shard', '--mode']);
 
 describe('wsconform --help', () => {
   for (const command of ['', ...commands]) {

@@ -120,7 +120,9 @@ describe('reports/html', () => {
       const bhtml = renderIndexHtml(b);
       assert.match(bhtml, /<h2[^>]*>Browser matrix<\/h2>/);
       assert.match(bhtml, /<div class="matrix" id="matrix-b"/);
-      assert.match(bhtml, /<div class="mrow case fail differs[^"]*"><span class="c-id" title="1\.1\.3">1\.1\.3<\/span>/);
+      // A row where the engines differ links to its row in the differences view.
+      assert.match(bhtml, /<div class="mrow case fail differs[^"]*"><span class="c-id" title="1\.1\.3"><a href="#diff-1\.1\.3" title="how the engines differ">1\.1\.3<\/a><\/span>/);
+      assert.match(bhtml, /<tr id="diff-1\.1\.3">/);
       assert.match(bhtml, /<div class="mrow case"><span class="c-id" title="1\.1\.1">1\.1\.1<\/span>/);
     });
   });

@@ -42,6 +42,8 @@ export interface GateOptions {
   baseline?: string;
   expectFailures?: string;
   quiet?: boolean;
+  /** The compatibility table (test-browser, report and merge take --table). */
+  table?: string;
 }
 
 /** The options of every run command, as commander hands them over. */
@@ -130,7 +132,12 @@ export function policyFrom(o: GateOptions): Policy {
 
 /** The policy and the JUnit file of the gate options, for concludeRun. */
 export function conclusionFrom(o: GateOptions, policy: Policy): Conclusion {
-  return o.junit ? { policy, junit: o.junit } : { policy };
+  return { policy, ...(o.junit ? { junit: o.junit } : {}), ...(o.table ? { table: o.table } : {}) };
+}
+
+/** `--table`: of the commands whose runs can compare browser engines (test-browser, report, merge). */
+export function addTableOption(cmd: Command): Command {
+  return cmd.option('--table <file>', 'also write the compatibility table (the cases where the engines differ, with their totals): Markdown with a .json beside it, or JSON alone for a .json path');
 }
 
 /** The session options of a run; `failByDrop`, where given, is a target's own (a wstest spec's server entry). */

@@ -7,10 +7,10 @@ import { readRun, writeMeta, writeResults } from '../../../reports/jsonl.js';
 import type { RunResults } from '../../engine/results.js';
 import { MergeRefused, mergeRuns, readParts } from '../merge.js';
 import { concludeRun, ExitCode, type Io } from '../orchestrate.js';
-import { addGateOptions, collect, conclusionFrom, policyFrom, selectFrom, selectionOf, UsageError, type GateOptions } from './options.js';
+import { addGateOptions, addTableOption, collect, conclusionFrom, policyFrom, selectFrom, selectionOf, UsageError, type GateOptions } from './options.js';
 
 export function addReportCommand(program: Command, io: Io, setExit: (code: number) => void): void {
-  addGateOptions(program.command('report').argument('<outdir>', 'a run directory holding results.jsonl'))
+  addTableOption(addGateOptions(program.command('report').argument('<outdir>', 'a run directory holding results.jsonl')))
     .description('render the reports again from results.jsonl (after a crash, Ctrl-C, or to apply another policy)')
     .action((outdir: string, o: GateOptions) => {
       let run: RunResults;
@@ -24,8 +24,10 @@ export function addReportCommand(program: Command, io: Io, setExit: (code: numbe
 }
 
 export function addMergeCommand(program: Command, io: Io, setExit: (code: number) => void): void {
-  addGateOptions(
-    program.command('merge').argument('<out>', 'directory for the merged results and reports').argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl'),
+  addTableOption(
+    addGateOptions(
+      program.command('merge').argument('<out>', 'directory for the merged results and reports').argument('<dirs...>', 'run directories (shards, or runs of other agents) holding results.jsonl'),
+    ),
   )
     .description('merge shards and runs into one index.json, HTML report and JUnit file')
     .action((out: string, dirs: string[], o: GateOptions) => {

@@ -9,7 +9,7 @@ import { casesForRole } from '../../engine/plan.js';
 import { DEFAULT_PAGE_CONCURRENCY } from '../../engine/defaults.js';
 import { ENGINES, isEngineName, reachFromPublicUrl, runBrowsers, type EngineName } from '../../browser/index.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
-import { addRunOptions, applyShard, conclusionFrom, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
+import { addRunOptions, addTableOption, applyShard, conclusionFrom, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
 
 interface BrowserOptions extends CommonOptions {
   executablePath?: string;
@@ -118,14 +118,16 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
 
 export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   addRunOptions(
-    program
-      .command('test-browser')
-      .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
-      .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
-      .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
-      .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching (default: launch locally)')
-      .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching (default: launch locally)')
-      .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
+    addTableOption(
+      program
+        .command('test-browser')
+        .argument('[engine]', `${ENGINES.join(', ')} or all`, 'chromium')
+        .option('--executable-path <path>', 'the browser binary to use (one engine only; default: the installed one)')
+        .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
+        .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching (default: launch locally)')
+        .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching (default: launch locally)')
+        .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
+    ),
     './reports/browsers',
   )
     .description(
