@@ -73,12 +73,15 @@ describe('browser-API servers', () => {
       const { ws } = await connect(s.url(def.id));
       const done = closed(ws!);
       ws!.send('a');
-      ws!.send(Buffer.alloc(10), { binary: true });
+      ws!.send(Buffer.from([0, 1, 0xfe]), { binary: true });
+      ws!.send(Buffer.alloc(65), { binary: true });
       ws!.send('c'.repeat(100));
+      ws!.send(Buffer.from('ed a0 80'.replace(/ /g, ''), 'hex'), { binary: false });
       ws!.close(1000);
       await done;
       await s.settled(def.id, 2000);
-      assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary (10 bytes)', 'text (100 bytes)']);
+      // Short binary messages show their bytes, and text that is not UTF-8 shows as such.
+      assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary 0001fe', 'binary (65 bytes)', 'text (100 bytes)', 'text (not UTF-8) eda080']);
     }));
 
   it('answers with a wrong Sec-WebSocket-Accept, which a client refuses', () =>
