@@ -51,7 +51,7 @@ const elsewhere = (id: string, template: string, url: string, why: string, requi
     requirement,
     check: {
       server: accept,
-      page: [connectWith(v.url(template)), read('url'), read('readyState'), close(), wait('close')],
+      page: [connectWith(v.url(template)), read('url'), read('readyState'), close(), wait('close', 3000)],
       expectPage: [`url = ${JSON.stringify(url)}`, 'readyState = 0', 'close() → ok', ...failed],
     },
   });
