@@ -24,7 +24,7 @@ const accepted = (id: string, args: ApiValue[], code: number | null, why: string
     requirement,
     check: {
       server: accept,
-      page: [...opened, closeWith(...args), read('readyState'), wait('close', 2000)],
+      page: [...opened, closeWith(...args), read('readyState'), wait('close', 1000)],
       expectPage: ['open', closeLine(args, 'ok'), 'readyState = 2', code === null ? 'close 1005 "" clean' : `close ${code} ${JSON.stringify(reason)} clean`],
       expectWire: { messages: [], close: closeFrame(code, code === null ? undefined : reason), maxCloseFrames: 1 },
     },
@@ -60,7 +60,7 @@ export const closeArgCases: CaseDef[] = [
     requirement: optional,
     check: {
       server: accept,
-      page: [...opened, closeWith(v.undefined, 'r'), read('readyState'), { do: 'quiet' }, wait('close')],
+      page: [...opened, closeWith(v.undefined, 'r'), read('readyState'), { do: 'quiet' }, wait('close', 1000)],
       expectPage: ['open', 'close(undefined, "r") → ok', 'readyState = 2'],
       expectWire: { messages: [], close: 'any', maxCloseFrames: 1 },
     },
