@@ -10,7 +10,10 @@
  *   attributes  `readyState = 1`, `protocol = "superchat"`, `bufferedAmount = 5`
  *   events      `open`, `error`, `message text "m1"`, `message binary Blob(3)`, `close 1000 "a" clean`
  *   waits       `(no close event within 3000 ms)`
- * Strings print as JSON; a long run of one character prints as `"x"×123`.
+ *   handlers    `error: readyState = 3` (an `on` action's line), `(task queued in error ran)`
+ *   bad data    `(cannot build the arguments: Error: unknown value tag "x")`, and the case ends
+ * Strings print as JSON; a long run of one character prints as `"x"×123`; other values as
+ * ApiValue says.
  */
 
 /** How the server answers the opening request of a case. */
