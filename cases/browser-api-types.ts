@@ -10,7 +10,10 @@
  *   attributes  `readyState = 1`, `protocol = "superchat"`, `bufferedAmount = 5`
  *   events      `open`, `error`, `message text "m1"`, `message binary Blob(3)`, `close 1000 "a" clean`
  *   waits       `(no close event within 3000 ms)`
- * Strings print as JSON; a long run of one character prints as `"x"×123`.
+ *   handlers    `error: readyState = 3` (an `on` action's line), `(task queued in error ran)`
+ *   bad data    `(cannot build the arguments: Error: unknown value tag "x")`, and the case ends
+ * Strings print as JSON; a long run of one character prints as `"x"×123`; other values as
+ * ApiValue says.
  */
 
 /** How the server answers the opening request of a case. */
@@ -56,18 +59,74 @@ export interface ApiServerScript {
 /** A string argument: given as is, or as one character repeated (to keep the data readable). */
 export type ApiString = string | { repeat: string; times: number };
 
+/** Bytes as a case writes them: hex, or `count` bytes 00 01 02 … (each byte its index mod 256). */
+export type ApiBytes = { hex: string } | { count: number };
+
+/** The typed-array constructors a case can build a view with (and DataView). */
+export type ApiViewType = 'Int8Array' | 'Uint8Array' | 'Uint8ClampedArray' | 'Int16Array' | 'Uint16Array' | 'Int32Array' | 'Uint32Array' | 'Float32Array' | 'Float64Array' | 'DataView';
+
+/**
+ * A JavaScript value as a case writes it, so that every argument the standard talks about can be
+ * data. Strings, finite numbers, booleans, null and arrays stand for themselves; what JSON cannot
+ * hold is tagged with `$`. The page builds the value (page/values.js) and prints it the way the
+ * expectations write it: `undefined`, `NaN`, `-0`, `1000n`, `{protocols: ["chat"]}`,
+ * `ArrayBuffer(4)`, `Uint8Array(ArrayBuffer(8), 2, 4)`, `Blob([ArrayBuffer(2), "ab"])`.
+ */
+export type ApiValue =
+  | string
+  | number
+  | boolean
+  | null
+  | ApiValue[]
+  | { $: 'undefined' | 'NaN' | 'Infinity' | '-Infinity' | '-0' }
+  | { $: 'bigint'; value: string }
+  /** One character repeated, printed `"x"×123`. */
+  | { $: 'repeat'; repeat: string; times: number }
+  /** The URL of the case's server: `<server>` is host:port, `<host>` the host, `<path>` /<case id>. */
+  | { $: 'url'; template: string }
+  /** A plain object, for option bags. */
+  | { $: 'object'; props: Record<string, ApiValue> }
+  | { $: 'ArrayBuffer'; bytes: ApiBytes }
+  /** `new <type>(new ArrayBuffer(...bytes), byteOffset, length)`; offset and length only when given. */
+  | { $: 'view'; type: ApiViewType; bytes: ApiBytes; byteOffset?: number; length?: number }
+  | { $: 'Blob'; parts: ApiValue[]; type?: string };
+
+/** An attribute of the WebSocket the page reads. */
+export type ApiAttribute = 'readyState' | 'bufferedAmount' | 'protocol' | 'extensions' | 'binaryType' | 'url';
+
+/** What the page can do inside an event handler: nothing that waits. */
+export type ApiHandlerAction =
+  | Extract<ApiPageAction, { do: 'close' | 'send' | 'read' | 'set' }>
+  /** Logs a field of the event: `origin = "ws://<server>"`, `ports = 0`, `data = ArrayBuffer 010203`. */
+  | { do: 'field'; name: 'origin' | 'lastEventId' | 'source' | 'ports' | 'data' | 'bubbles' | 'cancelable' | 'isTrusted' | 'interface' }
+  /** Queues a task (setTimeout 0) that logs `(task queued in <event> ran)` when it runs. */
+  | { do: 'queue-task' };
+
 export type ApiPageAction =
-  /** `new WebSocket(url, protocols)`; `url` varies the URL the case's server is reached at. */
-  | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'ftp-scheme' }
+  /**
+   * `new WebSocket(url, protocols)`; `url` varies the URL the case's server is reached at. With
+   * `args`, exactly `new WebSocket(...args)`.
+   */
+  | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'ftp-scheme'; args?: ApiValue[] }
   /** Waits until the event has fired (at once if it already has), or logs that it did not (default limit 10 s). */
   | { do: 'wait'; event: 'open' | 'message' | 'error' | 'close'; timeoutMs?: number }
-  /** `close()`, `close(code)` or `close(code, reason)`: only the arguments given are passed. */
-  | { do: 'close'; code?: number; reason?: ApiString }
-  /** `send(text)` or `send(new Uint8Array(bytes))`. */
-  | { do: 'send'; text?: ApiString; bytes?: number }
-  | { do: 'read'; attr: 'readyState' | 'bufferedAmount' | 'protocol' | 'extensions' | 'binaryType' | 'url' }
+  /**
+   * `close()`, `close(code)` or `close(code, reason)`: only the arguments given are passed (a reason
+   * without a code is `close(undefined, reason)`). With `args`, exactly `close(...args)`.
+   */
+  | { do: 'close'; code?: number; reason?: ApiString; args?: ApiValue[] }
+  /** `send(text)` or `send(new Uint8Array(bytes))`; with `args`, exactly `send(...args)`. */
+  | { do: 'send'; text?: ApiString; bytes?: number; args?: ApiValue[] }
+  | { do: 'read'; attr: ApiAttribute }
   | { do: 'set'; binaryType: string }
   | { do: 'sleep'; ms: number }
+  /**
+   * From now on, whenever `event` fires (once only with `once`), these actions run inside the
+   * handler, right after the event's own line; their lines read `<event>: <line>`.
+   */
+  | { do: 'on'; event: 'open' | 'message' | 'error' | 'close'; actions: ApiHandlerAction[]; once?: boolean }
+  /** Events from now on are no longer logged (for what the standard leaves open). */
+  | { do: 'quiet' }
   /** Leaves the page while the socket is open (the document goes away). */
   | { do: 'navigate' };
 
@@ -82,8 +141,11 @@ export type ApiCloseFrameExpectation =
   /** No close frame at all. */
   | 'none';
 
+/** A request header as the expectation states it: this value, absent (null), or matching a regular expression. */
+export type ApiHeaderExpectation = string | null | { match: string };
+
 export interface ApiWireExpectation {
-  /** Messages the server receives before the browser's close frame, in order: `text "a"`, `text (200000 bytes)`, `binary (10 bytes)`. */
+  /** Messages the server receives before the browser's close frame, in order: `text "a"`, `text (200000 bytes)`, `binary 0a0b0c` (hex up to 64 bytes), `binary (10000 bytes)`. */
   messages?: string[];
   /** The first close frame the browser sends. */
   close?: ApiCloseFrameExpectation;
@@ -91,8 +153,11 @@ export interface ApiWireExpectation {
   maxCloseFrames?: number;
   /** Opening requests the server receives for the case (0: the browser must not connect). */
   connections?: number;
-  /** Header values of the opening request (names in lower case), compared exactly. */
-  requestHeaders?: Record<string, string>;
+  /**
+   * Header values of the opening request (names in lower case), compared exactly; null: the header
+   * must be absent; `match`: the value must match this regular expression.
+   */
+  requestHeaders?: Record<string, ApiHeaderExpectation>;
 }
 
 export interface BrowserApiCheck {

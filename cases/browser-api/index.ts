@@ -10,13 +10,26 @@
  */
 import type { CaseDef } from '../types.js';
 import { closeCodeCases } from './close-code.js';
-import { closeReasonCases } from './close-reason.js';
+import { closeReasonCases, closeReasonUtf8Cases } from './close-reason.js';
+import { closeArgCases } from './close-arg.js';
+import { stateCases } from './state.js';
+import { constructorCases } from './constructor.js';
+import { sendDataCases } from './send-data.js';
+import { messageCases } from './message.js';
+import { requestCases } from './request.js';
 import { closeStateCases } from './close-state.js';
 import { sendCases } from './send.js';
 import { serverCloseCases } from './server.js';
 import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
+
+/**
+ * The families of JavaScript values, attributes in handlers, URLs, data types, event fields and
+ * request headers (api.close.arg.*, api.close.reason.* beyond ASCII, api.state.*, api.constructor.*
+ * beyond the three schemes, api.send.* data types, api.message.*, api.event.*, api.request.*).
+ */
+export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases];
 
 /** Every browser-API case, in the order they are listed and run. */
 export const browserApiCases: readonly CaseDef[] = [
@@ -28,4 +41,5 @@ export const browserApiCases: readonly CaseDef[] = [
   ...handshakeCases,
   ...attributeCases,
   ...navigationCases,
+  ...valueFamilyCases,
 ];

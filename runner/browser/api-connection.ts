@@ -26,12 +26,23 @@ export interface CaseSide {
   sleep(ms: number): Promise<void>;
 }
 
-/** A data message as the record lists it: `text "a"`, `text (200000 bytes)`, `binary (10 bytes)`. */
+/**
+ * A data message as the record lists it: `text "a"`, `text (200000 bytes)`, `binary 0a0b0c` (the
+ * bytes, up to 64), `binary (10000 bytes)`; text that is not UTF-8 as `text (not UTF-8) eda080`.
+ */
 function renderMessage(m: { binary: boolean; payload: Buffer }): string {
   const { binary, payload } = m;
-  if (binary) return `binary (${payload.length} bytes)`;
-  return payload.length <= 40 ? `text ${JSON.stringify(payload.toString('utf8'))}` : `text (${payload.length} bytes)`;
+  if (binary) return payload.length > 0 && payload.length <= 64 ? `binary ${payload.toString('hex')}` : `binary (${payload.length} bytes)`;
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    return payload.length <= 64 ? `text (not UTF-8) ${payload.toString('hex')}` : `text (not UTF-8, ${payload.length} bytes)`;
+  }
+  return payload.length <= 40 ? `text ${JSON.stringify(text)}` : `text (${payload.length} bytes)`;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One accepted connection: plays the server actions and answers the browser's frames. */
 export class Connection {

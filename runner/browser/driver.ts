@@ -57,8 +57,9 @@ export interface BrowserRunOptions extends LaunchOptions, JobOptions {
    * strike in the second look too; `secondLook`'s only there. `underLoad`: in a job that runs more
    * than one case at once, the page echoes each message of an Autobahn case `echoDelayMs` late (a
    * browser that misses the harness's timers only under load, which the second look must see through).
+   * `shim`: a script every page runs before its browser-API cases (a WebSocket that breaks a rule).
    */
-  faults?: FaultsAt & { secondLook?: FaultsAt; underLoad?: { echoDelayMs: number } };
+  faults?: FaultsAt & { secondLook?: FaultsAt; underLoad?: { echoDelayMs: number }; shim?: string };
 }
 
 type FaultsAt = { hangAt?: string; crashAt?: string; exitAt?: string };
@@ -130,10 +131,10 @@ class Supervisor {
     this.pending = itemsOf(o.cases, o.apiCases, o.apiCaseIndex);
     const keyOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : this.pending.find((i) => i.def.id === id)?.key);
     const f = o.faults ?? {};
-    const underLoad = f.underLoad ? { underLoad: f.underLoad } : {};
-    this.faults = { hangAt: keyOf(f.hangAt), crashAt: keyOf(f.crashAt), exitAt: keyOf(f.exitAt), ...underLoad };
+    const inPage = { ...(f.underLoad ? { underLoad: f.underLoad } : {}), ...(f.shim !== undefined ? { shim: f.shim } : {}) };
+    this.faults = { hangAt: keyOf(f.hangAt), crashAt: keyOf(f.crashAt), exitAt: keyOf(f.exitAt), ...inPage };
     const again = f.secondLook ?? {};
-    this.againFaults = { hangAt: keyOf(again.hangAt ?? f.hangAt), crashAt: keyOf(again.crashAt ?? f.crashAt), exitAt: keyOf(again.exitAt ?? f.exitAt), ...underLoad };
+    this.againFaults = { hangAt: keyOf(again.hangAt ?? f.hangAt), crashAt: keyOf(again.crashAt ?? f.crashAt), exitAt: keyOf(again.exitAt ?? f.exitAt), ...inPage };
   }
 
   async run(): Promise<void> {

@@ -33,7 +33,7 @@ export interface JobOptions {
 }
 
 /** Deliberate faults, by item key (see BrowserRunOptions.faults). */
-export type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined } & { underLoad?: { echoDelayMs: number } };
+export type Faults = { [K in 'hangAt' | 'crashAt' | 'exitAt']: string | undefined } & { underLoad?: { echoDelayMs: number }; shim?: string };
 
 export interface JobSpec {
   handle: EngineHandle;
@@ -126,7 +126,12 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
     api: api ? apiOrder(job.apiItems).map((i) => ({ key: i.key, id: i.def.id, url: api.url(i.def.id), host: api.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS })) : null,
     // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
     // still be crashed), so that the case cannot end before the fault strikes.
-    faults: { hangAt: faults.hangAt, stallAt: faults.crashAt ?? faults.exitAt, ...(concurrency > 1 && faults.underLoad ? { echoDelayMs: faults.underLoad.echoDelayMs } : {}) },
+    faults: {
+      hangAt: faults.hangAt,
+      stallAt: faults.crashAt ?? faults.exitAt,
+      ...(concurrency > 1 && faults.underLoad ? { echoDelayMs: faults.underLoad.echoDelayMs } : {}),
+      ...(faults.shim !== undefined ? { shim: faults.shim } : {}),
+    },
   };
 }
 

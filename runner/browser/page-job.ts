@@ -4,7 +4,7 @@
  * (page/client.js, page/autobahn-client.js) are plain browser JavaScript; they import these types
  * in JSDoc, so that the type checker holds both sides to the same shapes.
  */
-import type { ApiPageAction } from '../../cases/browser-api-types.js';
+import type { ApiPageAction, ApiValue } from '../../cases/browser-api-types.js';
 import type { PageEvent } from './page-server.js';
 
 /** A browser-API case as the page runs it. */
@@ -45,9 +45,10 @@ export interface PageJob {
   api: PageApiCase[] | null;
   /**
    * Deliberate faults for wsconform's own tests, by case key: the thread hangs, or the case waits
-   * for good; `echoDelayMs`, every Autobahn case echoes each message this late.
+   * for good; `echoDelayMs`, every Autobahn case echoes each message this late; `shim`, a script the
+   * page runs before its browser-API cases (a WebSocket wrapped to break a rule, which they must catch).
    */
-  faults: { hangAt?: string | undefined; stallAt?: string | undefined; echoDelayMs?: number };
+  faults: { hangAt?: string | undefined; stallAt?: string | undefined; echoDelayMs?: number; shim?: string };
 }
 
 /** How page scripts report PageEvents to the harness (autobahn-client.js). */
@@ -69,9 +70,22 @@ export interface AutobahnClientLib {
   runAutobahn(job: PageJob, report: PageReporter): Promise<void>;
 }
 
+/** What values.js leaves in `self.wsconformValues` for client.js. */
+export interface PageValuesLib {
+  /** Builds the value a case wrote; throws on a value it cannot build. */
+  build(v: ApiValue, c: { url: string; host: string }): unknown;
+  /** The value as the expectations print it. */
+  show(v: ApiValue): string;
+  /** A string as the expectations print it: JSON, or `"x"×123`. */
+  str(s: string): string;
+  /** The host of host:port. */
+  hostOnly(host: string): string;
+}
+
 /** The page's or the SharedWorker's global object, as the page scripts use it. */
 export interface PageScope {
   wsconformAutobahn?: AutobahnClientLib;
+  wsconformValues?: PageValuesLib;
   /** Only in a SharedWorker: a page connected. */
   onconnect?: ((e: MessageEvent) => void) | null;
   /** Only in a SharedWorker (the DOM types the checker reads do not declare it). */

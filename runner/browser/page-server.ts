@@ -49,6 +49,7 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
   const files = new Map<string, { type: string; body: Buffer }>([
     ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
     ['/autobahn-client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('autobahn-client.js') }],
+    ['/values.js', { type: 'text/javascript; charset=utf-8', body: pageFile('values.js') }],
     ['/blank', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><title>wsconform: blank</title>') }],
   ]);
   const index = pageFile('index.html');

@@ -1,6 +1,7 @@
 /** Invariants of the browser-API catalogue (api.*). */
 import assert from 'node:assert/strict';
 import { allCases, browserApiCases, type CaseDef } from '../../cases/index.js';
+import { valueFamilyCases } from '../../cases/browser-api/index.js';
 import type { BrowserApiCheck } from '../../cases/browser-api-types.js';
 import { casesForRole } from '../../runner/engine/plan.js';
 
@@ -43,6 +44,15 @@ describe('browser-API catalogue', () => {
     for (const code of [0, 999, 1000, 1001, 1015, 1016, 2999, 3000, 4999, 5000, 65535]) assert.ok(codes.includes(code), String(code));
     const accepted = browserApiCases.filter((c) => /^api\.close\.code\.\d+$/.test(c.id) && checkOf(c).expectPage.some((l) => / → ok$/.test(l) && l.startsWith('close(') && l !== 'close() → ok'));
     assert.deepEqual(accepted.map((c) => c.id).sort(), ['api.close.code.1000', 'api.close.code.3000', 'api.close.code.4999']);
+  });
+
+  it('has the value families, at least 200 cases in all, each naming the step it checks', () => {
+    assert.ok(browserApiCases.length >= 200, String(browserApiCases.length));
+    for (const family of ['close.arg', 'close.reason', 'state', 'constructor', 'send', 'message', 'event', 'request']) {
+      const cases = valueFamilyCases.filter((c) => c.id.startsWith(`api.${family}.`));
+      assert.ok(cases.length >= 8, `${family}: ${cases.length}`);
+      for (const c of cases) assert.match(c.requirement?.spec ?? '', /^WHATWG WebSockets §\d(\.\d)? \S.*/, c.id);
+    }
   });
 
   it('only lets a case leave the page as its last action', () => {

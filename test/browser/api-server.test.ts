@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { caseById } from '../../cases/index.js';
 import type { CaseDef } from '../../cases/types.js';
 import { startApiServers, type ApiServers } from '../../runner/browser/api-server.js';
+import { judgeWire } from '../../runner/engine/verdicts/browser-api.js';
 
 function connect(url: string, protocols: string[] = []): Promise<{ ws: WebSocket | null; error: string | null; opened: boolean }> {
   return new Promise((resolve) => {
@@ -73,13 +74,42 @@ describe('browser-API servers', () => {
       const { ws } = await connect(s.url(def.id));
       const done = closed(ws!);
       ws!.send('a');
-      ws!.send(Buffer.alloc(10), { binary: true });
+      ws!.send(Buffer.from([0, 1, 0xfe]), { binary: true });
+      ws!.send(Buffer.alloc(65), { binary: true });
       ws!.send('c'.repeat(100));
+      ws!.send(Buffer.from('ed a0 80'.replace(/ /g, ''), 'hex'), { binary: false });
       ws!.close(1000);
       await done;
       await s.settled(def.id, 2000);
-      assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary (10 bytes)', 'text (100 bytes)']);
+      // Short binary messages show their bytes, and text that is not UTF-8 shows as such.
+      assert.deepEqual(s.record(def.id).messages, ['text "a"', 'binary 0001fe', 'binary (65 bytes)', 'text (100 bytes)', 'text (not UTF-8) eda080']);
     }));
+
+  it('judges the opening request: a client that sends a Referer and no Origin fails api.request.*', async () => {
+    const ids = ['api.request.no-referer', 'api.request.origin', 'api.request.version'];
+    const defs = ids.map((id) => caseById(id)!);
+    const s = await startApiServers(defs);
+    try {
+      for (const def of defs) {
+        const ws = new WebSocket(s.url(def.id), { perMessageDeflate: false, headers: { Referer: 'http://127.0.0.1/page' } });
+        await new Promise((resolve) => ws.once('open', resolve));
+        ws.close();
+        await closed(ws);
+        await s.settled(def.id, 2000);
+      }
+      const verdict = (id: string): string => {
+        const def = caseById(id)!;
+        if (def.expect.kind !== 'browser-api') throw new TypeError(id);
+        const v = judgeWire(def.expect.check.expectWire, s.record(id));
+        return `${v.behaviorClose}: ${v.resultClose}`;
+      };
+      assert.match(verdict('api.request.no-referer'), /^FAILED: The opening request had referer: "http:\/\/127\.0\.0\.1\/page"; expected no such header/);
+      assert.match(verdict('api.request.origin'), /^FAILED: The opening request had origin: \(absent\); expected a value matching/);
+      assert.match(verdict('api.request.version'), /^OK/);
+    } finally {
+      await s.close();
+    }
+  });
 
   it('answers with a wrong Sec-WebSocket-Accept, which a client refuses', () =>
     withServer('api.handshake.wrong-accept', async (s, def) => {

@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserApiCases } from '../../cases/index.js';
+import { valueFamilyCases } from '../../cases/browser-api/index.js';
 import { readRun } from '../../reports/jsonl.js';
 import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { cli, skipBecause, tmp } from './support.js';
+import { assertPinned } from './api-pins.js';
 
 const AUTOBAHN = '1.1.1,1.1.2,1.2.3,2.1,2.10,3.1,5.1,6.1.1,7.1.1,9.1.1';
 
@@ -66,10 +68,15 @@ describe('test-browser chromium (real Chromium)', function () {
   });
 
   it('judges close() argument checks, handshake failures and attributes that Chromium implements as the standard says', () => {
-    const ids = browserApiCases.map((c) => c.id).filter((id) => /^api\.(close\.code|close\.reason|handshake|protocol|binary-type|constructor|ready-state|send\.closing)\b/.test(id));
+    const ids = browserApiCases
+      .filter((c) => !valueFamilyCases.includes(c))
+      .map((c) => c.id)
+      .filter((id) => /^api\.(close\.code|close\.reason|handshake|protocol|binary-type|constructor|ready-state|send\.closing)\b/.test(id));
     const notOk = ids.filter((id) => byId(id).behavior !== 'OK' || byId(id).behaviorClose !== 'OK').map((id) => `${id}: ${byId(id).result} ${byId(id).resultClose}`);
     assert.deepEqual(notOk, []);
   });
+
+  it('fails exactly the pinned cases of the value families (api-pins.ts)', () => assertPinned('chromium', run.results));
 
   it('records what the page saw and what crossed the wire', () => {
     const c = byId('api.close.twice');

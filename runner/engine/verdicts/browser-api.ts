@@ -4,7 +4,7 @@
  * browser never finished it. Autobahn's two axes are kept: `behavior` judges what the page saw,
  * `behaviorClose` what the server received (close frames, messages, connections).
  */
-import type { ApiCloseFrameExpectation, ApiWireExpectation, BrowserApiCheck } from '../../../cases/browser-api-types.js';
+import type { ApiCloseFrameExpectation, ApiHeaderExpectation, ApiWireExpectation, BrowserApiCheck } from '../../../cases/browser-api-types.js';
 import type { CaseDef } from '../../../cases/types.js';
 import { buildCaseResult, emptyObservation } from '../case-result.js';
 import { Behavior, CloseBehavior, type BrowserApiWireRow, type CaseResult, type Verdict, type WireEntry } from '../results.js';
@@ -19,7 +19,7 @@ export interface ApiWireRecord {
   httpResponse: string;
   /** Header values of the first opening request, names in lower case. */
   requestHeaders: Record<string, string>;
-  /** Data messages from the browser, in order: `text "a"`, `text (200000 bytes)`, `binary (10 bytes)`. */
+  /** Data messages from the browser, in order: `text "a"`, `text (200000 bytes)`, `binary 0a0b0c`, `binary (10000 bytes)`. */
   messages: string[];
   /** Data messages that arrived after the browser's close frame. */
   messagesAfterClose: number;
@@ -54,6 +54,14 @@ function describeExpectedClose(e: ApiCloseFrameExpectation): string {
   return e.code === null ? 'a close frame without a status code' : closeFrameText(e.code, e.reason);
 }
 
+function headerMatches(e: ApiHeaderExpectation, got: string | undefined): boolean {
+  if (e === null) return got === undefined;
+  if (typeof e === 'string') return got?.trim() === e;
+  return got !== undefined && new RegExp(e.match).test(got.trim());
+}
+
+const describeHeader = (e: ApiHeaderExpectation): string => (e === null ? 'no such header' : typeof e === 'string' ? JSON.stringify(e) : `a value matching /${e.match}/`);
+
 /** What the page observed against what it must observe. */
 export function judgePage(expected: readonly string[], observed: readonly string[]): Pick<Verdict, 'behavior' | 'result'> {
   if (expected.length === observed.length && expected.every((line, i) => observed[i] === line)) {
@@ -76,7 +84,7 @@ export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<V
   }
   for (const [name, value] of Object.entries(e.requestHeaders ?? {})) {
     const got = w.requestHeaders[name];
-    if (got?.trim() !== value) return fail(CloseBehavior.FAILED, `The opening request had ${name}: ${got === undefined ? '(absent)' : JSON.stringify(got)}; expected ${JSON.stringify(value)}.`);
+    if (!headerMatches(value, got)) return fail(CloseBehavior.FAILED, `The opening request had ${name}: ${got === undefined ? '(absent)' : JSON.stringify(got)}; expected ${describeHeader(value)}.`);
   }
   if (e.messages && (e.messages.length !== w.messages.length || e.messages.some((m, i) => w.messages[i] !== m))) {
     return fail(CloseBehavior.FAILED, `Before its close frame the server received ${arrow(w.messages)}; expected ${arrow(e.messages)}.`);
@@ -123,7 +131,7 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
     ok: e?.connections === undefined ? null : passes({ connections: e.connections }),
   });
   for (const [name, value] of Object.entries(e?.requestHeaders ?? {})) {
-    rows.push({ what: 'request header', expected: header(name, value), observed: header(name, w.requestHeaders[name]), ok: passes({ requestHeaders: { [name]: value } }) });
+    rows.push({ what: 'request header', expected: `${name}: ${describeHeader(value)}`, observed: header(name, w.requestHeaders[name]), ok: passes({ requestHeaders: { [name]: value } }) });
   }
   rows.push({
     what: 'messages before the close frame',

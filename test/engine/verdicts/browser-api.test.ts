@@ -46,6 +46,11 @@ describe('browser-API judge', () => {
       ['a followed redirect', { connections: 1 }, wire({ connections: 2 }), 'FAILED'],
       ['the offered subprotocols', { requestHeaders: { 'sec-websocket-protocol': 'chat, superchat' } }, wire({ requestHeaders: { 'sec-websocket-protocol': 'chat, superchat' } }), 'OK'],
       ['a missing header', { requestHeaders: { 'sec-websocket-protocol': 'chat' } }, wire(), 'FAILED'],
+      ['an absent header that must be absent', { requestHeaders: { referer: null } }, wire(), 'OK'],
+      ['a header that must be absent', { requestHeaders: { referer: null } }, wire({ requestHeaders: { referer: 'http://a/' } }), 'FAILED'],
+      ['a header matching its pattern', { requestHeaders: { origin: { match: '^https?://[^/]+$' } } }, wire({ requestHeaders: { origin: 'http://127.0.0.1:80' } }), 'OK'],
+      ['a header not matching its pattern', { requestHeaders: { origin: { match: '^https?://[^/]+$' } } }, wire({ requestHeaders: { origin: 'null' } }), 'FAILED'],
+      ['a missing header that must match a pattern', { requestHeaders: { origin: { match: '.*' } } }, wire(), 'FAILED'],
     ];
     for (const [name, expectation, observed, verdict] of rows) {
       it(`${verdict} for ${name}`, () => assert.equal(judgeWire(expectation, observed).behaviorClose, verdict));
@@ -56,6 +61,10 @@ describe('browser-API judge', () => {
         const bad = wireRows(expectation, observed).filter((row) => row.ok === false);
         assert.equal(bad.length > 0, verdict !== 'OK', name);
       }
+      assert.deepEqual(wireRows({ requestHeaders: { referer: null, origin: { match: '^x$' } } }, wire({ requestHeaders: { origin: 'x' } })).slice(1, 3), [
+        { what: 'request header', expected: 'referer: no such header', observed: 'referer: (absent)', ok: true },
+        { what: 'request header', expected: 'origin: a value matching /^x$/', observed: 'origin: "x"', ok: true },
+      ]);
       const r = wireRows({ close: { oneOf: [1002], orNone: true }, messages: [] }, wire({ connections: 1, closeFrames: [frame(999)] }));
       assert.deepEqual(r, [
         { what: 'opening requests', expected: '(not checked)', observed: '1 opening request', ok: null },

@@ -1,0 +1,80 @@
+/**
+ * JavaScript values as browser-API cases write them (ApiValue), and how the page prints them: the
+ * same rules as runner/browser/page/values.js, so that an expectation can be built from the value.
+ */
+import type { ApiBytes, ApiHandlerAction, ApiPageAction, ApiValue, ApiViewType } from '../browser-api-types.js';
+
+export const v = {
+  undefined: { $: 'undefined' },
+  NaN: { $: 'NaN' },
+  Infinity: { $: 'Infinity' },
+  negInfinity: { $: '-Infinity' },
+  negZero: { $: '-0' },
+  bigint: (value: string): ApiValue => ({ $: 'bigint', value }),
+  repeat: (repeat: string, times: number): ApiValue => ({ $: 'repeat', repeat, times }),
+  /** `<server>` is host:port, `<host>` the host, `<path>` /<case id>. */
+  url: (template: string): ApiValue => ({ $: 'url', template }),
+  object: (props: Record<string, ApiValue>): ApiValue => ({ $: 'object', props }),
+  arrayBuffer: (bytes: ApiBytes): ApiValue => ({ $: 'ArrayBuffer', bytes }),
+  view: (type: ApiViewType, bytes: ApiBytes, byteOffset?: number, length?: number): ApiValue => ({
+    $: 'view',
+    type,
+    bytes,
+    ...(byteOffset !== undefined ? { byteOffset } : {}),
+    ...(length !== undefined ? { length } : {}),
+  }),
+  blob: (parts: ApiValue[], type?: string): ApiValue => ({ $: 'Blob', parts, ...(type !== undefined ? { type } : {}) }),
+} as const satisfies Record<string, ApiValue | ((...a: never[]) => ApiValue)>;
+
+/** The case's own server URL. */
+export const serverUrl = v.url('ws://<server><path>');
+
+const bytesLength = (b: ApiBytes): number => ('count' in b ? b.count : b.hex.length / 2);
+
+/** A string as the page prints it: JSON, or `"x"×123` for a long run of one UTF-16 unit. */
+export function str(s: string): string {
+  if (s.length > 20 && Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).every((u) => u === s.charCodeAt(0))) return `${JSON.stringify(s[0])}×${s.length}`;
+  return JSON.stringify(s);
+}
+
+/** The value as the page prints it. */
+export function shown(x: ApiValue): string {
+  if (x === null) return 'null';
+  if (typeof x === 'string') return str(x);
+  if (typeof x === 'number' || typeof x === 'boolean') return String(x);
+  if (Array.isArray(x)) return `[${x.map(shown).join(', ')}]`;
+  switch (x.$) {
+    case 'bigint':
+      return `${x.value}n`;
+    case 'repeat':
+      return `${JSON.stringify(x.repeat)}×${x.times}`;
+    case 'url':
+      return JSON.stringify(x.template);
+    case 'object':
+      return `{${Object.entries(x.props)
+        .map(([k, y]) => `${k}: ${shown(y)}`)
+        .join(', ')}}`;
+    case 'ArrayBuffer':
+      return `ArrayBuffer(${bytesLength(x.bytes)})`;
+    case 'view': {
+      const args = [`ArrayBuffer(${bytesLength(x.bytes)})`];
+      if (x.byteOffset !== undefined || x.length !== undefined) args.push(String(x.byteOffset ?? 0));
+      if (x.length !== undefined) args.push(String(x.length));
+      return `${x.type}(${args.join(', ')})`;
+    }
+    case 'Blob':
+      return `Blob([${x.parts.map(shown).join(', ')}]${x.type === undefined ? '' : `, {type: ${JSON.stringify(x.type)}}`})`;
+    default:
+      return x.$;
+  }
+}
+
+/** `close(...args)` exactly, and the line it logs with `outcome` (ok or the exception's name). */
+export const closeWith = (...args: ApiValue[]): ApiPageAction => ({ do: 'close', args });
+export const closeLine = (args: ApiValue[], outcome: string): string => `close(${args.map(shown).join(', ')}) → ${outcome}`;
+export const sendWith = (...args: ApiValue[]): ApiPageAction => ({ do: 'send', args });
+export const sendLine = (args: ApiValue[], outcome: string): string => `send(${args.map(shown).join(', ')}) → ${outcome}`;
+export const connectWith = (...args: ApiValue[]): ApiPageAction => ({ do: 'connect', args });
+
+/** Actions run inside the handler of `event`, each time it fires. */
+export const inside = (event: 'open' | 'message' | 'error' | 'close', ...actions: ApiHandlerAction[]): ApiPageAction => ({ do: 'on', event, actions });
