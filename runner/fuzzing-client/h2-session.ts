@@ -118,7 +118,11 @@ export function connectH2(o: H2ConnectOptions): Promise<H2ConnectResult> {
       resolve({ ok: false, ...f });
     }
     session.on('error', (e: NodeJS.ErrnoException) => {
-      const problem = secure && !connected ? tlsProblem(e, tcpConnected) : null;
+      let problem = secure && !connected ? tlsProblem(e, tcpConnected) : null;
+      // RFC 7301 §3.2: a server that speaks none of the offered protocols refuses with this alert.
+      if (problem?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+        problem = { ...problem, cause: 'the server refused ALPN "h2" (the alert "no application protocol"): it does not serve HTTP/2 on this port' };
+      }
       if (problem) return fail({ stage: 'connect', error: `TLS: ${problem.cause} (${problem.code})`, timedOut: false, tls: problem });
       if (!connected) return fail({ stage: 'connect', error: e.code ? `${e.code} (${e.message})` : e.message, timedOut: false });
       fail({ stage: 'settings', error: `the connection failed before the server's SETTINGS: ${e.code ?? e.message} (an HTTP/1.1-only server?)`, timedOut: false });

@@ -43,6 +43,8 @@ export class H2WebSocketStream extends Duplex {
   bytesRead = 0;
   private sent = 0;
   private settled = false;
+  /** Whether the harness sent END_STREAM (node:http2 ends the writable side itself when a stream closes, so writableEnded cannot tell). */
+  private endSent = false;
   /** Why the stream ended, once it has: for the transcript's notes and the tests. */
   ending: { by: 'target-end-stream' | 'target-reset' | 'harness'; code?: number; connectionLost?: boolean } | null = null;
   private readonly session: ClientHttp2Stream['session'];
@@ -92,7 +94,10 @@ export class H2WebSocketStream extends Duplex {
   }
 
   override _final(done: (e?: Error | null) => void): void {
-    if (!this.h2.destroyed && !this.h2.writableEnded) this.h2.end();
+    if (!this.h2.destroyed && !this.h2.writableEnded) {
+      this.endSent = true;
+      this.h2.end();
+    }
     done();
   }
 
@@ -107,7 +112,7 @@ export class H2WebSocketStream extends Duplex {
   private settle(): void {
     if (this.settled || this.destroyed) return;
     const rstCode = this.h2.closed || this.h2.destroyed ? this.h2.rstCode : undefined;
-    if (streamEnding({ rstCode, endSent: this.h2.writableEnded }) === 'end-stream') {
+    if (streamEnding({ rstCode, endSent: this.endSent }) === 'end-stream') {
       // END_STREAM, and perhaps the whole stream over: a FIN, and nothing more to read.
       if (!this.h2.readableEnded && !this.h2.closed) return;
       this.settled = true;
