@@ -16,7 +16,7 @@ const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERN
 
 /** A server whose every WebSocket stream runs `onStream` after its 200; resolves with what the server saw of each stream's end. */
 async function withServer(
-  onStream: (s: http2.ServerHttp2Stream, session: http2.ServerHttp2Session) => void,
+  onStream: (s: http2.ServerHttp2Stream, session: http2.Http2Session) => void,
   body: (ws: H2WebSocketStream, seen: { end: boolean; rstCode?: number }) => Promise<void>,
 ): Promise<void> {
   const server = http2.createServer({ settings: { enableConnectProtocol: true } });
