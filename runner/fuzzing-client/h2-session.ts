@@ -173,6 +173,12 @@ export class H2Pool {
   private readonly pool: Pooled[] = [];
   private opening: Promise<Pooled | Extract<H2ConnectResult, { ok: false }>> | null = null;
   private closed = false;
+  /**
+   * Set once a connection of the target ended under streams it carried (not a graceful GOAWAY):
+   * from then on one stream per connection, so that one case's protocol error (which such a target
+   * answers by closing the whole connection) does not cut the others.
+   */
+  isolating = false;
 
   constructor(readonly o: H2PoolOptions) {}
 
@@ -209,10 +215,16 @@ export class H2Pool {
   /** Closes every connection (the run is over): their streams end as the server ends them, or with the session. */
   close(): void {
     this.closed = true;
-    for (const p of this.pool.splice(0)) p.c.session.close();
+    for (const p of this.pool.splice(0)) {
+      const s = p.c.session;
+      s.close();
+      // A server that never ends its side must not keep the connection (and the process) alive.
+      setTimeout(() => s.destroy(), 1000).unref();
+    }
   }
 
   private limit(p: Pooled): number {
+    if (this.isolating) return 1;
     return Math.max(1, Math.min(this.o.streamsPerConnection, p.c.maxConcurrentStreams));
   }
 
@@ -226,8 +238,15 @@ export class H2Pool {
         const i = this.pool.indexOf(p);
         if (i >= 0) this.pool.splice(i, 1);
       };
-      r.session.once('goaway', retire);
-      r.session.once('close', retire);
+      let graceful = false;
+      r.session.once('goaway', (code: number) => {
+        graceful = code === http2.constants.NGHTTP2_NO_ERROR;
+        retire();
+      });
+      r.session.once('close', () => {
+        if (!graceful && !this.closed && p.active > 1) this.isolating = true;
+        retire();
+      });
       r.session.on('remoteSettings', (s) => (p.c.maxConcurrentStreams = s.maxConcurrentStreams ?? Infinity));
       if (this.closed) r.session.close();
       else this.pool.push(p);
