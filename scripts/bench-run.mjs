@@ -173,7 +173,13 @@ if (mode === 'h2') {
     const cpuT0 = processCpuMs(target.pid);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const run = await testServer({ url: target.url, cases: cases.split(','), concurrency: Number(concurrency), agent: 'hypercorn', ...(over === 'http2' ? { http2: true, http2Streams: Number(streams) } : {}) });
+    const run = await testServer({
+      url: target.url,
+      cases: cases.split(','),
+      concurrency: Number(concurrency),
+      agent: 'hypercorn',
+      ...(over === 'http2' ? { http2: true, http2Streams: Number(streams) } : {}),
+    });
     const wallMs = performance.now() - t0;
     console.log(
       JSON.stringify({
