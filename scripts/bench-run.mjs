@@ -9,6 +9,9 @@
 //       that floods 64 KiB binary messages, each in a child process
 //   node scripts/bench-run.mjs wstest tornado|websocketd CASES      the same target under wstest
 //       (WSTEST=path/to/wstest; its fuzzingclient mode; no per-case limit, so websocketd hangs it)
+//   node scripts/bench-run.mjs h2 CASES CONCURRENCY http1|http2 [STREAMS]   test-server against the
+//       built-in HTTP/2 target (Hypercorn, h2c) over HTTP/1.1 upgrades or over HTTP/2 extended
+//       CONNECT, STREAMS per connection (default 16)
 //   node scripts/bench-run.mjs tls CASES [CONCURRENCY]   test-server against the ws echo server over
 //       ws:// and then over wss:// (https.createServer, a test CA made with openssl), the same code
 //       in a child process each time
@@ -20,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testClient, testServer } from '../dist/runner/app/api.js';
 import { spawnEchoServer } from '../dist/runner/targets/echo-server.js';
+import { spawnHypercorn } from '../dist/runner/targets/hypercorn.js';
 import { fuzzCases, fuzzServer } from '../dist/runner/fuzz/index.js';
 import { defaultSessionOptions } from '../dist/runner/engine/defaults.js';
 
@@ -162,7 +166,37 @@ async function startReal(name) {
   return { url, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
 
-if (mode === 'tls') {
+if (mode === 'h2') {
+  const [cases = '*', concurrency = '32', over = 'http2', streams = '16'] = args;
+  const target = await spawnHypercorn();
+  try {
+    const cpuT0 = processCpuMs(target.pid);
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const run = await testServer({
+      url: target.url,
+      cases: cases.split(','),
+      concurrency: Number(concurrency),
+      agent: 'hypercorn',
+      ...(over === 'http2' ? { http2: true, http2Streams: Number(streams) } : {}),
+    });
+    const wallMs = performance.now() - t0;
+    console.log(
+      JSON.stringify({
+        cases: run.results.length,
+        wallMs: Math.round(wallMs),
+        harnessCpuMs: cpuMs(process.cpuUsage(cpu0)),
+        targetCpuMs: Math.round(processCpuMs(target.pid) - cpuT0),
+        peakRssMb: peakRssMb(),
+        counts: counts(run.results),
+        protocol: run.meta.agents[0]?.protocol ?? null,
+        verdicts: Object.fromEntries(run.results.map((r) => [r.id, r.behavior])),
+      }),
+    );
+  } finally {
+    await target.stop();
+  }
+} else if (mode === 'tls') {
   const [cases = '*', concurrency = '32'] = args;
   const dir = mkdtempSync(join(tmpdir(), 'wsconform-bench-tls-'));
   try {

@@ -9,9 +9,9 @@ import { encodeFrame } from '../dist/runner/wire/frame.js';
 
 const require = createRequire(import.meta.url);
 const { Receiver } = require('ws');
-// Selectors: `npm run bench -- codec|e2e|tls|client|fuzz|load|browser|full|all`; none runs all but `full`.
+// Selectors: `npm run bench -- codec|e2e|tls|h2|client|fuzz|load|browser|full|all`; none runs all but `full`.
 const only = process.argv[2];
-const SELECTORS = ['codec', 'e2e', 'tls', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
+const SELECTORS = ['codec', 'e2e', 'tls', 'h2', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
 if (only !== undefined && !SELECTORS.includes(only)) {
   console.error(`bench: unknown selector ${JSON.stringify(only)}; use one of ${SELECTORS.join(', ')}`);
   process.exit(2);
@@ -131,6 +131,28 @@ function tlsBench() {
     row('over wss://', r.secure, `ratio ${r.ratio.toFixed(2)} (≤ 1.5)`, { verdicts: verdicts(r.secure.counts) }),
   ]);
   console.log(`verdicts that differ between ws:// and wss://: ${differ.length === 0 ? 'none' : differ.map((id) => `${id} (${r.plain.verdicts[id]} → ${r.secure.verdicts[id]})`).join(', ')}`);
+}
+
+// ---- HTTP/2: sections 1-10 against Hypercorn over HTTP/1.1 and over HTTP/2 (h2c), one process each -
+function h2Bench() {
+  const h1 = benchRun(['h2', SECTIONS_1_10, 32, 'http1']);
+  const h2 = benchRun(['h2', SECTIONS_1_10, 32, 'http2']);
+  const perCase = (r) => r.harnessCpuMs / r.cases;
+  const cpuGrowth = perCase(h2) / perCase(h1) - 1;
+  const differ = Object.keys(h1.verdicts).filter((id) => h1.verdicts[id] !== h2.verdicts[id]);
+  table('HTTP/2 (RFC 8441): sections 1-10 vs Hypercorn (the built-in HTTP/2 target), over HTTP/1.1 then over h2c, in one bench run', [
+    row('over HTTP/1.1', h1, '-', { 'harness CPU ms/case': perCase(h1).toFixed(1), verdicts: verdicts(h1.counts) }),
+    row(
+      `over HTTP/2 (${h2.protocol})`,
+      h2,
+      `wall ratio ${(h2.wallMs / h1.wallMs).toFixed(2)} (≤ 1.5), CPU/case ${cpuGrowth >= 0 ? '+' : ''}${(cpuGrowth * 100).toFixed(0)} % (≤ +30 %), RSS ≤ 200 MB`,
+      {
+        'harness CPU ms/case': perCase(h2).toFixed(1),
+        verdicts: verdicts(h2.counts),
+      },
+    ),
+  ]);
+  console.log(`behavior verdicts that differ between HTTP/1.1 and HTTP/2: ${differ.length === 0 ? 'none' : differ.map((id) => `${id} (${h1.verdicts[id]} → ${h2.verdicts[id]})`).join(', ')}`);
 }
 
 // ---- the whole Autobahn catalogue with permessage-deflate on (about 10 minutes on 2 cores) ------
@@ -255,6 +277,7 @@ const selected = (name) => only === name || only === 'all' || (only === undefine
 if (selected('codec')) codecBench();
 if (selected('e2e')) e2e();
 if (selected('tls')) tlsBench();
+if (selected('h2')) h2Bench();
 if (selected('client')) client();
 if (selected('fuzz')) fuzz();
 if (selected('load')) load();

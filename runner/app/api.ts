@@ -19,6 +19,7 @@ import {
 import { runAgainstServer } from '../fuzzing-client/run.js';
 import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 import { spawnEchoServer } from '../targets/echo-server.js';
+import { spawnHypercorn } from '../targets/hypercorn.js';
 import { startFuzzingServer } from '../fuzzing-server/server.js';
 import { runClientCommand } from '../fuzzing-server/client-command.js';
 import { secondLook } from '../fuzzing-server/second-look.js';
@@ -51,6 +52,13 @@ export interface TestServerOptions {
    * the run uses them. A certificate the run cannot verify rejects with the cause.
    */
   tls?: ClientTlsOptions;
+  /**
+   * Every WebSocket as an HTTP/2 extended CONNECT stream (RFC 8441): h2 by ALPN for wss://, h2c
+   * for ws://; without a URL, the built-in HTTP/2 target (Hypercorn, h2c). The handshake.* cases
+   * (HTTP/1.1 requests of their own) are left out. `http2Streams`: streams per connection (16).
+   */
+  http2?: boolean;
+  http2Streams?: number;
   /** Write results.jsonl, index.json and the reports here. */
   outdir?: string;
   onResult?: (r: CaseResult) => void;
@@ -67,13 +75,14 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
   const { outcome: results, recorder } = await orchestrate(
     { mode: 'test-server', options: { cases: o.cases ?? [], exclude: o.exclude ?? [] }, ...(o.outdir ? { outdir: o.outdir } : {}), keeping: 'append' },
     async (active) => {
-      const builtin = o.url === undefined ? await spawnEchoServer() : null;
+      const builtin = o.url !== undefined ? null : o.http2 ? await spawnHypercorn() : await spawnEchoServer();
       const url = o.url ?? builtin!.url;
       let pace: PaceSummary | undefined;
       try {
-        const { agent, results, tls } = await runAgainstServer({
+        const { agent, results, tls, protocol } = await runAgainstServer({
           url,
-          ...(o.agent ? { agent: o.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+          ...(o.agent ? { agent: o.agent } : builtin ? { agent: o.http2 ? 'hypercorn-builtin-h2' : 'ws-builtin-echo' } : {}),
+          ...(o.http2 ? { http2: { streamsPerConnection: o.http2Streams ?? 16 } } : {}),
           cases,
           caseIndex: (d) => index.get(d.id) ?? 0,
           concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
@@ -87,7 +96,7 @@ export async function testServer(o: TestServerOptions = {}): Promise<RunResults>
           },
           onPace: (p) => (pace = p),
         });
-        active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}) });
+        active.recorder.addAgent({ name: agent, url, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}), ...(protocol ? { protocol } : {}) });
         return results;
       } finally {
         await builtin?.stop();

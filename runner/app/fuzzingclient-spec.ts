@@ -12,6 +12,8 @@ export interface ClientSpecServer {
   options: { failByDrop?: boolean };
   /** wss://: the entry's "ca" (PEM files read), "insecure" and "servername"; wsconform's own fields. */
   tls?: ClientTlsOptions;
+  /** WebSockets over HTTP/2 (RFC 8441), as test-server --http2 (our field; wstest has none). */
+  http2?: boolean;
 }
 
 export interface FuzzingClientSpec {
@@ -130,6 +132,9 @@ export function parseFuzzingClientSpec(json: unknown, file: string): FuzzingClie
     if (typeof s.agent === 'string') out.agent = s.agent;
     const tls = serverTls(file, `servers[${i}]`, s, out.url);
     if (tls) out.tls = tls;
+    // Our own field, not wstest's: WebSockets over HTTP/2 (RFC 8441), as test-server --http2.
+    if (s.http2 !== undefined && typeof s.http2 !== 'boolean') throw new SpecError(`${file}: "servers[${i}].http2" must be true or false`);
+    if (s.http2 === true) out.http2 = true;
     return out;
   });
   return {

@@ -12,6 +12,7 @@ import { judgeCase, makePolicy, type PolicyOptions } from '../../reports/gate.js
 import { selectedCases, testServer, type ClientTlsOptions, type TestServerOptions } from './api.js';
 import { casesForRole, runTimeBoundMs } from '../engine/plan.js';
 import type { CaseResult } from '../engine/results.js';
+import { http11Only } from '../fuzzing-client/run.js';
 import { caseTimeoutOptions, DEFAULT_CONCURRENCY, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
 
 export type { PolicyOptions } from '../../reports/gate.js';
@@ -34,6 +35,8 @@ export interface ConformanceOptions {
   outdir?: string;
   /** For a wss:// URL: certificates to trust (`ca`, PEM text), no verification (`insecure`), the SNI name (`servername`), as testServer's. */
   tls?: ClientTlsOptions;
+  /** Over HTTP/2 (RFC 8441), as testServer's `http2`: the handshake.* cases get no `it`. */
+  http2?: boolean;
 }
 
 function mochaGlobals(): { describe: Mocha.SuiteFunction; it: Mocha.TestFunction; before: Mocha.HookFunction } {
@@ -63,7 +66,7 @@ function caseFailure(message: string): AssertionError {
 export function describeConformance(title: string, o: ConformanceOptions): void {
   const { describe, it, before } = mochaGlobals();
   const policy = makePolicy(o.policy ?? {});
-  const cases = casesForRole(selectedCases(o), 'client');
+  const cases = casesForRole(selectedCases(o), 'client').filter((c) => !(o.http2 && http11Only(c)));
   if (cases.length === 0) throw new Error(`describeConformance(${JSON.stringify(title)}): no case selected; check cases and exclude`);
   const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
   const results = new Map<string, CaseResult>();
@@ -82,6 +85,7 @@ export function describeConformance(title: string, o: ConformanceOptions): void 
       if (o.agent !== undefined) run.agent = o.agent;
       if (o.outdir !== undefined) run.outdir = o.outdir;
       if (o.tls !== undefined) run.tls = o.tls;
+      if (o.http2) run.http2 = true;
       for (const r of (await testServer(run)).results) results.set(r.id, r);
     });
 

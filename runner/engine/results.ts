@@ -183,7 +183,7 @@ export interface RunMeta {
   wallMs?: number;
   options: Record<string, unknown>;
   /** Agents seen, with what we know of each (URL, engine, version, unavailability reason, pacing). */
-  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; tls?: TlsTransport }>;
+  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; tls?: TlsTransport; protocol?: WireProtocol }>;
   /** Cases that were in progress when the run was stopped (SIGINT, SIGTERM): they have no verdict. */
   interruptedCases?: InterruptedCase[];
 }
@@ -194,6 +194,9 @@ export interface InterruptedCase {
   id: string;
   why: string;
 }
+
+/** The HTTP version an agent's WebSockets ran over: HTTP/1.1 upgrades, or extended CONNECT streams over HTTP/2 with TLS (h2) or cleartext (h2c). */
+export type WireProtocol = 'http/1.1' | 'h2' | 'h2c';
 
 /** The TLS connection to or from an agent (wss://), as the agent's first connection negotiated it. */
 export interface TlsTransport {

@@ -1,6 +1,6 @@
 /**
- * A session's side of its connection: the byte stream the driver hands it (a TCP socket today, a
- * TLS socket or an HTTP/2 stream next), what goes out on it (case frames encoded with the role's
+ * A session's side of its connection: the byte stream the driver hands it (a TCP or TLS socket, or
+ * an HTTP/2 stream carrying the WebSocket, RFC 8441), what goes out on it (case frames encoded with the role's
  * masking, control frames, bulk messages split into frames) and what comes in, each counted in the
  * transcript's statistics and written to the wire log.
  */
@@ -16,13 +16,22 @@ import type { WireLog } from './wire-log.js';
 
 /**
  * The connection a session plays a case on, opened (dialled or accepted, opening handshake done)
- * by the driver: any duplex byte stream. Its 'end' is the target ending its side (a TCP FIN), an
- * ECONNRESET or EPIPE error a reset, and destroy() closes it at once.
+ * by the driver: any duplex byte stream. Its 'end' is the target ending its side (a TCP FIN, or an
+ * HTTP/2 stream's END_STREAM), an error isPeerReset() knows a reset (a TCP RST, or the target's
+ * RST_STREAM: RFC 8441 §5 gives them the same role), and destroy() closes it at once.
  */
 export type ByteStream = Duplex & {
   /** Sends each write at once rather than coalescing small ones (TCP_NODELAY); only sockets have it. */
   setNoDelay?(noDelay?: boolean): unknown;
 };
+
+/** The code of the error a stream over HTTP/2 emits when the target reset it (RST_STREAM, or its connection went away). */
+export const STREAM_RESET = 'WSCONFORM_STREAM_RESET';
+
+/** Whether a stream error is the target resetting the connection (TCP) or the stream (HTTP/2). */
+export function isPeerReset(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === STREAM_RESET;
+}
 
 /** A negotiated per-message compression, both ways. */
 export interface MessageCompressor {

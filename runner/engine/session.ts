@@ -17,7 +17,7 @@ import { MessageReader, type Violation } from '../wire/reader.js';
 import { BulkEcho } from './bulk-echo.js';
 import { ConnectionState } from './connection-state.js';
 import { caseLimitMs, type SessionOptions } from './defaults.js';
-import { SessionIO, type ByteStream, type MessageCompressor } from './session-io.js';
+import { isPeerReset, SessionIO, STREAM_RESET, type ByteStream, type MessageCompressor } from './session-io.js';
 import { SessionTimers, tick } from './session-timers.js';
 import { MAX_KEPT_PAYLOAD, type RecordedEvent, type Transcript } from './transcript.js';
 import { eventsEqual, sha1 } from './verdicts/events.js';
@@ -67,8 +67,8 @@ export class Session {
     s.setNoDelay?.(true);
     s.on('data', (d: Buffer) => this.onData(d));
     s.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET' || e.code === 'EPIPE') this.t.tcpEnd = this.t.tcpEnd === 'unknown' ? 'peer-reset' : this.t.tcpEnd;
-      this.log.note(`socket error: ${e.code ?? e.message}`);
+      if (isPeerReset(e)) this.t.tcpEnd = this.t.tcpEnd === 'unknown' ? 'peer-reset' : this.t.tcpEnd;
+      this.log.note(`socket error: ${e.code === STREAM_RESET ? e.message : (e.code ?? e.message)}`);
     });
     s.on('end', () => {
       if (this.t.tcpEnd === 'unknown') this.t.tcpEnd = 'peer-fin';

@@ -12,12 +12,14 @@
  * that makes no progress while the target answers promptly elsewhere is not waited out (engine/bulk-echo.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { ByteStream } from '../engine/session-io.js';
 import type { TargetPulse } from '../engine/defaults.js';
 import { FrameDecoder } from '../wire/decoder.js';
 import { encodeFrame, Opcode } from '../wire/frame.js';
 import { dial } from './dial.js';
 import type { ClientTlsOptions } from './tls.js';
+import { dialH2 } from './h2-dial.js';
+import type { H2Pool } from './h2-session.js';
 
 /** A pong later than this: a timer verdict reached meanwhile may owe something to load. */
 export const PROMPT_MS = 250;
@@ -31,7 +33,7 @@ export const BUSY_MS = 600;
 const PING_EVERY_MS = 100;
 
 export class LoadMonitor implements TargetPulse {
-  private readonly socket: Socket;
+  private readonly socket: ByteStream;
   private readonly decoder = new FrameDecoder({ maxPayload: 1 << 20 });
   /** One entry per pong: when it came and how long it took. */
   private readonly samples: Array<{ at: number; lagMs: number }> = [];
@@ -42,9 +44,9 @@ export class LoadMonitor implements TargetPulse {
   /** Set when the connection ended: the monitor knows nothing from then on. */
   lostAt: number | null = null;
 
-  private constructor(socket: Socket, leftover: Buffer) {
+  private constructor(socket: ByteStream, leftover: Buffer) {
     this.socket = socket;
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => undefined);
     socket.on('close', () => this.onLost());
@@ -57,12 +59,15 @@ export class LoadMonitor implements TargetPulse {
    * Opens the monitor's connection; null when the target will not give it one. A target that does
    * not answer the first ping within the handshake timeout says nothing of its load: the monitor
    * then closes, and knows nothing (maxLagMs is Infinity, busy() false). Null at once when
-   * `signal` aborts (the run is stopping) before the monitor is open.
+   * `signal` aborts (the run is stopping) before the monitor is open. `h2`: over HTTP/2, on a
+   * connection of its own (another connection's bulk cases would queue its pings).
    */
-  static async open(url: URL, openHandshakeTimeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions): Promise<LoadMonitor | null> {
-    const r = await dial({ url, openHandshakeTimeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
+  static async open(url: URL, openHandshakeTimeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions, h2?: H2Pool): Promise<LoadMonitor | null> {
+    const r = h2
+      ? await dialH2(h2, { url, timeoutMs: openHandshakeTimeoutMs, dedicated: true, ...(signal ? { signal } : {}) })
+      : await dial({ url, openHandshakeTimeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
     if (!r.ok || signal?.aborted) {
-      r.socket?.destroy();
+      if (r.ok || 'socket' in r) r.socket?.destroy();
       return null;
     }
     const m = new LoadMonitor(r.socket, r.leftover);

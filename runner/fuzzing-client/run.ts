@@ -22,6 +22,9 @@ import { watchWaiting } from './waiting.js';
 import { tlsTransport, type ClientTlsOptions } from './tls.js';
 import type { TlsTransport } from '../engine/results.js';
 import { TLSSocket } from 'node:tls';
+import { dialH2, openWebSocketStream } from './h2-dial.js';
+import { connectH2, H2Pool } from './h2-session.js';
+import type { WireProtocol } from '../engine/results.js';
 
 export interface ServerRunOptions {
   url: string;
@@ -44,6 +47,17 @@ export interface ServerRunOptions {
   shouldStop?: () => boolean;
   /** Called once the run knows how it paced itself (for the run metadata). */
   onPace?: (p: PaceSummary) => void;
+  /**
+   * Every WebSocket as an extended CONNECT stream over HTTP/2 (RFC 8441): h2 by ALPN for wss://, h2c
+   * by prior knowledge for ws://, at most `streamsPerConnection` streams on one connection. The
+   * cases that send HTTP/1.1 requests of their own (http11Only) are left out.
+   */
+  http2?: { streamsPerConnection: number };
+}
+
+/** A case whose opening request is HTTP/1.1 of its own (handshake.*): it has no meaning over HTTP/2. */
+export function http11Only(def: CaseDef): boolean {
+  return def.expect.kind === 'handshake' || def.handshake?.request !== undefined;
 }
 
 export class UnreachableTargetError extends Error {
@@ -68,6 +82,8 @@ export interface ProbeResult {
   interrupted?: string;
   /** wss://: what the TLS handshake negotiated. */
   tls?: TlsTransport;
+  /** The HTTP version the WebSockets ran over. */
+  protocol?: WireProtocol;
 }
 
 /**
@@ -76,8 +92,9 @@ export interface ProbeResult {
  * not HTTP comes back, or the target closes first. Gives up at once when `signal` aborts. `tls`:
  * the run's TLS options, for a wss:// URL.
  */
-export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions): Promise<ProbeResult> {
+export async function probeServer(url: string, timeoutMs: number, signal?: AbortSignal, tls?: ClientTlsOptions, o: { http2?: boolean } = {}): Promise<ProbeResult> {
   const u = new URL(url);
+  if (o.http2) return probeH2Server(u, timeoutMs, signal, tls);
   const r = await dial({ url: u, openHandshakeTimeoutMs: timeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
   if (!r.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
   if (!r.ok) {
@@ -93,20 +110,75 @@ export async function probeServer(url: string, timeoutMs: number, signal?: Abort
   setTimeout(() => r.socket.destroy(), 200).unref();
   const found: ProbeResult = r.serverHeader === undefined ? {} : { serverHeader: r.serverHeader };
   if (r.socket instanceof TLSSocket) found.tls = tlsTransport(r.socket, tls, u.hostname.replace(/^\[|\]$/g, ''));
+  found.protocol = 'http/1.1';
   return found;
+}
+
+/**
+ * probeServer over HTTP/2: the connection (TLS with ALPN h2, or h2c), the server's SETTINGS and
+ * one extended CONNECT. No HTTP/2 connection, or no SETTINGS, is an unreachable target; SETTINGS
+ * without extended CONNECT, or an answer other than a 2xx, is a handshake fault (every case runs
+ * and fails in its opening handshake).
+ */
+async function probeH2Server(u: URL, timeoutMs: number, signal: AbortSignal | undefined, tls: ClientTlsOptions | undefined): Promise<ProbeResult> {
+  const c = await connectH2({ url: u, timeoutMs, ...(tls ? { tls } : {}), ...(signal ? { signal } : {}) });
+  if (!c.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
+  if (!c.ok) {
+    if (c.tls) throw new UnreachableTargetError(`TLS handshake with ${u.href} failed: ${c.tls.cause} (${c.tls.code})`, { certificate: c.tls.certificate });
+    if (c.stage === 'connect' && c.alpn === undefined) throw new UnreachableTargetError(`cannot connect to ${u.href}: ${c.error}`);
+    throw new UnreachableTargetError(`no HTTP/2 from ${u.href}: ${c.error}`);
+  }
+  const found: ProbeResult = { protocol: c.protocol, ...(c.tls ? { tls: c.tls } : {}) };
+  try {
+    const r = await openWebSocketStream(c, { url: u, timeoutMs, ...(signal ? { signal } : {}) });
+    if (!r.ok && signal?.aborted) return { interrupted: `${String(signal.reason)} while checking the target` };
+    if (!r.ok) {
+      if (r.serverHeader !== undefined) found.serverHeader = r.serverHeader;
+      // No answer at all to the CONNECT (a timeout) is as unreachable as a silent HTTP/1.1 server.
+      if (r.fault === undefined && !r.unprocessed) throw new UnreachableTargetError(`no answer to the extended CONNECT from ${u.href}: ${r.error}`);
+      found.handshakeFault = r.fault ?? `the server did not process the extended CONNECT`;
+      return found;
+    }
+    if (r.serverHeader !== undefined) found.serverHeader = r.serverHeader;
+    r.socket.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1000), mask: randomBytes(4) }));
+    return found;
+  } finally {
+    const s = c.session;
+    setTimeout(() => s.destroy(), 200).unref();
+    s.close();
+  }
 }
 
 /** `slot`: the case's place in the run, lent while a bulk echo only waits (waiting.ts; needs the session's pulse). */
 export async function runCaseAgainstServer(
   url: URL,
   def: CaseDef,
-  o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs' | 'tls'> & { slot?: Slot },
+  o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs' | 'tls'> & { slot?: Slot; h2?: H2Pool },
 ): Promise<ReturnType<typeof emptyTranscript>> {
   // handshake.*: a deviating opening request, sent and read over a raw socket.
   if (def.expect.kind === 'handshake' || def.handshake?.request) return runHandshakeCase(url, def, o);
+  const cut = { lost: false };
+  const t = await playCase(url, def, o, cut);
+  if (!cut.lost || t.interrupted || o.session.interrupt?.aborted) return t;
+  // Over HTTP/2 one connection carries many cases: one that ended under this case's stream says
+  // nothing of this case (another stream may have failed it), so the case is played once more on a
+  // connection of its own, and that verdict stands.
+  const again = await playCase(url, def, { ...o, dedicated: true }, { lost: false });
+  again.wirelog.unshift({ t: 0, kind: 'note', text: "played again on an HTTP/2 connection of its own: the target's connection ended under the first try's stream (that of another case, perhaps)" });
+  return again;
+}
+
+async function playCase(
+  url: URL,
+  def: CaseDef,
+  o: Pick<ServerRunOptions, 'session' | 'openHandshakeTimeoutMs' | 'tls'> & { slot?: Slot; h2?: H2Pool; dedicated?: boolean },
+  cut: { lost: boolean },
+): Promise<ReturnType<typeof emptyTranscript>> {
   const t = emptyTranscript('client', Date.now());
   const signal = o.session.interrupt;
-  const r = await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(o.tls ? { tls: o.tls } : {}), ...(signal ? { signal } : {}) });
+  const r = o.h2
+    ? await dialH2(o.h2, { url, timeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(o.dedicated ? { dedicated: true } : {}), ...(signal ? { signal } : {}) })
+    : await dial({ url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, extensions: clientOffers(def), ...(o.tls ? { tls: o.tls } : {}), ...(signal ? { signal } : {}) });
   t.httpRequest = r.request ?? '?';
   if (!r.ok && signal?.aborted) t.interrupted = `${String(signal.reason)} during the opening handshake`;
   if (!r.ok) {
@@ -129,27 +201,38 @@ export async function runCaseAgainstServer(
   }
   t.openedAtMs = Date.now() - t.startedAt;
   if (o.slot && o.session.pulse && isBulkCase(def)) watchWaiting(r.socket, o.slot, o.session.pulse);
-  return new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
+  const played = await new Session(r.socket, def, t, o.session, deflate.value).run(r.leftover);
+  if ('ending' in r.socket && r.socket.ending?.connectionLost) cut.lost = true;
+  return played;
 }
 
 /**
  * `handshakeFault` is the probe's: the target's opening handshake is broken, and every case ran
  * anyway. `tls`: what the probe's TLS handshake negotiated (wss://).
  */
-export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string; tls?: TlsTransport }> {
-  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls);
+export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: string; results: CaseResult[]; handshakeFault?: string; tls?: TlsTransport; protocol?: WireProtocol }> {
+  const probe = await probeServer(o.url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls, { http2: o.http2 !== undefined });
   const agent = o.agent ?? probe.serverHeader ?? 'UnknownServer';
   if (probe.interrupted !== undefined) return { agent, results: [], ...(probe.tls ? { tls: probe.tls } : {}) };
   const url = new URL(o.url);
   const results = new Map<string, CaseResult>();
-  const todo = o.cases.filter((c) => !o.skip?.(agent, c.id));
+  const todo = o.cases.filter((c) => !o.skip?.(agent, c.id) && !(o.http2 && http11Only(c)));
+  const h2 = o.http2
+    ? new H2Pool({
+        url,
+        timeoutMs: o.openHandshakeTimeoutMs,
+        streamsPerConnection: o.http2.streamsPerConnection,
+        ...(o.tls ? { tls: o.tls } : {}),
+        ...(o.session.interrupt ? { signal: o.session.interrupt } : {}),
+      })
+    : undefined;
   const stopped = (): boolean => (o.shouldStop?.() ?? false) || (o.session.interrupt?.aborted ?? false);
   // One case at a time needs no pacing; the monitor still tells the bulk echoes a stalled target from a busy one.
-  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls);
+  const monitor = await LoadMonitor.open(url, o.openHandshakeTimeoutMs, o.session.interrupt, o.tls, h2);
   const pace = monitor && o.concurrency > 1 ? new MonitorPace(monitor, o.concurrency, { start: Math.min(o.concurrency, SLOW_START) }) : null;
   const session = monitor ? { ...o.session, pulse: monitor } : o.session;
   const play = async (def: CaseDef, slot?: Slot): Promise<{ r: CaseResult; lagMs: number; confirm: boolean } | null> => {
-    const t = await runCaseAgainstServer(url, def, { ...o, session, ...(slot ? { slot } : {}) });
+    const t = await runCaseAgainstServer(url, def, { ...o, session, ...(slot ? { slot } : {}), ...(h2 ? { h2 } : {}) });
     if (t.interrupted) {
       o.onInterrupted?.({ agent, id: def.id, why: t.interrupted });
       return null;
@@ -225,8 +308,15 @@ export async function runAgainstServer(o: ServerRunOptions): Promise<{ agent: st
     o.onPace?.({ monitored: monitor?.answered ?? false, lowestConcurrency: pace?.lowest ?? o.concurrency, bulkApart: pace?.slow ?? false, confirmed, changed });
   } finally {
     monitor?.close();
+    h2?.close();
   }
   const order = new Map(o.cases.map((c, i) => [c.id, i]));
   const sorted = [...results.values()].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { agent, results: sorted, ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}), ...(probe.tls ? { tls: probe.tls } : {}) };
+  return {
+    agent,
+    results: sorted,
+    ...(probe.handshakeFault !== undefined ? { handshakeFault: probe.handshakeFault } : {}),
+    ...(probe.tls ? { tls: probe.tls } : {}),
+    ...(probe.protocol ? { protocol: probe.protocol } : {}),
+  };
 }

@@ -9,15 +9,23 @@
  * compressing) answers the monitor late, and the case keeps its slot: the load it puts on the target
  * is what the slot stands for.
  */
-import type { Socket } from 'node:net';
 import type { TargetPulse } from '../engine/defaults.js';
 import type { Slot } from '../engine/plan.js';
 
 /** No progress for this long with the target prompt elsewhere, and a bulk case lends its slot. */
 export const WAITING_AFTER_MS = 2000;
 
+/** What is watched: a socket, or an HTTP/2 stream counting its octets the same way (h2-stream.ts). */
+export interface CountingStream {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  once(event: 'close', fn: () => void): unknown;
+}
+
 /** Watches `socket` until it closes, telling `slot` when the case waits and when it works again. */
-export function watchWaiting(socket: Socket, slot: Slot, pulse: TargetPulse, o: { afterMs?: number; everyMs?: number } = {}): void {
+export function watchWaiting(socket: CountingStream, slot: Slot, pulse: TargetPulse, o: { afterMs?: number; everyMs?: number } = {}): void {
   const afterMs = o.afterMs ?? WAITING_AFTER_MS;
   const progress = (): number => socket.bytesRead + socket.bytesWritten - socket.writableLength;
   let last = progress();

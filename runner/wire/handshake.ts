@@ -163,7 +163,7 @@ export function checkServerResponse(head: HttpHead, key: string, offered: { prot
  * verdict is the one the names give (a malformed list whose names were all offered passes). Failing
  * the handshake on a malformed list instead would change verdicts, and is a decision of its own.
  */
-function extensionsListed(values: readonly string[]): Array<{ name: string; text: string }> {
+export function extensionsListed(values: readonly string[]): Array<{ name: string; text: string }> {
   const list = parseExtensionList(values);
   if (list.ok) return list.value;
   return listItems(values).map((text) => ({ name: (text.split(';')[0] ?? '').trim().toLowerCase(), text }));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { evaluateGate, summaryText } from '../../reports/gate.js';
 import { renderIndexHtml } from '../../reports/html.js';
-import { transportText } from '../../reports/transport.js';
+import { agentTransport, runTransport, transportLines, transportText } from '../../reports/transport.js';
 import type { RunResults, TlsTransport } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, makeMeta, makeResult } from './fixtures.js';
 
@@ -49,5 +49,20 @@ describe('transport in the reports', () => {
     assert.doesNotMatch(renderIndexHtml(run(hostile)), /<script>alert/);
     assert.doesNotMatch(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /\n/);
     assert.match(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /CN=<script>alert\(1\)<\/script> X/);
+  });
+
+  it('says which agents ran over HTTP/2 (RFC 8441), over TLS (h2) or cleartext (h2c), and nothing for HTTP/1.1', () => {
+    const agents = [
+      { name: 'a', protocol: 'h2' as const, tls: verified },
+      { name: 'b', protocol: 'h2c' as const },
+      { name: 'c', protocol: 'http/1.1' as const },
+    ];
+    assert.deepEqual(transportLines(agents), [`  a over HTTP/2 (h2), TLS: ${transportText(verified)}`, '  b over HTTP/2 (h2c)']);
+    assert.equal(agentTransport(agents[0]!), `HTTP/2 (h2): ${transportText(verified)}`);
+    assert.equal(agentTransport(agents[1]!), 'HTTP/2 (h2c)');
+    assert.equal(agentTransport(agents[2]!), '');
+    assert.equal(runTransport([agents[1]!]), 'over HTTP/2 (RFC 8441)');
+    assert.equal(runTransport(agents), 'over TLS, over HTTP/2 (RFC 8441)');
+    assert.equal(runTransport([agents[2]!]), '');
   });
 });

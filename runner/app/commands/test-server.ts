@@ -9,11 +9,12 @@ import { allCases, type CaseDef } from '../../../cases/index.js';
 import { casesForRole, selectCases } from '../../engine/plan.js';
 import type { PaceSummary } from '../../engine/results.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../../engine/defaults.js';
-import { probeServer, runAgainstServer, UnreachableTargetError } from '../../fuzzing-client/run.js';
+import { http11Only, probeServer, runAgainstServer, UnreachableTargetError } from '../../fuzzing-client/run.js';
 import type { ClientTlsOptions } from '../../fuzzing-client/tls.js';
 import { readCaFile } from '../tls-files.js';
 import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from '../../fuzz/index.js';
 import { spawnEchoServer } from '../../targets/echo-server.js';
+import { HypercornMissingError, spawnHypercorn } from '../../targets/hypercorn.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
 import { addRunOptions, applyShard, collect, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
 
@@ -25,7 +26,12 @@ export interface ServerTarget {
   failByDrop?: boolean;
   /** TLS options for a wss:// URL, for every connection to this target. */
   tls?: ClientTlsOptions;
+  /** Every WebSocket as an extended CONNECT stream over HTTP/2 (RFC 8441), this many streams at most per connection. */
+  http2?: { streamsPerConnection: number };
 }
+
+/** WebSocket streams on one HTTP/2 connection by default (fewer when the server allows fewer). */
+export const DEFAULT_HTTP2_STREAMS = 16;
 
 export interface ServerRun {
   mode: 'test-server' | 'fuzzingclient';
@@ -47,6 +53,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
   const policy = policyFrom(o);
   const fuzz = r.fuzz ?? [];
   const outdir = resolve(o.outdir);
+  const progressTotal = r.targets.reduce((n, t) => n + (t.http2 ? r.cases.filter((c) => !http11Only(c)).length : r.cases.length) + fuzz.length, 0);
   const { outcome, recorder, stopping } = await orchestrate(
     {
       mode: r.mode,
@@ -61,7 +68,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
       },
       outdir,
       keeping: 'journal',
-      progress: { quiet: o.quiet ?? false, total: (r.cases.length + fuzz.length) * r.targets.length, io },
+      progress: { quiet: o.quiet ?? false, total: progressTotal, io },
       ...(o.deadline ? { deadlineS: o.deadline } : {}),
       // A stop signal ends the cases in progress at once (interrupted, no verdict); the reports follow.
       stopSignals: { notice: 'ending the cases in progress, then writing reports (again to exit at once)', io },
@@ -73,15 +80,29 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
         if (shouldStop()) break;
         let pace: PaceSummary | undefined;
         let url = target.url;
-        const builtin = url === undefined ? await spawnEchoServer() : null;
-        if (builtin) {
-          url = builtin.url;
-          if (!o.quiet) io.out.write(`No URL given: testing the built-in echo server (the ws package) at ${url}\n`);
+        let builtin: { url: string; stop: () => Promise<unknown> } | null = null;
+        if (url === undefined && target.http2) {
+          try {
+            builtin = await spawnHypercorn();
+          } catch (e) {
+            if (!(e instanceof HypercornMissingError)) throw e;
+            rec.endProgress();
+            io.err.write(`wsconform: ${e.message}\n`);
+            return 'unreachable';
+          }
+          if (!o.quiet) io.out.write(`No URL given: testing the built-in HTTP/2 target (Hypercorn, h2c) at ${builtin.url}\n`);
+        } else if (url === undefined) {
+          builtin = await spawnEchoServer();
+          if (!o.quiet) io.out.write(`No URL given: testing the built-in echo server (the ws package) at ${builtin.url}\n`);
         }
+        if (builtin) url = builtin.url;
+        const left = target.http2 ? r.cases.filter(http11Only).length : 0;
+        if (left > 0 && !o.quiet) io.out.write(`Over HTTP/2: ${left} handshake.* case(s) left out: they send HTTP/1.1 requests of their own\n`);
         try {
-          const { agent, tls } = await runAgainstServer({
+          const { agent, tls, protocol } = await runAgainstServer({
             url: url!,
-            ...(target.agent ? { agent: target.agent } : builtin ? { agent: 'ws-builtin-echo' } : {}),
+            ...(target.agent ? { agent: target.agent } : builtin ? { agent: target.http2 ? 'hypercorn-builtin-h2' : 'ws-builtin-echo' } : {}),
+            ...(target.http2 ? { http2: target.http2 } : {}),
             cases: r.cases,
             caseIndex: (d) => catalogueIndex.get(d.id) ?? 0,
             concurrency: o.concurrency,
@@ -112,7 +133,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
             });
             if (f.reproducers.length > 0 && !o.quiet) io.out.write(`Fuzz reproducers (replay with: wsconform replay FILE URL):\n${f.reproducers.map((p) => `  ${p}\n`).join('')}`);
           }
-          rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}) });
+          rec.addAgent({ name: agent, url: url!, ...(pace ? { pace } : {}), ...(tls ? { tls } : {}), ...(protocol ? { protocol } : {}) });
         } catch (e) {
           if (!(e instanceof UnreachableTargetError)) throw e;
           rec.endProgress();
@@ -132,7 +153,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
   return concludeRun(run, outdir, conclusionFrom(o, policy), io, stopping);
 }
 
-type TestServerOptions = CommonOptions & { agent?: string; fuzz?: number; seed?: number } & TlsFlags;
+type TestServerOptions = CommonOptions & { agent?: string; fuzz?: number; seed?: number; http2?: boolean; http2Streams?: number } & TlsFlags;
 
 /** The TLS options of the commands that dial a server, as commander hands them over. */
 export interface TlsFlags {
@@ -179,12 +200,20 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
         .option('--agent <name>', "name for the report (default: the server's Server header)"),
     )
       .option('--fuzz <n>', 'also run n generated fuzz sequences (fuzz.<seed>.1 …); failures are shrunk into reproducer files in the outdir (default: none)', intOption('--fuzz', 1, 1_000_000))
-      .option('--seed <s>', 'seed for --fuzz: the same seed gives the same sequences (default: from the clock, printed)', intOption('--seed', 0, 0xffffffff)),
+      .option('--seed <s>', 'seed for --fuzz: the same seed gives the same sequences (default: from the clock, printed)', intOption('--seed', 0, 0xffffffff))
+      .option('--http2', 'every WebSocket as an HTTP/2 extended CONNECT stream (RFC 8441): h2 by ALPN for wss://, h2c prior knowledge for ws://; without a URL, the built-in HTTP/2 target (Hypercorn)')
+      .option(
+        '--http2-streams <n>',
+        `with --http2: WebSocket streams at most on one HTTP/2 connection (default: ${DEFAULT_HTTP2_STREAMS}, fewer if the server allows fewer)`,
+        intOption('--http2-streams', 1, 1000),
+      ),
     './reports/servers',
   )
     .description('test a WebSocket server: wsconform is the fuzzing client')
     .action(async (url: string | undefined, o: TestServerOptions) => {
       if (o.seed !== undefined && o.fuzz === undefined) throw new UsageError('--seed needs --fuzz');
+      if (o.http2Streams !== undefined && !o.http2) throw new UsageError('--http2-streams needs --http2');
+      if (o.http2 && o.fuzz !== undefined) throw new UsageError('--fuzz does not run over HTTP/2 (yet): leave out one of --fuzz and --http2');
       if (url !== undefined) {
         try {
           const u = new URL(url);
@@ -201,6 +230,7 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
       const target: ServerTarget = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;
+      if (o.http2) target.http2 = { streamsPerConnection: o.http2Streams ?? DEFAULT_HTTP2_STREAMS };
       const tls = tlsFrom(o, url, io);
       if (tls) target.tls = tls;
       setExit(await runServerTargets({ mode: 'test-server', targets: [target], cases, fuzz, certificateHint: CERTIFICATE_HINT }, o, io));

@@ -12,7 +12,7 @@ import { selectFrom, sessionFrom, type CommonOptions } from './options.js';
 import { runClients } from './test-client.js';
 import { givenServing, type ClientTls } from './client-tls.js';
 import { certificateSubject } from '../../tls/certs.js';
-import { runServerTargets } from './test-server.js';
+import { DEFAULT_HTTP2_STREAMS, runServerTargets } from './test-server.js';
 
 export async function runFuzzingServerSpec(file: string | undefined, io: Io): Promise<number> {
   const specFile = file ?? 'fuzzingserver.json';
@@ -64,6 +64,7 @@ export async function runFuzzingClientSpec(file: string | undefined, io: Io): Pr
         ...(s.agent ? { agent: s.agent } : {}),
         failByDrop: s.options.failByDrop ?? spec.options.failByDrop ?? false,
         ...(s.tls ? { tls: s.tls } : {}),
+        ...(s.http2 ? { http2: { streamsPerConnection: DEFAULT_HTTP2_STREAMS } } : {}),
       })),
       cases,
       skip: agentCaseSkipper(spec.excludeAgentCases),

@@ -1,0 +1,207 @@
+/**
+ * HTTP/2 WebSocket servers for the tests of test-server --http2: a small echo over extended CONNECT
+ * (node:http2 and the harness's own frame codec), and hostile ones. Where node:http2 refuses to
+ * misbehave (it answers SETTINGS, never floods PING or WINDOW_UPDATE), a raw socket sends the
+ * frames by hand. All listen on 127.0.0.1 and are closed by the test.
+ */
+import http2 from 'node:http2';
+import net from 'node:net';
+import { FrameDecoder } from '../../runner/wire/decoder.js';
+import { encodeFrame, Opcode } from '../../runner/wire/frame.js';
+
+export interface TestServer {
+  url: string;
+  /** HTTP/2 connections accepted so far. */
+  connections(): number;
+  /** Streams (requests) received so far, on every connection. */
+  streams(): number;
+  close(): Promise<void>;
+}
+
+/** Echoes single-frame text and binary messages on a WebSocket stream, answers a close and ends the stream. */
+function echoWebSocket(stream: http2.ServerHttp2Stream): void {
+  const decoder = new FrameDecoder({ maxPayload: 1 << 24 });
+  stream.on('data', (d: Buffer) => {
+    for (const f of decoder.push(d)) {
+      if (f.opcode === Opcode.text || f.opcode === Opcode.binary) stream.write(encodeFrame({ opcode: f.opcode, payload: f.payload, mask: null }));
+      else if (f.opcode === Opcode.ping) stream.write(encodeFrame({ opcode: Opcode.pong, payload: f.payload, mask: null }));
+      else if (f.opcode === Opcode.close) {
+        stream.end(encodeFrame({ opcode: Opcode.close, payload: f.payload.subarray(0, 2), mask: null }));
+        return;
+      }
+    }
+  });
+  stream.on('error', () => undefined);
+}
+
+export interface EchoH2Options {
+  /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (default true). */
+  connectProtocol?: boolean;
+  /** Answer every extended CONNECT with this status instead of 200. */
+  status?: number;
+  /** The connection's initial flow-control window for our streams (0: the harness can send no DATA). */
+  initialWindowSize?: number;
+  /** After this many streams on a connection, GOAWAY with this code, cutting the streams open. */
+  goawayAfter?: { streams: number; code: number };
+  maxConcurrentStreams?: number;
+}
+
+/** An HTTP/2 server (h2c) that serves WebSockets over extended CONNECT, well or badly. */
+export function startEchoH2(o: EchoH2Options = {}): Promise<TestServer> {
+  const server = http2.createServer({
+    settings: {
+      enableConnectProtocol: o.connectProtocol ?? true,
+      ...(o.initialWindowSize !== undefined ? { initialWindowSize: o.initialWindowSize } : {}),
+      ...(o.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: o.maxConcurrentStreams } : {}),
+    },
+  });
+  let connections = 0;
+  let requests = 0;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => {
+    connections++;
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+    s.on('error', () => undefined);
+    let streams = 0;
+    s.on('stream', (stream, headers) => {
+      streams++;
+      requests++;
+      if (headers[':method'] !== 'CONNECT' || headers[':protocol'] !== 'websocket') {
+        stream.respond({ ':status': 400 }, { endStream: true });
+        return;
+      }
+      if (o.status !== undefined) {
+        stream.respond({ ':status': o.status }, { endStream: true });
+        return;
+      }
+      stream.respond({ ':status': 200, server: 'test-h2-echo' });
+      echoWebSocket(stream);
+      if (o.goawayAfter && streams === o.goawayAfter.streams) {
+        const { code } = o.goawayAfter;
+        setTimeout(() => {
+          s.goaway(code, stream.id);
+          s.destroy();
+        }, 20);
+      }
+    });
+  });
+  return listen(
+    server,
+    () => connections,
+    () => requests,
+    async () => {
+      for (const s of sessions) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  );
+}
+
+/** The 9-octet frame header and payload of one HTTP/2 frame (RFC 9113 §4.1). */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type;
+  h[4] = flags;
+  h.writeUInt32BE(streamId & 0x7fffffff, 5);
+  return Buffer.concat([h, payload]);
+}
+
+const SETTINGS = 0x4;
+const HEADERS = 0x1;
+const PING = 0x6;
+const WINDOW_UPDATE = 0x8;
+const PREFACE_LENGTH = 24;
+
+export type RawH2Behaviour =
+  /** Reads and never writes: no SETTINGS ever. */
+  | 'silent'
+  /** Answers every CONNECT with :status 200, then floods PING frames. */
+  | 'ping-flood'
+  /** Answers every CONNECT with :status 200, then floods WINDOW_UPDATE frames. */
+  | 'window-update-flood';
+
+/** A raw-socket HTTP/2 server that does what node:http2 would not. */
+export function startRawH2(behaviour: RawH2Behaviour): Promise<TestServer> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    if (behaviour === 'silent') {
+      socket.resume();
+      return;
+    }
+    const setting = Buffer.alloc(6);
+    setting.writeUInt16BE(0x8, 0); // SETTINGS_ENABLE_CONNECT_PROTOCOL
+    setting.writeUInt32BE(1, 2);
+    socket.write(h2Frame(SETTINGS, 0, 0, setting));
+    let buf = Buffer.alloc(0);
+    let prefaceSeen = false;
+    let flooding = false;
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!prefaceSeen) {
+        if (buf.length < PREFACE_LENGTH) return;
+        buf = buf.subarray(PREFACE_LENGTH);
+        prefaceSeen = true;
+      }
+      while (buf.length >= 9) {
+        const len = buf.readUIntBE(0, 3);
+        if (buf.length < 9 + len) break;
+        const type = buf[3]!;
+        const flags = buf[4]!;
+        const id = buf.readUInt32BE(5) & 0x7fffffff;
+        buf = buf.subarray(9 + len);
+        if (type === SETTINGS && (flags & 1) === 0) socket.write(h2Frame(SETTINGS, 1, 0));
+        if (type === HEADERS) {
+          // HPACK: 0x88 is the static table's ":status: 200" (RFC 7541 Appendix A).
+          socket.write(h2Frame(HEADERS, 0x4, id, Buffer.from([0x88])));
+          if (!flooding) {
+            flooding = true;
+            flood(socket, behaviour);
+          }
+        }
+      }
+    });
+  });
+  return listen(
+    server,
+    () => connections,
+    () => 0,
+    async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  );
+}
+
+function flood(socket: net.Socket, behaviour: RawH2Behaviour): void {
+  let n = 0;
+  const burst = (): void => {
+    while (!socket.destroyed) {
+      const frame = behaviour === 'ping-flood' ? h2Frame(PING, 0, 0, Buffer.alloc(8, n & 0xff)) : h2Frame(WINDOW_UPDATE, 0, 0, Buffer.from([0, 0, 0, 1]));
+      n++;
+      if (!socket.write(frame)) {
+        socket.once('drain', burst);
+        return;
+      }
+      if (n % 1000 === 0) {
+        setImmediate(burst);
+        return;
+      }
+    }
+  };
+  burst();
+}
+
+function listen(server: net.Server, connections: () => number, streams: () => number, close: () => Promise<void>): Promise<TestServer> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      resolve({ url: `ws://127.0.0.1:${port}/`, connections, streams, close });
+    });
+  });
+}
