@@ -30,6 +30,8 @@ export type H2Check =
   | { probe: 'isolation'; bad: 'unmasked' | 'reserved-opcode' }
   /** A close handshake (close 1000): the server answers with a close frame and ends the stream with END_STREAM. */
   | { probe: 'close' }
+  /** Two WebSockets on one connection; the first closed (close frames, END_STREAM both ways): the second must still echo. */
+  | { probe: 'close-others' }
   /**
    * A hand-made HEADERS frame on a connection of its own (node:http2 refuses to send it): the
    * extended CONNECT with `bend` applied. `when`: 'always' (a malformed request: a stream error

@@ -121,6 +121,15 @@ export const h2Cases: CaseDef[] = [
     { probe: 'close' },
   ),
   h2(
+    'h2.close-leaves-others',
+    'closing one WebSocket leaves the others',
+    'Open two WebSockets on one connection; close the first (close 1000, END_STREAM once the server\'s close is in), then send a text message on the second.',
+    'The second WebSocket still echoes "Hello, other stream": ending one stream ends that WebSocket only, not the HTTP/2 connection.',
+    'RFC 8441 §5 (a WebSocket connection is its stream; an orderly close is END_STREAM), RFC 9113 §5.1 (END_STREAM both ways closes that stream)',
+    'MUST',
+    { probe: 'close-others' },
+  ),
+  h2(
     'h2.protocol-without-setting',
     ':protocol to a server that did not enable it',
     'Against a server whose SETTINGS lack SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, send a hand-made extended CONNECT anyway.',

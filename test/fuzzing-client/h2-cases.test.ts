@@ -82,6 +82,7 @@ describe('h2.* cases against servers', function () {
     ['no-end-stream', 'h2.close-end-stream', 'OK / FAILED', /close frame/],
     ['accepts-anything', 'h2.protocol-not-websocket', 'FAILED / OK', /accepted a CONNECT it must refuse \(:status 200\)/],
     ['accepts-anything', 'h2.version-99', 'FAILED / OK', /accepted/],
+    ['drops-connection-on-stream-end', 'h2.close-leaves-others', 'FAILED / FAILED', /TCP connection closed without a GOAWAY/],
   ];
   for (const [flaw, id, want, why] of broken) {
     it(`a target with the flaw "${flaw}" fails ${id} (${want})`, async () => {
@@ -149,6 +150,8 @@ describe('h2.* cases against servers', function () {
       'h2.stream-error-opcode': 'FAILED / FAILED',
       // It answers the close frame but never sends END_STREAM.
       'h2.close-end-stream': 'OK / FAILED',
+      // Once the client ends one WebSocket's stream, it closes the TCP connection (no GOAWAY), every other WebSocket with it.
+      'h2.close-leaves-others': 'FAILED / FAILED',
       'h2.protocol-without-setting': 'INFORMATIONAL / INFORMATIONAL',
       // A malformed request ends the whole connection (GOAWAY PROTOCOL_ERROR): allowed, not the stream error described.
       'h2.connect-without-path': 'NON-STRICT / OK',

@@ -4,6 +4,7 @@
  * must catch. The WebSocket on a stream is the wire layer's decoder and reader, echoing messages.
  */
 import http2 from 'node:http2';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
 import { closePayload, encodeFrame, Opcode } from '../../runner/wire/frame.js';
@@ -25,12 +26,17 @@ export type H2Flaw =
   /** Answers a close frame but never ends the stream. */
   | 'no-end-stream'
   /** Accepts any :protocol and any sec-websocket-version. */
-  | 'accepts-anything';
+  | 'accepts-anything'
+  /** Ends the whole connection (TCP, no GOAWAY) when the client ends a WebSocket stream. */
+  | 'drops-connection-on-stream-end';
 
 export interface H2Target {
   url: string;
   stop(): Promise<void>;
 }
+
+/** The TCP socket under each session: node:http2 hands out only a proxy that may not be destroyed. */
+const tcpOf = new WeakMap<http2.ServerHttp2Session, net.Socket>();
 
 function serveWebSocket(stream: http2.ServerHttp2Stream, session: http2.ServerHttp2Session, flaws: ReadonlySet<H2Flaw>): void {
   const decoder = new FrameDecoder({ maxPayload: 64 * 1024 * 1024 });
@@ -68,6 +74,9 @@ function serveWebSocket(stream: http2.ServerHttp2Stream, session: http2.ServerHt
   stream.on('end', () => {
     if (!flaws.has('no-end-stream') && !stream.writableEnded) stream.end();
   });
+  stream.on('close', () => {
+    if (flaws.has('drops-connection-on-stream-end')) tcpOf.get(session)?.destroy();
+  });
   stream.on('error', () => {});
 }
 
@@ -75,7 +84,11 @@ export async function startH2Target(flawList: readonly H2Flaw[] = []): Promise<H
   const flaws = new Set(flawList);
   const server = http2.createServer({ settings: { enableConnectProtocol: !flaws.has('no-setting') } });
   const sessions = new Set<http2.ServerHttp2Session>();
+  let accepted: net.Socket | null = null;
+  // Before node:http2's own listener, which makes the session at once.
+  server.prependListener('connection', (socket: net.Socket) => (accepted = socket));
   server.on('session', (s) => {
+    if (accepted) tcpOf.set(s, accepted);
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
     s.on('error', () => {});

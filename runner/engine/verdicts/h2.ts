@@ -242,6 +242,23 @@ function judgeClose(seen: H2Seen): Verdict {
   return { ...end, behavior: Behavior.OK, result: `The server answered with a close frame (${s.closeCode ?? 'no code'}).` };
 }
 
+function judgeCloseOthers(seen: H2Seen): Verdict {
+  const first = seen.streams.find((x) => x.label === 'closed');
+  const other = seen.streams.find((x) => x.label === 'other');
+  const failed = notOpened(first, seen) ?? notOpened(other, seen);
+  if (failed || !first || !other) return v(Behavior.FAILED, `The two WebSockets did not both open: ${failed ?? 'no stream'}.`, CloseBehavior.FAILED, 'The case could not be played.');
+  if (other.messages.some((m) => !m.binary && m.text === 'Hello, other stream'))
+    return v(Behavior.OK, 'After the first WebSocket closed, the other one on the connection still echoed its message.', CloseBehavior.OK, 'Closing one stream left the connection open.');
+  const how = seen.goaway ? `GOAWAY ${errorName(seen.goaway.code)}` : seen.connectionClosed ? 'the TCP connection closed without a GOAWAY' : (other.error ?? 'no echo');
+  const cut = seen.goaway !== null || seen.connectionClosed === true;
+  return v(
+    Behavior.FAILED,
+    `Once the first WebSocket closed, the other one on the connection stopped working (${how}).`,
+    cut ? CloseBehavior.FAILED : CloseBehavior.OK,
+    cut ? 'The server ended the whole HTTP/2 connection when one WebSocket stream ended.' : 'The connection stayed open.',
+  );
+}
+
 function rawText(a: RawAnswer): string {
   if (a.kind === 'response') return `:status ${a.status ?? '(not readable)'}${a.rstCode !== null ? `, then RST_STREAM ${errorName(a.rstCode)}` : ''}`;
   if (a.kind === 'reset') return `RST_STREAM ${errorName(a.code)}`;
@@ -304,6 +321,8 @@ export function judgeH2(def: CaseDef, seen: H2Seen): Verdict {
       return judgeIsolation(seen);
     case 'close':
       return judgeClose(seen);
+    case 'close-others':
+      return judgeCloseOthers(seen);
     case 'raw-headers':
       return judgeRaw(check, seen);
   }

@@ -126,6 +126,24 @@ const close: Probe<'close'> = async (conn, url, _check, seen, o) => {
   await closeWebSocket(ws, { timeoutMs: o.timeoutMs, endWaitMs: o.timeoutMs });
 };
 
+const closeOthers: Probe<'close-others'> = async (conn, url, _check, seen, o) => {
+  const first = open(conn, url, seen, 'closed');
+  const other = open(conn, url, seen, 'other');
+  const opened = await Promise.all([first.opened(o.timeoutMs), other.opened(o.timeoutMs)]);
+  if (!opened.every(Boolean)) {
+    first.reset();
+    other.reset();
+    return;
+  }
+  await closeWebSocket(first, closing(o));
+  // A moment for a server that tears the connection down after a stream's end to do so.
+  await other.until(() => false, Math.min(200, o.timeoutMs));
+  other.seen.timedOut = false;
+  await other.sendText('Hello, other stream');
+  await other.until(() => other.seen.messages.length > 0 || other.seen.closeCode !== undefined, o.timeoutMs);
+  await closeWebSocket(other, closing(o));
+};
+
 const PROBES: { [P in Exclude<H2Check['probe'], 'raw-headers'>]: Probe<P> } = {
   settings: async () => {},
   accept,
@@ -133,6 +151,7 @@ const PROBES: { [P in Exclude<H2Check['probe'], 'raw-headers'>]: Probe<P> } = {
   'flow-control': flowControl,
   isolation,
   close,
+  'close-others': closeOthers,
 };
 
 /** A stream entry for the report of a hand-made request. */

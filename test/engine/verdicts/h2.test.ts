@@ -92,6 +92,12 @@ describe('judgeH2 (verdicts of the h2.* cases)', () => {
     assert.equal(judged(id, seen({ streams: [stream('ws', { closeCode: undefined })] })), 'FAILED / OK');
   });
 
+  it('close-others: the other echoed OK; cut off by the connection FAILED', () => {
+    const id = 'h2.close-leaves-others';
+    assert.equal(judged(id, seen({ streams: [stream('closed'), stream('other', { messages: [text('Hello, other stream')] })] })), 'OK / OK');
+    assert.equal(judged(id, seen({ connectionClosed: true, streams: [stream('closed'), stream('other', { error: 'gone' })] })), 'FAILED / FAILED');
+  });
+
   it('flow control: the whole echo OK; other octets or a stall FAILED', () => {
     const id = 'h2.flow-control-16mib';
     const s = [stream('ws')];
