@@ -87,7 +87,13 @@ const flowControl: Probe<'flow-control'> = async (conn, url, check, seen, o) => 
   void ws.send({ opcode: Opcode.binary, payload });
   // Done when the echo is in; stalled when nothing moved (octets in, the send window, the queue) for a whole time limit.
   const state = (): string => `${ws.payloadOctets}/${ws.sendWindow()}/${conn.session.state.outboundQueueSize}`;
+  // A server that keeps the window moving without ever echoing (a WINDOW_UPDATE flood) still ends by this.
+  const deadline = Date.now() + Math.max(60_000, 12 * o.timeoutMs);
   for (;;) {
+    if (Date.now() > deadline) {
+      seen.notes.push(`the transfer was still not done after ${Math.round((Date.now() - seen.startedAt) / 1000)} s: the harness gave up`);
+      break;
+    }
     const before = state();
     const moved = await ws.until(() => ws.binaries.length > 0 || ws.seen.violation !== undefined || state() !== before, o.timeoutMs);
     if (!moved || ws.binaries.length > 0 || ws.seen.violation !== undefined || ws.done) break;
@@ -200,9 +206,17 @@ export async function playH2Case(def: CaseDef, url: URL, o: H2PlayOptions): Prom
   const check = def.expect.check;
   const startedAt = Date.now();
   const seen: H2Seen = { settings: null, sessionError: null, goaway: null, streams: [], timeoutMs: o.timeoutMs, startedAt, durationMs: 0, notes: [] };
-  if (check.probe === 'raw-headers') await playRaw(check, url, seen, o);
+  if (check.probe === 'raw-headers') await playRaw(check, url, seen, o).catch((e: Error) => (seen.sessionError = e.message));
   else {
-    const conn = await o.connect(url, { timeoutMs: o.timeoutMs, ...(o.tls ? { tls: o.tls } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    let conn: H2Connection;
+    try {
+      conn = await o.connect(url, { timeoutMs: o.timeoutMs, ...(o.tls ? { tls: o.tls } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    } catch (e) {
+      // A dialer that throws (a URL node:http2 refuses, bad TLS options) is the case's finding, not the run's crash.
+      seen.sessionError = (e as Error).message;
+      seen.durationMs = Date.now() - startedAt;
+      return seen;
+    }
     try {
       seen.settings = conn.settings ? { enableConnectProtocol: conn.settings.enableConnectProtocol === true } : null;
       seen.sessionError = conn.error;
