@@ -7,6 +7,7 @@ import type { FrameSpec } from '../runner/wire/frame.js';
 import type { DeflateAcceptRule, DeflateNegotiation, DeflateOffer } from '../runner/wire/deflate/negotiation.js';
 import type { CorpusSlice } from '../runner/wire/deflate/stream.js';
 import type { BrowserApiCheck } from './browser-api-types.js';
+import type { H2Check } from './h2-types.js';
 
 export type RequirementLevel = 'MUST' | 'SHOULD' | 'MAY' | 'INFO';
 
@@ -103,8 +104,11 @@ export interface CloseExpectation {
   tolerated?: number[];
 }
 
-/** What the target must do: on a connection the harness plays frame by frame, or, for a browser-API case, in the page. */
-export type Expectation = SessionExpectation | BrowserApiExpectation;
+/**
+ * What the target must do: on a connection the harness plays frame by frame, for a browser-API case
+ * in the page, for an h2.* case on the streams of an HTTP/2 connection (h2-types.ts).
+ */
+export type Expectation = SessionExpectation | BrowserApiExpectation | H2Expectation;
 
 /** What the target must do on a connection the harness plays step by step (judged by runner/engine/verdicts/judge.ts). */
 export type SessionExpectation =
@@ -172,6 +176,14 @@ export interface TlsCaseSpec {
 export interface BrowserApiExpectation {
   kind: 'browser-api';
   check: BrowserApiCheck;
+}
+
+/** An h2.* case (cases/own/h2.ts): the check, judged by runner/engine/verdicts/h2.ts, not by the session judge. */
+export interface H2Expectation {
+  kind: 'h2';
+  check: H2Check;
+  /** Only feeds the reports' expected close columns: how a WebSocket of the case ends when one opens. */
+  close: CloseExpectation;
 }
 
 /** How a refusal is graded (`kind: 'handshake'`). A 101 is always FAILED. */
@@ -260,6 +272,7 @@ export interface DeflateParams extends DeflateNegotiation {
 }
 
 export type { DeflateAcceptRule, DeflateOffer } from '../runner/wire/deflate/negotiation.js';
+export type { H2Check, H2HeaderBend } from './h2-types.js';
 
 export interface CaseDef {
   id: string;

@@ -106,6 +106,7 @@ export function emptyObservation(o: { role: CaseResult['role']; startedAt: numbe
 export function caseResult(def: CaseDef, t: Transcript, agent: string, caseIndex: number): CaseResult {
   // Browser-API results are built by apiCaseResult (verdicts/browser-api.ts) from the page's log.
   if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: apiCaseResult builds its result`);
+  if (def.expect.kind === 'h2') throw new TypeError(`${def.id} is an h2.* case: h2CaseResult builds its result`);
   const v = judge(def, t);
   const expected: Record<string, EventJson[]> = {};
   if (def.expect.kind === 'events') {

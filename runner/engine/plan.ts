@@ -44,11 +44,17 @@ export function selectCases(catalogue: readonly CaseDef[], sel: Selection): Case
 /**
  * The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing
  * clients). Browser-API cases ('browsers') run only in a browser's page, never over a role; the tls.*
- * cases only where asked for (`tls`: test-client --tls with a client command, which can play them).
+ * cases only where asked for (`tls`: test-client --tls with a client command, which can play them);
+ * the h2.* cases only in an HTTP/2 run (`http2`: over HTTP/1.1 there is no stream to play them on).
  */
-export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean } = {}): CaseDef[] {
+export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean; http2?: boolean } = {}): CaseDef[] {
   const skip = role === 'client' ? 'clients' : 'servers';
-  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true));
+  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true) && (c.expect.kind !== 'h2' || o.http2 === true));
+}
+
+/** Why `def` is left out of a run over HTTP/1.1, or null when it is not (for a note when it was asked for by name). */
+export function leftOutOverHttp1(def: CaseDef): string | null {
+  return def.expect.kind === 'h2' ? 'h2.* cases run only over HTTP/2 (test-server --http2)' : null;
 }
 
 /** Patterns that select nothing, to warn about typos. */

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { allCases, type CaseDef } from '../../../cases/index.js';
-import { casesForRole, selectCases } from '../../engine/plan.js';
+import { casesForRole, leftOutOverHttp1, selectCases } from '../../engine/plan.js';
 import type { PaceSummary } from '../../engine/results.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../../engine/defaults.js';
 import { http11Only, probeServer, runAgainstServer, UnreachableTargetError } from '../../fuzzing-client/run.js';
@@ -226,7 +226,12 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
       const fuzz = o.fuzz ? selectCases(fuzzCases(seed, o.fuzz), selectionOf(o)) : [];
       if (fuzz.length > 0 && !o.quiet) io.out.write(`Fuzzing with ${fuzz.length} sequence(s), seed ${seed} (the same --seed gives the same sequences)\n`);
       // --cases 'fuzz.*' selects only fuzz sequences: no catalogue case then.
-      const cases = fuzz.length > 0 && selectCases(allCases, selectionOf(o)).length === 0 ? [] : applyShard(casesForRole(selectFrom(selectionOf(o), io), 'client'), o.shard);
+      const selected = fuzz.length > 0 && selectCases(allCases, selectionOf(o)).length === 0 ? [] : selectFrom(selectionOf(o), io);
+      const cases = applyShard(casesForRole(selected, 'client'), o.shard);
+      // Cases asked for by name that this run cannot play (h2.* over HTTP/1.1) are said, not dropped silently.
+      const leftOut = o.cases?.length ? selected.filter((c) => leftOutOverHttp1(c) !== null) : [];
+      if (leftOut.length > 0 && cases.length === 0 && fuzz.length === 0) throw new UsageError(`no case to run: ${leftOutOverHttp1(leftOut[0]!)}`);
+      if (leftOut.length > 0) io.err.write(`wsconform: note: ${leftOut.length} selected case(s) left out: ${leftOutOverHttp1(leftOut[0]!)}\n`);
       const target: ServerTarget = {};
       if (url !== undefined) target.url = url;
       if (o.agent !== undefined) target.agent = o.agent;

@@ -13,6 +13,7 @@ import { judgeRefusal } from './refusal.js';
 export function judge(def: CaseDef, t: Transcript): Verdict {
   // A browser-API case has no transcript: judgeApi (browser-api.ts) judges the page's log and the wire record.
   if (def.expect.kind === 'browser-api') throw new TypeError(`${def.id} is a browser-API case: judgeApi judges it, not judge`);
+  if (def.expect.kind === 'h2') throw new TypeError(`${def.id} is an h2.* case: judgeH2 (h2.ts) judges it, not judge`);
   if (def.expect.kind === 'handshake') return judgeRefusal(def.expect.refuse, t);
   if (def.expect.kind === 'tls') {
     // Played at all means the client completed a WebSocket opening handshake over the case's certificate.
