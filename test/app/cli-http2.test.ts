@@ -13,6 +13,7 @@ import { startEchoServer } from '../../runner/targets/echo-server.js';
 import { hypercornMissing } from '../../runner/targets/hypercorn.js';
 import { runCli } from '../support/cli-run.js';
 import { startEchoH2 } from '../support/h2-servers.js';
+import { startH2Target } from '../support/h2-targets.js';
 
 const metaIn = (outdir: string): RunMeta => JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8')) as RunMeta;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-h2-'));
@@ -36,6 +37,29 @@ describe('test-server --http2 (CLI, API, spec file)', function () {
     assert.deepEqual(Object.keys(index), ['hypercorn-builtin-h2']);
     assert.deepEqual(Object.keys(index['hypercorn-builtin-h2']!).sort(), ['1.1.1', '2.1']);
     assert.equal(index['hypercorn-builtin-h2']!['1.1.1']!.behavior, 'OK');
+  });
+
+  it('plays the h2.* cases after the catalogue: a correct target passes them (exit 0), one that opens a WebSocket for any :protocol fails (exit 1)', async () => {
+    for (const [flaws, code] of [
+      [[], 0],
+      [['accepts-anything'], 1],
+    ] as const) {
+      const t = await startH2Target(flaws);
+      try {
+        const dir = tmp();
+        const r = await runCli(['test-server', t.url, '--http2', '--cases', '1.1.1,h2.settings-enable-connect,h2.protocol-not-websocket', '--outdir', join(dir, 'out')], dir);
+        assert.equal(r.code, code, r.stdout + r.stderr);
+        const lines = readFileSync(join(dir, 'out', 'results.jsonl'), 'utf8')
+          .trim()
+          .split('\n');
+        const byId = new Map(lines.map((l) => JSON.parse(l) as { id: string; behavior: string }).map((x) => [x.id, x.behavior]));
+        assert.deepEqual([...byId.keys()].sort(), ['1.1.1', 'h2.protocol-not-websocket', 'h2.settings-enable-connect']);
+        assert.equal(byId.get('h2.settings-enable-connect'), 'OK');
+        assert.equal(byId.get('h2.protocol-not-websocket'), code === 0 ? 'OK' : 'FAILED');
+      } finally {
+        await t.stop();
+      }
+    }
   });
 
   it('exits 2 with one line against a server that speaks no HTTP/2 (the ws package: HTTP/1.1 only)', async () => {

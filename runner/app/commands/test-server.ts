@@ -10,6 +10,7 @@ import { casesForRole, leftOutOverHttp1, selectCases } from '../../engine/plan.j
 import type { PaceSummary } from '../../engine/results.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, defaultSessionOptions } from '../../engine/defaults.js';
 import { http11Only, probeServer, runAgainstServer, UnreachableTargetError } from '../../fuzzing-client/run.js';
+import { isH2Case, runH2Cases } from '../../fuzzing-client/h2-cases/index.js';
 import type { ClientTlsOptions } from '../../fuzzing-client/tls.js';
 import { readCaFile } from '../tls-files.js';
 import { fuzzCases, fuzzServer, readReproducer, replay, ReproducerError } from '../../fuzz/index.js';
@@ -97,13 +98,15 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
         }
         if (builtin) url = builtin.url;
         const left = target.http2 ? r.cases.filter(http11Only).length : 0;
+        // The h2.* cases check the HTTP/2 layer itself, each on a connection of its own, after the catalogue.
+        const h2Cases = target.http2 ? r.cases.filter(isH2Case) : [];
         if (left > 0 && !o.quiet) io.out.write(`Over HTTP/2: ${left} handshake.* case(s) left out: they send HTTP/1.1 requests of their own\n`);
         try {
           const { agent, tls, protocol } = await runAgainstServer({
             url: url!,
             ...(target.agent ? { agent: target.agent } : builtin ? { agent: target.http2 ? 'hypercorn-builtin-h2' : 'ws-builtin-echo' } : {}),
             ...(target.http2 ? { http2: target.http2 } : {}),
-            cases: r.cases,
+            cases: h2Cases.length > 0 ? r.cases.filter((c) => !isH2Case(c)) : r.cases,
             caseIndex: (d) => catalogueIndex.get(d.id) ?? 0,
             concurrency: o.concurrency,
             memoryBudget: DEFAULT_MEMORY_BUDGET_BYTES,
@@ -116,6 +119,19 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
             onPace: (p) => (pace = p),
             shouldStop,
           });
+          if (h2Cases.length > 0 && !shouldStop()) {
+            await runH2Cases({
+              url: url!,
+              agent,
+              cases: h2Cases,
+              caseIndex: (d) => catalogueIndex.get(d.id) ?? 0,
+              ...(target.tls ? { tls: target.tls } : {}),
+              ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+              signal: active.interrupt,
+              onResult: (c) => rec.record(c),
+              shouldStop,
+            });
+          }
           if (fuzz.length > 0 && !shouldStop()) {
             // Generated sequences, several per connection; failures are shrunk into reproducer files.
             const f = await fuzzServer({
@@ -227,9 +243,9 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
       if (fuzz.length > 0 && !o.quiet) io.out.write(`Fuzzing with ${fuzz.length} sequence(s), seed ${seed} (the same --seed gives the same sequences)\n`);
       // --cases 'fuzz.*' selects only fuzz sequences: no catalogue case then.
       const selected = fuzz.length > 0 && selectCases(allCases, selectionOf(o)).length === 0 ? [] : selectFrom(selectionOf(o), io);
-      const cases = applyShard(casesForRole(selected, 'client'), o.shard);
+      const cases = applyShard(casesForRole(selected, 'client', { http2: o.http2 === true }), o.shard);
       // Cases asked for by name that this run cannot play (h2.* over HTTP/1.1) are said, not dropped silently.
-      const leftOut = o.cases?.length ? selected.filter((c) => leftOutOverHttp1(c) !== null) : [];
+      const leftOut = o.cases?.length && !o.http2 ? selected.filter((c) => leftOutOverHttp1(c) !== null) : [];
       if (leftOut.length > 0 && cases.length === 0 && fuzz.length === 0) throw new UsageError(`no case to run: ${leftOutOverHttp1(leftOut[0]!)}`);
       if (leftOut.length > 0) io.err.write(`wsconform: note: ${leftOut.length} selected case(s) left out: ${leftOutOverHttp1(leftOut[0]!)}\n`);
       const target: ServerTarget = {};
