@@ -10,7 +10,7 @@ import { defaultPolicy, judgeCase, type Policy } from './gate.js';
 import { handshakeFaultGroups } from './handshake-faults.js';
 import { caseFileStem, compareCaseIds, groupOf, reportSectionOf, sectionTitle } from './names.js';
 import { formatDuration, formatTime, optionValue, visible, visibleBlock } from './text.js';
-import { runTransport, transportText } from './transport.js';
+import { agentTransport, runTransport } from './transport.js';
 
 /** Index of the first step where the page's log leaves the expected one; -1 when they are equal. */
 export function firstPageDifference(a: BrowserApiRecord): number {
@@ -357,7 +357,7 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       transport: runTransport(agents),
     },
     agents: agents.map((a) => ({
-      ...(a.tls ? { transport: visible(transportText(a.tls)), unverified: a.tls.verified === false } : { transport: '', unverified: false }),
+      ...((t) => ({ transport: visible(t.transport), unverified: t.unverified }))(agentTransport(a, run.results)),
       name: visible(a.name),
       url: visible(a.url ?? ''),
       engine: visible(a.engine ?? ''),

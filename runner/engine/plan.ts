@@ -44,11 +44,12 @@ export function selectCases(catalogue: readonly CaseDef[], sel: Selection): Case
 /**
  * The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing
  * clients). Browser-API cases ('browsers') run only in a browser's page, never over a role; the tls.*
- * cases only where asked for (`tls`: test-client --tls with a client command, which can play them).
+ * cases only where asked for (`tls`: test-client --tls with a client command, which can play them),
+ * and the h2.client.* cases likewise (`h2Client`: test-client --http2 with a client command).
  */
-export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean } = {}): CaseDef[] {
+export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean; h2Client?: boolean } = {}): CaseDef[] {
   const skip = role === 'client' ? 'clients' : 'servers';
-  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true));
+  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true) && (!c.h2Client || o.h2Client === true));
 }
 
 /** Patterns that select nothing, to warn about typos. */

@@ -138,6 +138,8 @@ export interface CaseResult {
   handshakeFault?: string;
   /** Extra facts a driver attaches (browser name, stderr tail of a client command…). */
   notes?: string[];
+  /** Testing a client with --http2: the protocol its WebSocket for this case came over (RFC 8441 for h2, h2c). */
+  protocol?: HttpProtocol;
   /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */
   browserApi?: BrowserApiRecord;
   /**
@@ -183,7 +185,7 @@ export interface RunMeta {
   wallMs?: number;
   options: Record<string, unknown>;
   /** Agents seen, with what we know of each (URL, engine, version, unavailability reason, pacing). */
-  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; tls?: TlsTransport }>;
+  agents: Array<{ name: string; url?: string; engine?: string; version?: string; unavailable?: string; pace?: PaceSummary; tls?: TlsTransport; protocol?: HttpProtocol }>;
   /** Cases that were in progress when the run was stopped (SIGINT, SIGTERM): they have no verdict. */
   interruptedCases?: InterruptedCase[];
 }
@@ -194,6 +196,9 @@ export interface InterruptedCase {
   id: string;
   why: string;
 }
+
+/** Which protocol carried a WebSocket: an HTTP/1.1 upgrade, or an RFC 8441 extended CONNECT over HTTP/2 with TLS (h2) or without (h2c). */
+export type HttpProtocol = 'http/1.1' | 'h2' | 'h2c';
 
 /** The TLS connection to or from an agent (wss://), as the agent's first connection negotiated it. */
 export interface TlsTransport {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { evaluateGate, summaryText } from '../../reports/gate.js';
 import { renderIndexHtml } from '../../reports/html.js';
-import { transportText } from '../../reports/transport.js';
+import { protocolText, transportText } from '../../reports/transport.js';
 import type { RunResults, TlsTransport } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, makeMeta, makeResult } from './fixtures.js';
 
@@ -49,5 +49,19 @@ describe('transport in the reports', () => {
     assert.doesNotMatch(renderIndexHtml(run(hostile)), /<script>alert/);
     assert.doesNotMatch(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /\n/);
     assert.match(summaryText(run(hostile), evaluateGate(run(hostile))).split('\n')[1]!, /CN=<script>alert\(1\)<\/script> X/);
+  });
+
+  it("says which protocol carried an agent's WebSockets under --http2: one word, or the cases per protocol", () => {
+    const mixed = [makeResult({ id: '1.1.1', agent: 'b', protocol: 'h2' }), makeResult({ id: '1.1.2', agent: 'b', protocol: 'h2' }), makeResult({ id: '1.1.3', agent: 'b', protocol: 'http/1.1' })];
+    assert.equal(protocolText('b', mixed.slice(0, 2)), 'h2');
+    assert.equal(protocolText('b', mixed), 'h2 (2 cases), http/1.1 (1 case)');
+    assert.equal(protocolText('b', [makeResult({ agent: 'b' })]), '');
+    const r: RunResults = { meta: makeMeta({ agents: [{ name: 'b', protocol: 'h2', tls: verified }] }), results: mixed };
+    assert.match(summaryText(r, evaluateGate(r)), /^ {2}b over h2 \(2 cases\), http\/1\.1 \(1 case\)$/m);
+    const html = renderIndexHtml(r);
+    assert.match(html, /HTTP\/2 \(RFC 8441\) and HTTP\/1\.1 served/);
+    assert.match(html, /<td>h2 \(2 cases\), http\/1\.1 \(1 case\); TLSv1\.3 TLS_AES_256_GCM_SHA384/);
+    // Without --http2 nothing is said.
+    assert.doesNotMatch(renderIndexHtml(run(undefined)), /RFC 8441/);
   });
 });
