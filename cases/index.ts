@@ -15,6 +15,7 @@ import { closeCodeCases } from './own/closecode.js';
 import { frameCases } from './own/frame.js';
 import { tlsCases } from './own/tls.js';
 import { h2Cases } from './own/h2.js';
+import { h2ClientCases } from './own/h2-client.js';
 import { browserApiCases } from './browser-api/index.js';
 
 export type { CaseDef } from './types.js';
@@ -22,8 +23,8 @@ export type { CaseDef } from './types.js';
 /** Autobahn's catalogue (sections 1-7, 9, 10, 12, 13: all 517 cases), in Autobahn's order. */
 export const autobahnCases: readonly CaseDef[] = [...framingCases, ...fragmentationCases, ...utf8Cases, ...closingCases, ...limitsCases, ...compressionCases];
 
-/** Our own families (handshake.*, closecode.*, frame.*, tls.*, h2.*): what Autobahn never checks. */
-export const ownCases: readonly CaseDef[] = [...handshakeCases, ...closeCodeCases, ...frameCases, ...tlsCases, ...h2Cases];
+/** Our own families (handshake.*, closecode.*, frame.*, tls.*, h2.*, h2.client.*): what Autobahn never checks. */
+export const ownCases: readonly CaseDef[] = [...handshakeCases, ...closeCodeCases, ...frameCases, ...tlsCases, ...h2Cases, ...h2ClientCases];
 
 /** The browser-API cases (api.*): only `test-browser` runs them, in the page (applies: 'browsers'). */
 export { browserApiCases };

@@ -294,4 +294,20 @@ export interface CaseDef {
   reportTime?: boolean;
   /** A tls.* case: the certificate its own listener presents (only `test-client --tls` runs them). */
   tls?: TlsCaseSpec;
+  /** An h2.client.* case: how its own listener speaks HTTP/2 (only `test-client --http2 --command` runs them). */
+  h2Client?: H2ClientCaseSpec;
+}
+
+/**
+ * Where an h2.client.* case is served (runner/fuzzing-server/h2-client-cases.ts): a listener of its
+ * own whose HTTP/2 SETTINGS are the case's, judged by runner/engine/verdicts/h2-client.ts.
+ */
+export interface H2ClientCaseSpec {
+  /**
+   * SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3): 'advertised' at once; 'delayed': advertised, but
+   * the server's SETTINGS held back for a while after the client's preface; 'absent': never.
+   */
+  settings: 'advertised' | 'delayed' | 'absent';
+  /** 'no-key': the extended CONNECT is also checked for a sec-websocket-key (RFC 8441 §5). */
+  check?: 'no-key';
 }

@@ -160,6 +160,8 @@ export interface AutobahnCaseJson {
     browserApi: CaseResult['browserApi'] | null;
     /** Set when the case was played again alone (its first verdict came from a timer under load); null otherwise. */
     confirmedAlone: CaseResult['confirmedAlone'] | null;
+    /** Testing a client with --http2: the protocol the client's WebSocket came over (absent otherwise). */
+    protocol?: CaseResult['protocol'];
   };
 }
 
@@ -216,6 +218,7 @@ export function caseJson(r: CaseResult): AutobahnCaseJson {
       notes: r.notes ?? [],
       browserApi: r.browserApi ?? null,
       confirmedAlone: r.confirmedAlone ?? null,
+      ...(r.protocol ? { protocol: r.protocol } : {}),
     },
   };
 }

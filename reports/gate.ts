@@ -316,7 +316,7 @@ export function summaryText(run: RunResults, gate: GateResult): string {
   const wall = m.wallMs !== undefined ? `, ${(m.wallMs / 1000).toFixed(1)} s` : '';
   out.push(`wsconform ${m.version} (${m.mode}): ${run.results.length} results, ${agents.length} agent(s)${wall}`);
   // One line each: the certificate names come from the target.
-  out.push(...transportLines((m.agents ?? []).filter((a) => !a.unavailable)).map((l) => oneLine(l, 300)));
+  out.push(...transportLines(run).map((l) => oneLine(l, 300)));
   out.push('');
   const header = ['agent', ...behaviorColumns.map(([, h]) => h), '| close:', ...closeColumns.map(([, h]) => h)];
   const rows = [header];

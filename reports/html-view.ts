@@ -357,11 +357,10 @@ export function indexView(run: RunResults, policy: Policy = defaultPolicy): Inde
       options: Object.entries(m.options ?? {})
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => ({ key: visible(key), value: visible(optionValue(value)) })),
-      transport: runTransport(agents),
+      transport: runTransport(agents, run.results),
     },
     agents: agents.map((a) => ({
-      transport: visible(agentTransport(a)),
-      unverified: a.tls?.verified === false,
+      ...((t) => ({ transport: visible(t.transport), unverified: t.unverified }))(agentTransport(a, run.results)),
       name: visible(a.name),
       url: visible(a.url ?? ''),
       engine: visible(a.engine ?? ''),

@@ -44,12 +44,15 @@ export function selectCases(catalogue: readonly CaseDef[], sel: Selection): Case
 /**
  * The cases that apply when the harness plays `role` ('client': testing servers; 'server': testing
  * clients). Browser-API cases ('browsers') run only in a browser's page, never over a role; the tls.*
- * cases only where asked for (`tls`: test-client --tls with a client command, which can play them);
- * the h2.* cases only in an HTTP/2 run (`http2`: over HTTP/1.1 there is no stream to play them on).
+ * cases only where asked for (`tls`: test-client --tls with a client command, which can play them),
+ * and the h2.client.* cases likewise (`h2Client`: test-client --http2 with a client command); the
+ * h2.* cases only in an HTTP/2 run against servers (`http2`: over HTTP/1.1 there is no stream to play them on).
  */
-export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean; http2?: boolean } = {}): CaseDef[] {
+export function casesForRole(cases: readonly CaseDef[], role: 'client' | 'server', o: { tls?: boolean; http2?: boolean; h2Client?: boolean } = {}): CaseDef[] {
   const skip = role === 'client' ? 'clients' : 'servers';
-  return cases.filter((c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true) && (c.expect.kind !== 'h2' || o.http2 === true));
+  return cases.filter(
+    (c) => (c.applies ?? 'both') !== skip && c.applies !== 'browsers' && (!c.tls || o.tls === true) && (c.expect.kind !== 'h2' || o.http2 === true) && (!c.h2Client || o.h2Client === true),
+  );
 }
 
 /** Why `def` is left out of a run over HTTP/1.1, or null when it is not (for a note when it was asked for by name). */

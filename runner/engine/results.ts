@@ -138,6 +138,8 @@ export interface CaseResult {
   handshakeFault?: string;
   /** Extra facts a driver attaches (browser name, stderr tail of a client command…). */
   notes?: string[];
+  /** Testing a client with --http2: the protocol its WebSocket for this case came over (RFC 8441 for h2, h2c). */
+  protocol?: WireProtocol;
   /** Browser-API cases (api.*): what the standard required of the page and the wire, and what was seen. */
   browserApi?: BrowserApiRecord;
   /**

@@ -11,9 +11,13 @@
  * a byte stream like the plain one, and keeps what each TLS handshake did (the tls.* cases and the
  * reports read it).
  *
+ * With `http2`, HTTP/2 connections (ALPN h2, or the h2c preface: h2-listener.ts) go to node:http2, and
+ * each extended CONNECT stream (h2-intake.ts) is an upgrade played on the stream (h2-case-connection.ts).
+ *
  * Autobahn's "direct command" mode (any other path, driven by JSON commands) is not supported:
  * unknown paths get 404.
  */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { CaseDef } from '../../cases/types.js';
@@ -21,8 +25,13 @@ import { caseResult } from '../engine/case-result.js';
 import type { CaseResult } from '../engine/results.js';
 import { buildServerResponse } from '../wire/handshake.js';
 import { certificateInfo } from '../tls/certs.js';
+import type { ByteStream } from '../engine/session-io.js';
 import { playCase } from './case-connection.js';
 import { ControlChannel } from './control-channel.js';
+import { acceptStream, inapplicableOverH2, notJudgedOverH2, playCaseH2 } from './h2-case-connection.js';
+import { h2Intake, type H2Upgrade } from './h2-intake.js';
+import { H2Front, sniffPreface, type H2ConnectionSeen, type H2StreamOrigin } from './h2-listener.js';
+import { H2StreamBytes } from './h2-stream.js';
 import { intake, refuse, type Upgrade } from './intake.js';
 import { caseInfoDescription } from './protocol.js';
 import { ResultStore, type StopReason } from './result-store.js';
@@ -31,6 +40,7 @@ import { createTlsListener, TlsLog, type TlsConnection, type TlsTransport } from
 export { caseInfoDescription, parseFuzzingRequest, PROTOCOL_PATHS, type FuzzingRequest, type FuzzingRequestParse } from './protocol.js';
 export type { StopReason } from './result-store.js';
 export type { TlsConnection, TlsServing, TlsTransport } from './tls-listener.js';
+export type { H2ConnectionSeen, H2Serving, WireProtocol } from './h2-listener.js';
 
 export type { CaseSighting, ClientRunOptions, FuzzingServer } from './types.js';
 import type { CaseSighting, ClientRunOptions, FuzzingServer } from './types.js';
@@ -64,10 +74,14 @@ class FuzzingServerImpl implements FuzzingServer {
   private upgradeCount = 0;
   private readonly transports = new Map<string, TlsTransport>();
   private readonly certificate: TlsTransport['certificate'] | null;
+  private readonly h2: H2Front | null;
 
   constructor(o: ClientRunOptions) {
     this.o = o;
     this.maxConnections = o.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.h2 = o.http2
+      ? new H2Front(o.http2, { maxStreams: this.maxConnections, log: (line) => this.log(line), onStream: (stream, headers, origin) => this.onH2Stream(stream, headers, origin) })
+      : null;
     this.offered = o.cases;
     this.certificate = o.tls ? certificateInfo(o.tls.cert) : null;
     this.store = new ResultStore((r) => {
@@ -95,10 +109,16 @@ class FuzzingServerImpl implements FuzzingServer {
     const server = this.o.tls
       ? createTlsListener(
           this.o.tls,
-          { handshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line), record: this.tlsLog, onConnect: () => (this.lastConnectionAt = Date.now()) },
-          (socket) => this.onConnection(socket),
+          {
+            handshakeTimeoutMs: this.o.openHandshakeTimeoutMs,
+            log: (line) => this.log(line),
+            record: this.tlsLog,
+            onConnect: () => (this.lastConnectionAt = Date.now()),
+            ...(this.h2 ? { alpn: ['h2', 'http/1.1'] } : {}),
+          },
+          (socket) => (this.h2 && socket.alpnProtocol === 'h2' ? this.onH2Connection(socket, 'h2') : this.onConnection(socket)),
         )
-      : net.createServer((socket) => this.onConnection(socket));
+      : net.createServer((socket) => (this.h2 ? void this.sniff(socket) : this.onConnection(socket)));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -171,6 +191,9 @@ class FuzzingServerImpl implements FuzzingServer {
     return this.upgradeCount;
   }
 
+  h2Connections(): H2ConnectionSeen[] {
+    return this.h2?.connections() ?? [];
+  }
   tlsConnections(): TlsConnection[] {
     return [...this.tlsLog.connections];
   }
@@ -180,13 +203,15 @@ class FuzzingServerImpl implements FuzzingServer {
   }
 
   activity(): { connections: number; lastConnectionAt: number } {
-    return { connections: this.sockets.size, lastConnectionAt: this.lastConnectionAt };
+    // An HTTP/2 connection counts by its open streams: one kept open idle by a client that is done is not activity.
+    return { connections: this.sockets.size + (this.h2?.streamsBeyondConnections() ?? 0), lastConnectionAt: Math.max(this.lastConnectionAt, this.h2?.lastStreamAt ?? 0) };
   }
 
   async close(): Promise<void> {
     if (!this.serverClosed) {
       this.closing = true;
       this.serverClosed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
+      this.h2?.close();
       for (const socket of this.sockets) socket.destroy();
     }
     await Promise.all([...this.store.inFlight(), this.serverClosed]);
@@ -195,22 +220,47 @@ class FuzzingServerImpl implements FuzzingServer {
 
   // ---- connections --------------------------------------------------------------------------
 
-  private onConnection(socket: Socket): void {
+  /** Counts the connection in, or refuses it (closing, or over the limit: 503 when `http1`, else dropped); false when refused. */
+  private admit(socket: Socket, o: { http1: boolean }): boolean {
     socket.on('error', () => undefined);
     if (this.closing) {
       socket.destroy();
-      return;
+      return false;
     }
     if (this.sockets.size >= this.maxConnections) {
       this.refused++;
       // One line per order of magnitude, so that a flood cannot flood the log too.
-      if (Number.isInteger(Math.log10(this.refused))) this.log(`refused ${this.refused} connection(s) with 503: more than ${this.maxConnections} open at once`);
-      refuse(socket, 503, 'Service Unavailable', `too many connections (limit ${this.maxConnections}); try again later\n`, [['Retry-After', '1']]);
-      return;
+      if (Number.isInteger(Math.log10(this.refused))) this.log(`refused ${this.refused} connection(s)${o.http1 ? ' with 503' : ''}: more than ${this.maxConnections} open at once`);
+      if (o.http1) refuse(socket, 503, 'Service Unavailable', `too many connections (limit ${this.maxConnections}); try again later\n`, [['Retry-After', '1']]);
+      else socket.destroy();
+      return false;
     }
     this.lastConnectionAt = Date.now();
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    return true;
+  }
+
+  /** A plain connection to a server with http2: the HTTP/2 preface goes to node:http2 (h2c), anything else to the HTTP/1.1 intake. */
+  private async sniff(socket: Socket): Promise<void> {
+    const answer = await sniffPreface(socket, this.o.openHandshakeTimeoutMs);
+    if (answer === 'h2c') this.onH2Connection(socket, 'h2c');
+    else if (answer === 'http/1.1') this.onConnection(socket);
+  }
+
+  private onH2Connection(socket: Socket, protocol: 'h2' | 'h2c'): void {
+    if (this.admit(socket, { http1: false })) this.h2!.take(socket, protocol);
+  }
+
+  private onH2Stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, origin: H2StreamOrigin): void {
+    if (this.closing) return void stream.close();
+    const from = `${origin.from} (${origin.protocol} stream ${stream.id ?? '?'})`;
+    const upgrade = h2Intake(stream, headers, from, { cases: this.offered, origin, log: (line) => this.log(line) });
+    if (upgrade) this.onUpgrade(new H2StreamBytes(stream), from, upgrade);
+  }
+
+  private onConnection(socket: Socket): void {
+    if (!this.admit(socket, { http1: true })) return;
     const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     void intake(socket, from, { cases: this.offered, openHandshakeTimeoutMs: this.o.openHandshakeTimeoutMs, log: (line) => this.log(line) }).then((upgrade) => {
       if (upgrade) this.onUpgrade(socket, from, upgrade);
@@ -218,14 +268,14 @@ class FuzzingServerImpl implements FuzzingServer {
   }
 
   /** A valid upgrade of the URL protocol: a case, or a reply on a control channel. No subprotocol is chosen, as in Autobahn's fuzzing server. */
-  private onUpgrade(socket: Socket, from: string, upgrade: Upgrade): void {
+  private onUpgrade(socket: ByteStream, from: string, upgrade: Upgrade | H2Upgrade): void {
     const r = upgrade.request;
     this.upgradeCount++;
     if (r.kind === 'runCase') {
       this.runCase(socket, from, r.n, r.agent, upgrade);
       return;
     }
-    socket.write(buildServerResponse({ key: upgrade.key }));
+    this.accept(socket, upgrade);
     const channel = this.control(socket, upgrade.rest);
     switch (r.kind) {
       case 'getCaseCount':
@@ -253,7 +303,13 @@ class FuzzingServerImpl implements FuzzingServer {
     }
   }
 
-  private runCase(socket: Socket, from: string, n: number, agent: string, upgrade: Upgrade): void {
+  /** The success response of an upgrade that is not a case: a 101, or a :status 200 on an HTTP/2 stream. */
+  private accept(socket: ByteStream, upgrade: Upgrade | H2Upgrade): void {
+    if ('h2' in upgrade) acceptStream(upgrade.h2.stream);
+    else socket.write(buildServerResponse({ key: upgrade.key }));
+  }
+
+  private runCase(socket: ByteStream, from: string, n: number, agent: string, upgrade: Upgrade | H2Upgrade): void {
     // The intake checked n against the cases offered when the request came, and only playAgain changes them.
     const def = this.offered[n - 1];
     if (!def) {
@@ -263,16 +319,18 @@ class FuzzingServerImpl implements FuzzingServer {
     const replay = this.replay;
     if (this.o.skip?.(agent, def.id)) {
       this.log(`${from}: case ${def.id} is excluded for agent ${JSON.stringify(agent)}: closed at once, no result`);
-      socket.write(buildServerResponse({ key: upgrade.key }));
+      this.accept(socket, upgrade);
       this.control(socket, upgrade.rest).reply(null);
       return;
     }
     this.store.caseStarted(agent);
-    if (socket instanceof TLSSocket && !this.transports.has(agent)) {
-      const name = (socket as TLSSocket & { servername?: string | false }).servername;
+    const h2 = 'h2' in upgrade ? upgrade.h2 : null;
+    const secure = h2 ? h2.origin.tls : socket instanceof TLSSocket ? socket : null;
+    if (secure && !this.transports.has(agent)) {
+      const name = (secure as TLSSocket & { servername?: string | false }).servername;
       this.transports.set(agent, {
-        protocol: socket.getProtocol() ?? '?',
-        cipher: socket.getCipher().name,
+        protocol: secure.getProtocol() ?? '?',
+        cipher: secure.getCipher().name,
         ...(this.certificate ? { certificate: this.certificate } : {}),
         ...(name ? { servername: name } : {}),
       });
@@ -282,13 +340,17 @@ class FuzzingServerImpl implements FuzzingServer {
     } catch (e) {
       this.log(`onCaseStart failed for ${agent} ${def.id}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const task = playCase(socket, def, upgrade, this.o.session)
+    const played = h2 ? playCaseH2(socket as H2StreamBytes, def, upgrade as H2Upgrade, this.o.session) : playCase(socket, def, upgrade, this.o.session);
+    const notOverH2 = h2 ? inapplicableOverH2(def) : null;
+    const task = played
       .then((transcript) => {
         // A case cut short by close() says nothing about the target; one the harness had already
         // ended (TCP closed by either side, the target's end still awaited) is complete.
         if (this.closing && transcript.tcpEnd === 'unknown') return;
         const key = `${agent}\u0000${def.id}`;
-        const r = caseResult(def, transcript, agent, replay ? replay.caseIndex[n - 1]! : n);
+        let r = caseResult(def, transcript, agent, replay ? replay.caseIndex[n - 1]! : n);
+        if (this.o.http2) r.protocol = h2 ? h2.origin.protocol : 'http/1.1';
+        if (notOverH2) r = notJudgedOverH2(r, notOverH2);
         const first = replay?.first.get(key);
         if (replay && !first) {
           this.log(`second look: case ${def.id} for ${JSON.stringify(agent)} was not in question for that agent: its result is dropped`);
@@ -322,7 +384,7 @@ class FuzzingServerImpl implements FuzzingServer {
     });
   }
 
-  private control(socket: Socket, rest: Buffer): ControlChannel {
+  private control(socket: ByteStream, rest: Buffer): ControlChannel {
     return new ControlChannel(socket, rest, this.o.session.closeHandshakeTimeoutMs);
   }
 

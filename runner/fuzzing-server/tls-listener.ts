@@ -70,7 +70,7 @@ export function describeTlsError(e: NodeJS.ErrnoException, handshakeTimeoutMs: n
  */
 export function createTlsListener(
   serving: TlsServing,
-  o: { handshakeTimeoutMs: number; log: (line: string) => void; record: TlsLog; onConnect: () => void },
+  o: { handshakeTimeoutMs: number; log: (line: string) => void; record: TlsLog; onConnect: () => void; alpn?: string[] },
   onSecure: (socket: tls.TLSSocket) => void,
 ): net.Server {
   const secureContext = tls.createSecureContext({ cert: serving.cert, key: serving.key });
@@ -78,7 +78,7 @@ export function createTlsListener(
     o.onConnect();
     raw.on('error', () => undefined);
     const from = peer(raw);
-    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, ...(o.alpn ? { ALPNProtocols: o.alpn } : {}) });
     let settled = false;
     const fail = (d: { kind: 'plain' | 'failed'; reason: string; alert: boolean }, sentNothing = false): void => {
       if (settled) return;

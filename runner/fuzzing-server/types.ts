@@ -7,6 +7,7 @@ import type { SessionOptions } from '../engine/defaults.js';
 import type { CaseResult } from '../engine/results.js';
 import type { Transcript } from '../engine/transcript.js';
 import type { StopReason } from './result-store.js';
+import type { H2ConnectionSeen, H2Serving } from './h2-listener.js';
 import type { TlsConnection, TlsServing, TlsTransport } from './tls-listener.js';
 
 export interface ClientRunOptions {
@@ -37,6 +38,12 @@ export interface ClientRunOptions {
   tls?: TlsServing;
   /** The host the URL names, when not `host` (a host name such as localhost for a listener on 127.0.0.1). */
   urlHost?: string;
+  /**
+   * Serve HTTP/2 too (RFC 8441 extended CONNECT) on the same port: chosen by ALPN h2 over TLS, by the
+   * connection preface in plain text (h2c); HTTP/1.1 upgrades keep working. Each result then says
+   * which protocol its client used (CaseResult.protocol).
+   */
+  http2?: H2Serving;
 }
 
 /** What the server saw of a case besides its result: what shaped the verdict, and when the case ran. */
@@ -94,6 +101,8 @@ export interface FuzzingServer {
   tlsConnections(): TlsConnection[];
   /** WebSocket opening handshakes answered with 101, on any path of the URL protocol. */
   upgrades(): number;
+  /** With http2: the HTTP/2 connections accepted (at most the first 200), in arrival order; empty otherwise. */
+  h2Connections(): H2ConnectionSeen[];
   /** Over TLS: what the agent's first case connection negotiated; undefined otherwise. */
   transportOf(agent: string): TlsTransport | undefined;
   /** Stops listening and drops every connection; cases cut short this way leave no result. */

@@ -173,6 +173,7 @@ describe('reports/autobahn-json', () => {
         violations: (j) => j.wsconform.violations,
         timedOutWaitingFor: (j) => j.wsconform.timedOutWaitingFor,
         handshakeFault: (j) => j.wsconform.handshakeFault,
+        protocol: (j) => j.wsconform.protocol,
         notes: (j) => j.wsconform.notes,
         browserApi: (j) => j.wsconform.browserApi,
         confirmedAlone: (j) => j.wsconform.confirmedAlone,
@@ -188,6 +189,7 @@ describe('reports/autobahn-json', () => {
         timedOutWaitingFor: 'a pong',
         handshakeFault: 'wrong Sec-WebSocket-Accept',
         notes: ['a note'],
+        protocol: 'h2',
         browserApi: { expectedPage: ['open'], observedPage: ['error'], wire: [{ what: 'close', expected: '1000', observed: '1006', ok: false }] },
         confirmedAlone: { first: { behavior: 'FAILED', behaviorClose: 'UNCLEAN', result: 'late', resultClose: 'dropped' }, firstTargetLagMs: 900, same: false },
       });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { evaluateGate, summaryText } from '../../reports/gate.js';
 import { renderIndexHtml } from '../../reports/html.js';
-import { agentTransport, runTransport, transportLines, transportText } from '../../reports/transport.js';
+import { agentTransport, protocolText, runTransport, transportLines, transportText } from '../../reports/transport.js';
 import type { RunResults, TlsTransport } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, makeMeta, makeResult } from './fixtures.js';
 
@@ -57,12 +57,26 @@ describe('transport in the reports', () => {
       { name: 'b', protocol: 'h2c' as const },
       { name: 'c', protocol: 'http/1.1' as const },
     ];
-    assert.deepEqual(transportLines(agents), [`  a over HTTP/2 (h2), TLS: ${transportText(verified)}`, '  b over HTTP/2 (h2c)']);
-    assert.equal(agentTransport(agents[0]!), `HTTP/2 (h2): ${transportText(verified)}`);
-    assert.equal(agentTransport(agents[1]!), 'HTTP/2 (h2c)');
-    assert.equal(agentTransport(agents[2]!), '');
+    assert.deepEqual(transportLines({ meta: makeMeta({ agents }), results: [] }), [`  a over HTTP/2 (h2), TLS: ${transportText(verified)}`, '  b over HTTP/2 (h2c)']);
+    assert.equal(agentTransport(agents[0]!).transport, `HTTP/2 (h2): ${transportText(verified)}`);
+    assert.equal(agentTransport(agents[1]!).transport, 'HTTP/2 (h2c)');
+    assert.equal(agentTransport(agents[2]!).transport, '');
     assert.equal(runTransport([agents[1]!]), 'over HTTP/2 (RFC 8441)');
     assert.equal(runTransport(agents), 'over TLS, over HTTP/2 (RFC 8441)');
     assert.equal(runTransport([agents[2]!]), '');
+  });
+
+  it("says which protocol carried an agent's WebSockets under --http2: one word, or the cases per protocol", () => {
+    const mixed = [makeResult({ id: '1.1.1', agent: 'b', protocol: 'h2' }), makeResult({ id: '1.1.2', agent: 'b', protocol: 'h2' }), makeResult({ id: '1.1.3', agent: 'b', protocol: 'http/1.1' })];
+    assert.equal(protocolText('b', mixed.slice(0, 2)), 'h2');
+    assert.equal(protocolText('b', mixed), 'h2 (2 cases), http/1.1 (1 case)');
+    assert.equal(protocolText('b', [makeResult({ agent: 'b' })]), '');
+    const r: RunResults = { meta: makeMeta({ agents: [{ name: 'b', protocol: 'h2', tls: verified }] }), results: mixed };
+    assert.match(summaryText(r, evaluateGate(r)), /^ {2}b over h2 \(2 cases\), http\/1\.1 \(1 case\), TLS: TLSv1\.3/m);
+    const html = renderIndexHtml(r);
+    assert.match(html, /over TLS, over HTTP\/2 \(RFC 8441\)/);
+    assert.match(html, /<td>h2 \(2 cases\), http\/1\.1 \(1 case\): TLSv1\.3 TLS_AES_256_GCM_SHA384/);
+    // Without --http2 nothing is said.
+    assert.doesNotMatch(renderIndexHtml(run(undefined)), /RFC 8441/);
   });
 });

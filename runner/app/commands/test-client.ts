@@ -13,6 +13,7 @@ import { runClientCommand, type ClientCommandOutcome } from '../../fuzzing-serve
 import { secondLook } from '../../fuzzing-server/second-look.js';
 import { startFuzzingServer, type FuzzingServer } from '../../fuzzing-server/server.js';
 import { playTlsCases } from '../../fuzzing-server/tls-cases.js';
+import { playH2ClientCases } from '../../fuzzing-server/h2-client-cases.js';
 import { clientTls, type ClientTls } from './client-tls.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
 import { addRunOptions, applyShard, conclusionFrom, intOption, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
@@ -37,6 +38,10 @@ export interface ClientRun {
   tls?: ClientTls;
   /** tls.* cases, played after `cases` on listeners of their own (needs `command` and `tls.ca`). */
   tlsCases?: CaseDef[];
+  /** Serve HTTP/2 too (RFC 8441) on the same port, beside HTTP/1.1. */
+  http2?: boolean;
+  /** h2.client.* cases, played after the tls.* cases on listeners of their own (needs `command` and `http2`). */
+  h2ClientCases?: CaseDef[];
 }
 
 /** Serves the cases until the client command exits, the agents have reported, or the run is stopped; then gates. */
@@ -47,7 +52,8 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
     if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
   };
   const tlsCases = c.tlsCases ?? [];
-  const total = c.cases.length + tlsCases.length;
+  const h2ClientCases = c.h2ClientCases ?? [];
+  const total = c.cases.length + tlsCases.length + h2ClientCases.length;
   // {ca} names the CA of the server's certificate: only when the run made that certificate.
   const mainCa = c.tls?.source === 'generated' && c.tls.caFile ? { ca: c.tls.caFile } : {};
   const {
@@ -65,6 +71,7 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
         maxMessageSize: c.session.maxMessageSize,
         ...(o.shard ? { shard: o.shard } : {}),
         ...(c.command ? { command: c.command } : {}),
+        ...(c.http2 ? { http2: true } : {}),
         ...(c.tls ? { tls: { certificate: c.tls.subject, source: c.tls.source, ...(c.tls.caFile ? { ca: c.tls.caFile } : {}) } } : {}),
       },
       outdir,
@@ -86,11 +93,12 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
           ...(c.skip ? { skip: c.skip } : {}),
           ...(c.maxConnections ? { maxConnections: c.maxConnections } : {}),
           ...(c.tls ? { tls: c.tls.serving } : {}),
+          ...(c.http2 ? { http2: { enableConnectProtocol: true } } : {}),
           onResult: (r) => {
             if (!seen.has(r.agent)) {
               seen.add(r.agent);
               const transport = server.transportOf(r.agent);
-              active.recorder.addAgent({ name: r.agent, ...(transport ? { tls: transport } : {}) });
+              active.recorder.addAgent({ name: r.agent, ...(transport ? { tls: transport } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) });
               active.recorder.setTotal(total * Math.max(seen.size, typeof c.until === 'object' ? c.until.agents : 1));
             }
             active.recorder.record(r);
@@ -107,6 +115,7 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
       }
       if (!o.quiet) {
         io.out.write(`Fuzzing server on ${server.url}: ${c.cases.length} cases (runCase?case=1..${c.cases.length}&agent=NAME, then updateReports?agent=NAME)\n`);
+        if (c.http2) io.out.write(`HTTP/2 too, on the same port (${c.tls ? 'ALPN h2' : 'h2c, prior knowledge'}; RFC 8441 extended CONNECT), beside HTTP/1.1 upgrades\n`);
         if (c.tls)
           io.out.write(
             `Over TLS with ${c.tls.source === 'generated' ? 'a throw-away certificate' : 'the given certificate'} (${c.tls.subject})${c.tls.caFile ? `; CA certificate: ${c.tls.caFile}${mainCa.ca ? ' ({ca}, WSCONFORM_CA)' : ' (for the tls.* cases)'}` : ''}\n`,
@@ -169,6 +178,28 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
             stopped: active.stopped,
           });
         }
+        // The h2.client.* cases, each on a listener of its own with the SETTINGS it asks for (h2-client-cases.ts).
+        if (h2ClientCases.length > 0 && active.stopping() === null) {
+          if (!seen.has(c.agent)) {
+            seen.add(c.agent);
+            active.recorder.addAgent({ name: c.agent });
+          }
+          await playH2ClientCases({
+            cases: h2ClientCases,
+            firstIndex: c.cases.length + tlsCases.length + 1,
+            host: c.host,
+            tls: c.tls?.serving ?? null,
+            caFile: mainCa.ca ?? null,
+            command,
+            agent: c.agent,
+            session: c.session,
+            openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+            timeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000,
+            log,
+            onResult: (r) => active.recorder.record(r),
+            stopped: active.stopped,
+          });
+        }
         if (!outcome) return null;
         const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
         return `client command ${outcome.endedBecause === 'exited' ? `exited with ${outcome.code ?? outcome.signal}` : `ended (${outcome.endedBecause})`}${tail ? `; stderr tail:\n${tail}` : ''}`;
@@ -187,7 +218,7 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
   return concludeRun(run, outdir, conclusionFrom(o, policy), io, stopping);
 }
 
-type TestClientOptions = CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean; tls?: boolean; cert?: string; key?: string };
+type TestClientOptions = CommonOptions & { host: string; port: number; command?: string; agent: string; agents?: number; serve?: boolean; tls?: boolean; cert?: string; key?: string; http2?: boolean };
 
 export function addTestClientCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   addRunOptions(
@@ -208,6 +239,10 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       .option('--tls', 'serve over TLS (wss://): with a throw-away CA written to <outdir>/ca.pem ({ca}, WSCONFORM_CA) unless --cert and --key are given; with --command, also run the tls.* cases')
       .option('--cert <file>', 'with --tls: the server certificate (PEM) (default: a throw-away one for the listening host)')
       .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)")
+      .option(
+        '--http2',
+        'also serve HTTP/2 on the same port (RFC 8441 extended CONNECT; ALPN h2 with --tls, h2c by prior knowledge without), recording which protocol each client used; with --command, also run the h2.client.* cases',
+      )
       .option('--serve', 'without --command: serve until stopped (Ctrl-C, SIGTERM or /stopServer), like wstest -m fuzzingserver; reports are written on each /updateReports and at the end'),
     './reports/clients',
   )
@@ -219,11 +254,15 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       if (!o.tls && (o.cert !== undefined || o.key !== undefined)) throw new UsageError('--cert and --key are for --tls: add --tls to serve over TLS');
       const selected = selectFrom(selectionOf(o), io);
       const withTlsCases = o.tls === true && o.command !== undefined;
-      const all = applyShard(casesForRole(selected, 'server', { tls: withTlsCases }), o.shard);
+      const withH2Cases = o.http2 === true && o.command !== undefined;
+      const all = applyShard(casesForRole(selected, 'server', { tls: withTlsCases, h2Client: withH2Cases }), o.shard);
       if (all.length === 0 && selected.some((c) => c.tls))
         throw new UsageError('the tls.* cases run only with --tls and --command: wsconform runs the client once per case, each against a listener of its own');
-      const cases = all.filter((c) => !c.tls);
+      if (all.length === 0 && selected.some((c) => c.h2Client))
+        throw new UsageError('the h2.client.* cases run only with --http2 and --command: wsconform runs the client once per case, each against a listener of its own');
+      const cases = all.filter((c) => !c.tls && !c.h2Client);
       const tlsCases = all.filter((c) => c.tls);
+      const h2ClientCases = all.filter((c) => c.h2Client);
       const tls = o.tls
         ? {
             tls: clientTls({ host: o.host, outdir: resolve(o.outdir), needCa: tlsCases.length > 0, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }),
@@ -232,7 +271,20 @@ export function addTestClientCommand(program: Command, io: Io, setExit: (code: n
       const until = o.serve ? { until: 'stopped' as const } : o.agents !== undefined ? { until: { agents: o.agents } } : {};
       setExit(
         await runClients(
-          { mode: 'test-client', cases, tlsCases, host: o.host, port: o.port, agent: o.agent, session: sessionFrom(o), ...until, ...tls, ...(o.command ? { command: o.command } : {}) },
+          {
+            mode: 'test-client',
+            cases,
+            tlsCases,
+            h2ClientCases,
+            ...(o.http2 ? { http2: true } : {}),
+            host: o.host,
+            port: o.port,
+            agent: o.agent,
+            session: sessionFrom(o),
+            ...until,
+            ...tls,
+            ...(o.command ? { command: o.command } : {}),
+          },
           o,
           io,
         ),
