@@ -17,6 +17,7 @@ import { serverCloseCases } from './server.js';
 import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
+import { tlsApiCases } from './tls.js';
 
 /** Every browser-API case, in the order they are listed and run. */
 export const browserApiCases: readonly CaseDef[] = [
@@ -28,4 +29,5 @@ export const browserApiCases: readonly CaseDef[] = [
   ...handshakeCases,
   ...attributeCases,
   ...navigationCases,
+  ...tlsApiCases,
 ];

@@ -161,7 +161,8 @@
           let url = c.url;
           if (a.url === 'fragment') url += '#x';
           if (a.url === 'http-scheme') url = url.replace(/^ws:/, 'http:');
-          if (a.url === 'ftp-scheme') url = url.replace(/^ws:/, 'ftp:');
+          if (a.url === 'https-scheme') url = url.replace(/^wss:/, 'https:');
+          if (a.url === 'ftp-scheme') url = url.replace(/^wss?:/, 'ftp:');
           try {
             ws = a.protocols === undefined ? new WebSocket(url) : new WebSocket(url, a.protocols);
             for (const type of ['open', 'message', 'error', 'close']) ws.addEventListener(type, onEvent);
