@@ -306,4 +306,6 @@ if (selected('full')) full();
 else if (only === undefined)
   console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
 if (selected('browser')) browserBench();
-if (selected('browser-tls')) browserTlsBench();
+// Twelve browser runs (plain and TLS, twice, per engine): only when asked for.
+if (only === 'browser-tls' || only === 'all') browserTlsBench();
+else if (only === undefined) console.log('\nBrowsers over TLS against plain: skipped (twelve browser runs); `npm run bench -- browser-tls` runs them.');
