@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { browserApiCases, caseById } from '../../cases/index.js';
 import { TEST_HOST_NAME } from '../../cases/browser-api-types.js';
-import { browserHosts, browserRunTls } from '../../runner/app/commands/browser-tls.js';
+import { browserHosts, browserRunTls, browserTransport } from '../../runner/app/commands/browser-tls.js';
 import { startApiServers } from '../../runner/browser/api-server.js';
 import { startPageServer } from '../../runner/browser/page-server.js';
+import { transportText } from '../../reports/transport.js';
 import { apiCasesFor, notCheckable, servedPlain, type EngineTrust } from '../../runner/browser/tls.js';
 import { judgeApi } from '../../runner/engine/verdicts/browser-api.js';
 import { tmp } from './support.js';
@@ -96,6 +97,14 @@ describe('browsers over TLS: the certificates and the servers', function () {
     assert.deepEqual(run.tls.hosts, browserHosts('127.0.0.1'));
     const untrusted = new X509Certificate(run.tls.untrusted.cert);
     assert.ok(!untrusted.verify(new X509Certificate(run.tls.trust.pem).publicKey), 'the untrusted leaf is not signed by the run CA');
+  });
+
+  it("reports an engine's transport with how it trusted the certificate, and an engine that accepts any as unverified", () => {
+    const text = transportText(browserTransport(run, { trust: trusting, protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' }));
+    assert.match(text, /^TLSv1\.3 TLS_AES_256_GCM_SHA384, certificate CN=127\.0\.0\.1, .* issued by CN=wsconform throw-away CA.*; trusted by the CA in a database$/);
+    const any = browserTransport(run, { trust: anyCert });
+    assert.equal(any.verified, false);
+    assert.match(transportText(any), /verification off; trusted by accepting any certificate: a browser elsewhere/);
   });
 
   it('refuses --cert without --key, and trusts a given certificate as itself', () => {
