@@ -258,7 +258,10 @@ function browserTlsBench() {
       'plain wall s': (p.wallMs / 1000).toFixed(1),
       'TLS wall s': (t.wallMs / 1000).toFixed(1),
       ratio: (t.wallMs / p.wallMs).toFixed(2),
-      'same verdicts': p['Autobahn behavior'] === t['Autobahn behavior'] && p['api.* behavior'] === t['api.* behavior'] ? 'yes' : `no: ${t['Autobahn behavior']} ${t['api.* behavior']}`,
+      'same verdicts':
+        p['Autobahn behavior'] === t['Autobahn behavior'] && p['api.* behavior'] === t['api.* behavior']
+          ? 'yes'
+          : `no: plain ${p['Autobahn behavior']} ${p['api.* behavior']}, TLS ${t['Autobahn behavior']} ${t['api.* behavior']}`,
       'trusted by': t.tls?.trust ?? '-',
     };
   });
