@@ -107,7 +107,7 @@ export type ApiPageAction =
    * `new WebSocket(url, protocols)`; `url` varies the URL the case's server is reached at. With
    * `args`, exactly `new WebSocket(...args)`.
    */
-  | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'ftp-scheme'; args?: ApiValue[] }
+  | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'https-scheme' | 'ftp-scheme'; args?: ApiValue[] }
   /** Waits until the event has fired (at once if it already has), or logs that it did not (default limit 10 s). */
   | { do: 'wait'; event: 'open' | 'message' | 'error' | 'close'; timeoutMs?: number }
   /**
@@ -160,11 +160,35 @@ export interface ApiWireExpectation {
   requestHeaders?: Record<string, ApiHeaderExpectation>;
 }
 
+/**
+ * A case that exists only over TLS (`test-browser --tls`; not selected otherwise), and how its
+ * server differs from the run's wss:// servers, which present a certificate the engine trusts.
+ */
+export interface ApiTlsCase {
+  /** The server presents a certificate from a CA nobody told the engine to trust. */
+  certificate?: 'untrusted-ca';
+  /** The server is plain (ws://) although the page is https:// (mixed content). */
+  plain?: true;
+  /**
+   * The page names the server by the test host name (TEST_HOST_NAME, an RFC 6761 .test name the
+   * engine was launched to resolve to 127.0.0.1), which, unlike 127.0.0.1, is not a potentially
+   * trustworthy origin (Secure Contexts, "is origin potentially trustworthy?").
+   */
+  testHostName?: true;
+}
+
+/** A host name for the cases that need one that is not loopback by its name (ApiTlsCase.testHostName). */
+export const TEST_HOST_NAME = 'wsconform-mixed.test';
+
 export interface BrowserApiCheck {
   server: ApiServerScript;
   page: ApiPageAction[];
   /** What the page must observe, in order. */
   expectPage: string[];
+  /** Observations graded NON-STRICT instead of FAILED (a tolerated second choice), each with why. */
+  nonStrictPage?: Array<{ lines: string[]; why: string }>;
+  /** A TLS-only case (see ApiTlsCase). */
+  tls?: ApiTlsCase;
   /** What must cross the wire; nothing is checked when absent. */
   expectWire?: ApiWireExpectation;
 }

@@ -121,6 +121,7 @@ const sectionTitles = new Map<string, string>(
     'api.send': 'send() and bufferedAmount',
     'api.server-close': 'The server closes',
     'api.server-drop': 'The server drops TCP',
+    'api.tls': 'Over TLS: certificates, mixed content',
   }),
 );
 

@@ -7,7 +7,8 @@ export function transportText(t: TlsTransport): string {
   const cert = c ? `certificate ${c.subject} issued by ${c.issuer} (valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)})` : 'no certificate';
   const sni = t.servername !== undefined ? `, SNI ${t.servername}` : '';
   const off = t.verified !== false ? '' : `; verification off${t.unverifiedBecause ? ` (verification would have refused it: ${t.unverifiedBecause})` : ''}`;
-  return `${t.protocol} ${t.cipher}${sni}, ${cert}${off}`;
+  const trust = t.trust !== undefined ? `; trusted by ${t.trust}` : '';
+  return `${t.protocol} ${t.cipher}${sni}, ${cert}${off}${trust}`;
 }
 
 const overHttp2 = (p: string | undefined): boolean => p === 'h2' || p === 'h2c';

@@ -9,9 +9,9 @@ import { encodeFrame } from '../dist/runner/wire/frame.js';
 
 const require = createRequire(import.meta.url);
 const { Receiver } = require('ws');
-// Selectors: `npm run bench -- codec|e2e|tls|h2|client|fuzz|load|browser|full|all`; none runs all but `full`.
+// Selectors: `npm run bench -- codec|e2e|tls|h2|client|fuzz|load|browser|browser-tls|full|all`; none runs all but `full`.
 const only = process.argv[2];
-const SELECTORS = ['codec', 'e2e', 'tls', 'h2', 'client', 'fuzz', 'load', 'browser', 'full', 'all'];
+const SELECTORS = ['codec', 'e2e', 'tls', 'h2', 'client', 'fuzz', 'load', 'browser', 'browser-tls', 'full', 'all'];
 if (only !== undefined && !SELECTORS.includes(only)) {
   console.error(`bench: unknown selector ${JSON.stringify(only)}; use one of ${SELECTORS.join(', ')}`);
   process.exit(2);
@@ -194,40 +194,54 @@ function fuzz() {
 }
 
 // ---- browsers: the page is the client (test-browser through the built CLI) --------------------
-function browserBench() {
+const BROWSER_SELECTION = '1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,api.*';
+
+function browserRun(engine, cases, extra = []) {
   const { mkdtempSync, readFileSync } = require('node:fs');
   const { join } = require('node:path');
   const tmp = require('node:os').tmpdir();
   const bin = new URL('../bin/wsconform.js', import.meta.url).pathname;
-  const selection = '1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,api.*';
+  const outdir = mkdtempSync(join(tmp, 'wsconform-bench-browser-'));
+  const t0 = performance.now();
+  let stderr = '';
+  try {
+    execFileSync(process.execPath, [bin, 'test-browser', engine, '--cases', cases, ...extra, '--outdir', outdir, '--quiet'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 24,
+    });
+  } catch (e) {
+    stderr = String(e.stderr ?? ''); // exit 1 (a case failed) is the normal outcome for a browser
+  }
+  const wallMs = performance.now() - t0;
+  const wallS = (wallMs / 1000).toFixed(1);
+  const meta = JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8'));
+  const results = readFileSync(join(outdir, 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const count = (filter) => {
+    const c = {};
+    for (const r of results.filter(filter)) c[r.behavior] = (c[r.behavior] ?? 0) + 1;
+    return JSON.stringify(c);
+  };
+  const agents = meta.agents.map((a) => (a.unavailable ? `${a.name}: not available (${a.unavailable.slice(0, 60)})` : a.name)).join(', ');
+  return {
+    engine: agents || engine + (stderr ? `: ${stderr.trim().split('\n')[0]}` : ''),
+    cases: results.length,
+    'wall s': wallS,
+    'Autobahn behavior': count((r) => !r.id.startsWith('api.')),
+    'api.* behavior': count((r) => r.id.startsWith('api.')),
+    wallMs,
+    tls: meta.agents.find((a) => a.tls)?.tls,
+  };
+}
+
+function browserBench() {
+  const selection = BROWSER_SELECTION;
   const run = (engine, cases) => {
-    const outdir = mkdtempSync(join(tmp, 'wsconform-bench-browser-'));
-    const t0 = performance.now();
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, [bin, 'test-browser', engine, '--cases', cases, '--outdir', outdir, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
-    } catch (e) {
-      stderr = String(e.stderr ?? ''); // exit 1 (a case failed) is the normal outcome for a browser
-    }
-    const wallS = ((performance.now() - t0) / 1000).toFixed(1);
-    const meta = JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8'));
-    const results = readFileSync(join(outdir, 'results.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-    const count = (filter) => {
-      const c = {};
-      for (const r of results.filter(filter)) c[r.behavior] = (c[r.behavior] ?? 0) + 1;
-      return JSON.stringify(c);
-    };
-    const agents = meta.agents.map((a) => (a.unavailable ? `${a.name}: not available (${a.unavailable.slice(0, 60)})` : a.name)).join(', ');
-    return {
-      engine: agents || engine + (stderr ? `: ${stderr.trim().split('\n')[0]}` : ''),
-      cases: results.length,
-      'wall s': wallS,
-      'Autobahn behavior': count((r) => !r.id.startsWith('api.')),
-      'api.* behavior': count((r) => r.id.startsWith('api.')),
-    };
+    const { wallMs: _wallMs, tls: _tls, ...row } = browserRun(engine, cases);
+    return row;
   };
   table(
     'Browsers: sections 1-10 + api.*, wall including launch (goal: Chromium ≤ 15 s, every engine ≤ 60 s in all)',
@@ -241,6 +255,39 @@ function browserBench() {
       ['chromium', 'firefox', 'webkit'].map((e) => run(e, '*')),
     );
   else console.log('\nBrowsers, the whole catalogue per engine: skipped (about 15 minutes per engine); `npm run bench -- all` runs it.');
+}
+
+// ---- browsers over TLS: the same slice over ws:// and over wss:// (https:// page), per engine ---
+// BENCH_ENGINES (default chromium,firefox,webkit) and BENCH_BROWSER_CASES (default sections 1-10
+// and api.*) pick the runs; plain and TLS alternate, twice, and the better wall time of each counts
+// (the machine is shared). The TLS run leaves out api.tls.*, so that both run the same cases.
+function browserTlsBench() {
+  const engines = (process.env.BENCH_ENGINES ?? 'chromium,firefox,webkit').split(',');
+  const cases = process.env.BENCH_BROWSER_CASES ?? BROWSER_SELECTION;
+  const rows = engines.map((engine) => {
+    const plain = [];
+    const tls = [];
+    for (let round = 0; round < 2; round++) {
+      plain.push(browserRun(engine, cases));
+      tls.push(browserRun(engine, cases, ['--tls', '--exclude', 'api.tls.*']));
+    }
+    const best = (runs) => runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+    const p = best(plain);
+    const t = best(tls);
+    return {
+      engine: p.engine,
+      cases: `${p.cases} / ${t.cases}`,
+      'plain wall s': (p.wallMs / 1000).toFixed(1),
+      'TLS wall s': (t.wallMs / 1000).toFixed(1),
+      ratio: (t.wallMs / p.wallMs).toFixed(2),
+      'same verdicts':
+        p['Autobahn behavior'] === t['Autobahn behavior'] && p['api.* behavior'] === t['api.* behavior']
+          ? 'yes'
+          : `no: plain ${p['Autobahn behavior']} ${p['api.* behavior']}, TLS ${t['Autobahn behavior']} ${t['api.* behavior']}`,
+      'trusted by': t.tls?.trust ?? '-',
+    };
+  });
+  table(`Browsers over TLS: ${cases}, best of 2 each, wall including launch (goal: TLS ≤ 1.5 × plain, per engine)`, rows);
 }
 
 // ---- slow and hostile real targets: verdicts under load, stalls, memory --------------------------
@@ -285,3 +332,6 @@ if (selected('full')) full();
 else if (only === undefined)
   console.log('\nFull Autobahn catalogue with permessage-deflate skipped (about 10 minutes): run it with `npm run bench -- full` (or everything with `npm run bench -- all`).');
 if (selected('browser')) browserBench();
+// Twelve browser runs (plain and TLS, twice, per engine): only when asked for.
+if (only === 'browser-tls' || only === 'all') browserTlsBench();
+else if (only === undefined) console.log('\nBrowsers over TLS against plain: skipped (twelve browser runs); `npm run bench -- browser-tls` runs them.');

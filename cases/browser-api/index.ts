@@ -23,6 +23,7 @@ import { serverCloseCases } from './server.js';
 import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
+import { tlsApiCases } from './tls.js';
 
 /**
  * The families of JavaScript values, attributes in handlers, URLs, data types, event fields and
@@ -42,4 +43,5 @@ export const browserApiCases: readonly CaseDef[] = [
   ...attributeCases,
   ...navigationCases,
   ...valueFamilyCases,
+  ...tlsApiCases,
 ];

@@ -6,7 +6,7 @@
  * the handshake must not hold up the others.
  */
 import net, { type Socket } from 'node:net';
-import type { ApiHandshake, ApiServerScript } from '../../cases/browser-api-types.js';
+import { TEST_HOST_NAME, type ApiHandshake, type ApiServerScript } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
 import type { DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame } from '../wire/frame.js';
@@ -15,11 +15,14 @@ import { readHttpHead } from '../engine/read-head.js';
 import type { ApiWireRecord } from '../engine/verdicts/browser-api.js';
 import { DEFAULT_WIRE_LOG_LINES } from '../engine/defaults.js';
 import { WireLog } from '../engine/wire-log.js';
+import { createTlsListener, TlsLog, type TlsServing } from '../fuzzing-server/tls-listener.js';
+import { DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
 import { Connection, type CaseSide } from './api-connection.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
+import { servedPlain, tlsCaseOf, type BrowserTls } from './tls.js';
 
 export interface ApiServers {
-  /** ws://HOST:PORT/<case id> */
+  /** ws://HOST:PORT/<case id>, or wss:// */
   url(id: string): string;
   /** HOST:PORT, as the page names it */
   host(id: string): string;
@@ -62,8 +65,15 @@ class CaseServer implements CaseSide {
     readonly def: CaseDef,
     private readonly script: ApiServerScript,
     private readonly publicHost: string,
+    /** Served over TLS with this certificate; plain when null. */
+    readonly serving: TlsServing | null,
   ) {
-    this.server = net.createServer((s) => this.onConnection(s));
+    // A TLS handshake the browser refuses never gets as far as a request: the wire log says why.
+    this.server = serving
+      ? createTlsListener(serving, { handshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, log: (line) => this.note(`TLS: ${line}`), record: new TlsLog(), onConnect: () => undefined }, (s) =>
+          this.onConnection(s),
+        )
+      : net.createServer((s) => this.onConnection(s));
     this.server.on('error', () => undefined);
   }
 
@@ -122,7 +132,7 @@ class CaseServer implements CaseSide {
         socket.once('end', () => this.tcpEnd('browser'));
         return;
       case 'status': {
-        const location: Array<[string, string]> = h.location ? [['Location', `http://${this.hostPort()}/${this.def.id}/redirected`]] : [];
+        const location: Array<[string, string]> = h.location ? [['Location', `${this.serving ? 'https' : 'http'}://${this.hostPort()}/${this.def.id}/redirected`]] : [];
         response = buildHttpError(h.status, h.reason, `wsconform: ${h.status} on purpose\n`, location);
         break;
       }
@@ -159,7 +169,7 @@ class CaseServer implements CaseSide {
   }
 
   hostPort(): string {
-    return `${urlHost(this.publicHost)}:${this.port}`;
+    return `${tlsCaseOf(this.def)?.testHostName ? TEST_HOST_NAME : urlHost(this.publicHost)}:${this.port}`;
   }
 
   tcpEnd(by: 'browser' | 'server'): void {
@@ -229,10 +239,11 @@ class CaseServer implements CaseSide {
  * 127.0.0.16, or `reach`'s own host): Firefox lets one connection per host be CONNECTING, so a
  * case whose handshake is never answered would hold up the cases on its host.
  */
-export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK): Promise<ApiServers> {
+export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK, tls?: BrowserTls): Promise<ApiServers> {
   const servers = new Map<string, CaseServer>();
   const start = async (def: CaseDef, script: ApiServerScript, at: Reach): Promise<CaseServer> => {
-    const s = new CaseServer(def, script, at.publicHost);
+    const serving = !tls || servedPlain(def) ? null : tlsCaseOf(def)?.certificate === 'untrusted-ca' ? tls.untrusted : tls.serving;
+    const s = new CaseServer(def, script, at.publicHost, serving);
     await s.listen(at.listenHost);
     return s;
   };
@@ -240,7 +251,8 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     for (const [i, def] of cases.entries()) {
       if (def.expect.kind !== 'browser-api') continue;
       const script = def.expect.check.server;
-      const s = await listenOnLane(reach, i, (at) => start(def, script, at));
+      // The engine resolves the test host name to 127.0.0.1, not to a lane's host.
+      const s = tlsCaseOf(def)?.testHostName ? await start(def, script, reach) : await listenOnLane(reach, i, (at) => start(def, script, at));
       servers.set(def.id, s);
     }
   } catch (e) {
@@ -253,7 +265,7 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     return s;
   };
   return {
-    url: (id) => `ws://${get(id).hostPort()}/${id}`,
+    url: (id) => `${get(id).serving ? 'wss' : 'ws'}://${get(id).hostPort()}/${id}`,
     host: (id) => get(id).hostPort(),
     record: (id) => get(id).rec,
     settled: (id, timeoutMs) => get(id).settled(timeoutMs),

@@ -14,6 +14,7 @@ import type { CaseDef } from '../../cases/types.js';
 import type { CaseResult, PaceSummary } from '../engine/results.js';
 import { timeoutResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { briefError, EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
+import type { EngineTrust } from './tls.js';
 import { runJob, type Faults, type JobOptions, type JobOutcome } from './job.js';
 import { launchEngine } from './launch.js';
 import { itemsOf, nextBatch, type Item } from './schedule.js';
@@ -78,6 +79,8 @@ export interface BrowserRunOutcome {
   wallMs: number;
   /** What the second look found; absent when the engine could not run or the run was stopped first. */
   pace?: PaceSummary;
+  /** Over TLS: how the engine trusted the run's certificates, and what its page connection negotiated (set by runBrowsers). */
+  tls?: { trust: EngineTrust; protocol?: string; cipher?: string };
 }
 
 export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcome> {
@@ -106,7 +109,8 @@ export async function runBrowser(o: BrowserRunOptions): Promise<BrowserRunOutcom
     if (o.deferClose) o.deferClose(closing);
     else await closing;
   }
-  return { engine: o.engine, agent, version, description, restarts: supervisor.restarts, timeouts: supervisor.timeouts, launchMs, wallMs: Date.now() - t0, ...(pace ? { pace } : {}) };
+  const tls = handle.trust ? { tls: { trust: handle.trust } } : {};
+  return { engine: o.engine, agent, version, description, restarts: supervisor.restarts, timeouts: supervisor.timeouts, launchMs, wallMs: Date.now() - t0, ...(pace ? { pace } : {}), ...tls };
 }
 
 /** Runs jobs until every case has a result, restarting the browser after an aborted job. */

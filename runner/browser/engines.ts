@@ -5,6 +5,7 @@
  * and plain W3C WebDriver calls. An engine that cannot run here throws EngineUnavailable with why.
  */
 import type { DisplayProvider } from './display.js';
+import type { BrowserTls, EngineTrust } from './tls.js';
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -24,6 +25,8 @@ export interface LaunchOptions {
   browserEndpoint?: string;
   /** Open a session on this W3C WebDriver endpoint (Selenium Grid, WebKitWebDriver) instead of launching. */
   webdriverUrl?: string;
+  /** Over TLS: the engine is launched trusting `tls.trust` (trust.ts). */
+  tls?: BrowserTls;
 }
 
 export interface EngineHandle {
@@ -38,6 +41,8 @@ export interface EngineHandle {
    * SharedWorker, which the automation leaves alone.
    */
   readonly pageSocketsInstrumented: boolean;
+  /** Over TLS: how the engine was made to trust the run's certificates. */
+  readonly trust?: EngineTrust;
   /** Loads `url` in the page; rejects when the page cannot be loaded. */
   goto(url: string): Promise<void>;
   /** Resolves, with why, when the page crashed or the browser went away. */

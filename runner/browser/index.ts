@@ -10,6 +10,7 @@ import { LOOPBACK, reachFromPublicUrl } from './reach.js';
 
 export { ENGINES, isEngineName, type EngineName } from './engines.js';
 export { reachFromPublicUrl } from './reach.js';
+export { apiCasesFor, type BrowserTls, type EngineTrust } from './tls.js';
 
 /**
  * Cases a page runs at once unless told otherwise (each on its own socket). Chromium delays a new
@@ -26,14 +27,16 @@ export interface BrowsersRunOptions extends Omit<BrowserRunOptions, 'engine' | '
   /** Per-case watchdog; default: the session's case limit + 10 s. */
   caseTimeoutMs?: number;
   onUnavailable?: (engine: EngineName, why: string) => void;
+  /** Called once each engine's run is over (over TLS, with how it trusted the certificates and what it negotiated). */
+  onOutcome?: (outcome: BrowserRunOutcome) => void;
 }
 
 export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutcome[]> {
-  const { engines: wanted, publicUrl, caseTimeoutMs, onUnavailable, ...shared } = o;
+  const { engines: wanted, publicUrl, caseTimeoutMs, onUnavailable, onOutcome, ...shared } = o;
   const engines = wanted === 'all' ? [...ENGINES] : wanted;
   const reach = publicUrl !== undefined ? reachFromPublicUrl(publicUrl) : LOOPBACK;
   const display = displayProvider();
-  const pages = await startPageServer(reach);
+  const pages = await startPageServer(reach, o.tls?.serving);
   const outcomes: BrowserRunOutcome[] = [];
   // Each browser closes while the next engine runs (or, with deferClose, while reports are written);
   // the display goes once they all have.
@@ -43,6 +46,9 @@ export async function runBrowsers(o: BrowsersRunOptions): Promise<BrowserRunOutc
       if (o.shouldStop?.()) break;
       const outcome = await runBrowser({ ...shared, engine, display, pages, reach, caseTimeoutMs: caseTimeoutMs ?? o.session.caseTimeoutMs + 10_000, deferClose: (c) => closings.push(c) });
       if (outcome.unavailable !== undefined) onUnavailable?.(engine, outcome.unavailable);
+      const negotiated = pages.negotiated();
+      if (outcome.tls && negotiated) outcome.tls = { ...outcome.tls, ...negotiated };
+      onOutcome?.(outcome);
       outcomes.push(outcome);
     }
   } finally {

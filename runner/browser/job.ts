@@ -10,13 +10,14 @@ import { startFuzzingServer, type FuzzingServer } from '../fuzzing-server/server
 import type { CaseResult } from '../engine/results.js';
 import { caseLimitMs, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } from '../engine/defaults.js';
 import { needsConfirmation } from '../engine/confirm.js';
-import { apiCaseResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
+import { apiCaseResult, notCheckableResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, type EngineHandle } from './engines.js';
 import type { PageJob } from './page-job.js';
 import type { PageEvent, PageServer } from './page-server.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 import { apiCheck, apiOrder, phases, type Item } from './schedule.js';
+import { notCheckable, type BrowserTls } from './tls.js';
 
 /** What a job needs of the run. */
 export interface JobOptions {
@@ -28,6 +29,8 @@ export interface JobOptions {
   session: SessionOptions;
   /** A case that has not ended this long after it started (or a page silent this long) aborts the job. */
   caseTimeoutMs: number;
+  /** Over TLS (test-browser --tls): the servers' certificates. */
+  tls?: BrowserTls;
   shouldStop?: () => boolean;
   log?: (line: string) => void;
 }
@@ -90,10 +93,12 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
   let api: ApiServers | null = null;
   try {
     if (job.urlProtocolItems.length > 0) fuzz = await job.startFuzzingServer(reach);
+    job.skipNotCheckable();
     if (job.apiItems.length > 0)
       api = await startApiServers(
         job.apiItems.map((i) => i.def),
         reach,
+        o.tls,
       );
     job.api = api;
     const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e));
@@ -142,8 +147,9 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
  * host; where no more ports can be had (out of file descriptors), the first URL serves: slower, same verdicts.
  */
 async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[][]> {
-  const first = `ws://${urlHost(reach.publicHost)}:${fuzz.port}`;
-  const listen = (at: Reach): Promise<string> => fuzz.listenAlso(at.listenHost).then((a) => `ws://${urlHost(at.publicHost)}:${a.port}`);
+  const scheme = fuzz.url.startsWith('wss:') ? 'wss' : 'ws';
+  const first = `${scheme}://${urlHost(reach.publicHost)}:${fuzz.port}`;
+  const listen = (at: Reach): Promise<string> => fuzz.listenAlso(at.listenHost).then((a) => `${scheme}://${urlHost(at.publicHost)}:${a.port}`);
   return Promise.all(
     Array.from({ length: lanes }, (_, k) => Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listenOnLane(reach, k, listen).catch(() => first))))),
   );
@@ -155,7 +161,7 @@ class Job {
   readonly completed = new Set<string>();
   aborted: string | null = null;
   readonly urlProtocolItems: Item[];
-  readonly apiItems: Item[];
+  apiItems: Item[];
   /** The browser-API servers, once started. */
   api: ApiServers | null = null;
   private readonly byKey: Map<string, Item>;
@@ -188,6 +194,16 @@ class Job {
     this.wake();
   }
 
+  /** The browser-API cases this engine cannot be asked get UNIMPLEMENTED with why, and do not run. */
+  skipNotCheckable(): void {
+    const trust = this.spec.handle.trust;
+    this.apiItems = this.apiItems.filter((item) => {
+      const why = notCheckable(item.def, trust);
+      if (why !== null) this.complete(item, notCheckableResult(item.def, this.spec.agent, item.caseIndex, why, Date.now()));
+      return why === null;
+    });
+  }
+
   startFuzzingServer(reach: Reach): Promise<FuzzingServer> {
     const { agent, concurrency } = this.spec;
     return startFuzzingServer({
@@ -196,6 +212,7 @@ class Job {
       cases: this.o.cases,
       session: this.o.session,
       openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+      ...(this.o.tls ? { tls: this.o.tls.serving } : {}),
       onCaseStart: (a, n) => {
         const item = this.byN.get(n);
         if (item && a === agent) this.caseStarted(item.key);

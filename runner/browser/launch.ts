@@ -5,6 +5,7 @@
  */
 import { EngineUnavailable, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { findExecutable, knownPaths } from './executables.js';
+import { acceptingAny } from './trust.js';
 import { openWebDriverSession, remoteCapabilities } from './webdriver.js';
 import { launchWebKit } from './webkitgtk.js';
 
@@ -14,9 +15,13 @@ const playwright = (): Promise<typeof import('./playwright-engine.js')> => impor
 export async function launchEngine(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
   if (o.webdriverUrl !== undefined) {
     const base = o.webdriverUrl.replace(/\/+$/, '');
-    return openWebDriverSession({ engine, base, capabilities: remoteCapabilities(engine, findExecutable(knownPaths.miniBrowser), o.executablePath), description: `WebDriver endpoint ${base}` });
+    const capabilities = remoteCapabilities(engine, findExecutable(knownPaths.miniBrowser), o.executablePath);
+    // A browser elsewhere cannot be handed a trust store: over TLS it accepts any certificate.
+    if (o.tls) capabilities.acceptInsecureCerts = true;
+    const trust = o.tls ? { trust: acceptingAny('a WebDriver endpoint elsewhere is given no trust store of ours (acceptInsecureCerts)') } : {};
+    return openWebDriverSession({ engine, base, capabilities, description: `WebDriver endpoint ${base}`, ...trust });
   }
-  if (o.browserEndpoint !== undefined) return (await playwright()).connectPlaywright(engine, o.browserEndpoint);
+  if (o.browserEndpoint !== undefined) return (await playwright()).connectPlaywright(engine, o.browserEndpoint, o.tls ? { tls: o.tls } : {});
   if (engine === 'webkit') {
     try {
       return await launchWebKit(o);

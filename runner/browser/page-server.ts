@@ -5,15 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the page reports (see page/client.js). */
 export type PageEvent = { type: 'start'; key: string } | { type: 'log'; key: string; line: string } | { type: 'done'; key: string } | { type: 'finished' } | { type: 'page-error'; message: string };
 
 export interface PageServer {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// when served over TLS */
   origin: string;
+  /** Over TLS: what the latest connection to the page negotiated (engines run one after another); null until then, or over plain HTTP. */
+  negotiated(): { protocol: string; cipher: string } | null;
   /** Registers a job; the page at the returned URL fetches it and reports to `onEvent`. */
   addJob(token: string, job: unknown, onEvent: (e: PageEvent) => void): string;
   removeJob(token: string): void;
@@ -45,7 +49,8 @@ function isPageEvent(v: unknown): v is PageEvent {
   }
 }
 
-export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServer> {
+/** With `tls`, the page is served over https:// with this certificate and key (PEM). */
+export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: string | Buffer; key: string | Buffer }): Promise<PageServer> {
   const files = new Map<string, { type: string; body: Buffer }>([
     ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
     ['/autobahn-client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('autobahn-client.js') }],
@@ -55,7 +60,7 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
   const index = pageFile('index.html');
   const jobs = new Map<string, { job: unknown; onEvent: (e: PageEvent) => void }>();
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const send = (status: number, type: string, body: Buffer | string): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
@@ -93,7 +98,13 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
       return;
     }
     send(404, 'text/plain; charset=utf-8', 'not found\n');
-  });
+  };
+  let negotiated: { protocol: string; cipher: string } | null = null;
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+  if (tls)
+    server.on('secureConnection', (socket: TLSSocket) => {
+      negotiated = { protocol: socket.getProtocol() ?? '?', cipher: socket.getCipher().name };
+    });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -102,9 +113,10 @@ export async function startPageServer(reach: Reach = LOOPBACK): Promise<PageServ
   // Once listening, an error (accept failing under EMFILE, say) must not end the run.
   server.removeAllListeners('error').on('error', () => undefined);
   const { port } = server.address() as AddressInfo;
-  const origin = `http://${urlHost(reach.publicHost)}:${port}`;
+  const origin = `${tls ? 'https' : 'http'}://${urlHost(reach.publicHost)}:${port}`;
   return {
     origin,
+    negotiated: () => negotiated,
     addJob(token, job, onEvent) {
       jobs.set(token, { job, onEvent });
       return `${origin}/run/${token}`;

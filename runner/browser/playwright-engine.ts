@@ -7,9 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserServer, BrowserType, LaunchOptions as PwLaunchOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, BrowserServer, BrowserType, LaunchOptions as PwLaunchOptions, Page } from 'playwright-core';
 import { briefError, EngineUnavailable, withTimeout, type EngineHandle, type EngineName, type LaunchOptions } from './engines.js';
 import { findExecutable, isExecutable, knownPaths } from './executables.js';
+import type { EngineTrust } from './tls.js';
+import { acceptingAny, chromiumTrust, firefoxTrust, trustDir, type TrustDir } from './trust.js';
 
 // playwright-core is CommonJS: require() loads it about 0.2 s faster than import, which first
 // scans its 7 MB of bundles for named exports.
@@ -65,9 +67,36 @@ function plan(engine: EngineName, o: LaunchOptions): Plan {
   return { options: { executablePath: path }, description: `${path} via Playwright` };
 }
 
+/**
+ * Over TLS, what the launch adds so that the engine trusts the run's CA (trust.ts); where it
+ * cannot, the context accepts any certificate and the trust says so.
+ */
+function tlsLaunch(engine: EngineName, p: Plan, o: LaunchOptions): { dir: TrustDir | null; launch: Record<string, unknown>; context: BrowserContextOptions; trust?: EngineTrust } {
+  if (!o.tls) return { dir: null, launch: {}, context: {} };
+  const dir = trustDir();
+  try {
+    if (engine === 'chromium') {
+      const t = chromiumTrust(dir, o.tls);
+      return { dir, launch: { env: t.env, args: t.args }, context: {}, trust: t.trust };
+    }
+    if (engine === 'firefox' && p.options.channel === 'moz-firefox') {
+      const t = firefoxTrust(dir, o.tls);
+      // launchServer's own (undocumented) option for a profile of ours: Firefox reads the trust from
+      // the profile's cert9.db, and Playwright otherwise makes the profile itself just before launch.
+      return { dir, launch: { _userDataDir: t.profile, firefoxUserPrefs: t.prefs }, context: {}, trust: t.trust };
+    }
+    dir.remove();
+    return { dir: null, launch: {}, context: { ignoreHTTPSErrors: true }, trust: acceptingAny(`${p.description} is given no trust store of ours (ignoreHTTPSErrors)`) };
+  } catch (e) {
+    dir.remove();
+    return { dir: null, launch: {}, context: { ignoreHTTPSErrors: true }, trust: acceptingAny(`the CA could not be added (${briefError(e)}; ignoreHTTPSErrors)`) };
+  }
+}
+
 export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Promise<EngineHandle> {
   const p = plan(engine, o);
-  const env: Record<string, string | undefined> = { ...process.env };
+  const t = tlsLaunch(engine, p, o);
+  const env: Record<string, string | undefined> = { ...process.env, ...((t.launch.env as Record<string, string> | undefined) ?? {}) };
   if (o.headed) {
     try {
       env.DISPLAY = await o.display.get();
@@ -77,20 +106,23 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
   }
   let server: BrowserServer;
   try {
-    server = await types[engine].launchServer({ ...p.options, headless: !o.headed, env, timeout: LAUNCH_TIMEOUT_MS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+    server = await types[engine].launchServer({ ...p.options, ...t.launch, headless: !o.headed, env, timeout: LAUNCH_TIMEOUT_MS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   } catch (e) {
+    t.dir?.remove();
     throw new EngineUnavailable(engine, `${p.options.executablePath} did not start: ${briefError(e)}`);
   }
   let browser: Browser;
   let page: Page;
   try {
     browser = await types[engine].connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT_MS });
-    const context = await browser.newContext();
+    const context = await browser.newContext(t.context);
     page = await context.newPage();
   } catch (e) {
     await server.kill().catch(() => undefined);
+    t.dir?.remove();
     throw new EngineUnavailable(engine, `${p.options.executablePath} started but could not open a page: ${briefError(e)}`);
   }
+  void new Promise<void>((resolve) => server.once('close', () => resolve())).then(() => t.dir?.remove());
   const gone = new Promise<string>((resolve) => {
     page.once('crash', () => resolve('the page crashed'));
     page.once('close', () => resolve('the page was closed'));
@@ -102,8 +134,10 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
     engine,
     version: browser.version(),
     description: p.description,
-    // WebDriver BiDi (stock Firefox) has no WebSocket frame events.
-    pageSocketsInstrumented: p.options.channel !== 'moz-firefox',
+    // WebDriver BiDi (stock Firefox) has no WebSocket frame events. A context's ignoreHTTPSErrors
+    // does not reach a SharedWorker's connections: then the Autobahn loop stays in the page.
+    pageSocketsInstrumented: p.options.channel !== 'moz-firefox' && t.context.ignoreHTTPSErrors !== true,
+    ...(t.trust ? { trust: t.trust } : {}),
     gone,
     async goto(url) {
       await page.goto(url, { waitUntil: 'load', timeout: GOTO_TIMEOUT_MS });
@@ -142,7 +176,7 @@ export async function launchPlaywright(engine: EngineName, o: LaunchOptions): Pr
  * connect, open a page. It cannot be killed from here: a hung or broken page is ended by closing
  * its context and disconnecting, and "restarting" connects again.
  */
-export async function connectPlaywright(engine: EngineName, endpoint: string): Promise<EngineHandle> {
+export async function connectPlaywright(engine: EngineName, endpoint: string, o: { tls?: unknown } = {}): Promise<EngineHandle> {
   let browser: Browser;
   let page: Page;
   try {
@@ -150,8 +184,10 @@ export async function connectPlaywright(engine: EngineName, endpoint: string): P
   } catch (e) {
     throw new EngineUnavailable(engine, `cannot connect to the browser server at ${endpoint}: ${briefError(e)}`);
   }
+  // A browser elsewhere cannot be handed a trust store: over TLS it accepts any certificate.
+  const trust = o.tls ? acceptingAny(`a browser server elsewhere is given no trust store of ours (ignoreHTTPSErrors)`) : undefined;
   try {
-    const context = await browser.newContext();
+    const context = await browser.newContext(trust ? { ignoreHTTPSErrors: true } : {});
     page = await context.newPage();
   } catch (e) {
     await browser.close().catch(() => undefined);
@@ -173,8 +209,10 @@ export async function connectPlaywright(engine: EngineName, endpoint: string): P
     engine,
     version: browser.version(),
     description: `browser server at ${endpoint} via Playwright`,
-    // Whatever runs behind the server, workers keep the automation out of the way.
-    pageSocketsInstrumented: true,
+    // Whatever runs behind the server, workers keep the automation out of the way; but a context's
+    // ignoreHTTPSErrors does not reach a SharedWorker's connections, so over TLS the loop stays in the page.
+    pageSocketsInstrumented: !trust,
+    ...(trust ? { trust } : {}),
     gone,
     async goto(url) {
       await page.goto(url, { waitUntil: 'load', timeout: GOTO_TIMEOUT_MS });

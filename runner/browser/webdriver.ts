@@ -4,6 +4,7 @@
  * WebKitWebDriver elsewhere) given with --webdriver-url.
  */
 import { briefError, EngineUnavailable, withTimeout, type EngineHandle, type EngineName } from './engines.js';
+import type { EngineTrust } from './tls.js';
 
 /** Creating a session starts the browser; without a usable display the request never returns. */
 export const SESSION_TIMEOUT_MS = 30_000;
@@ -35,6 +36,8 @@ export interface WebDriverSessionOptions {
   gone?: Promise<string>;
   /** Ends what we started (the driver's process group); nothing for a remote endpoint. */
   end?: () => Promise<void>;
+  /** Over TLS: how the browser trusts the run's certificates. */
+  trust?: EngineTrust;
 }
 
 /** Opens a session; throws EngineUnavailable with why when the endpoint cannot start the browser. */
@@ -66,6 +69,7 @@ export async function openWebDriverSession(o: WebDriverSessionOptions): Promise<
     version,
     description: o.description,
     pageSocketsInstrumented: false,
+    ...(o.trust ? { trust: o.trust } : {}),
     gone: o.gone ?? never,
     async goto(url) {
       await webdriverCall(o.base, 'POST', `/session/${sessionId}/url`, { url }, GOTO_TIMEOUT_MS + 5000);

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { briefError, EngineUnavailable, type EngineHandle, type LaunchOptions } from './engines.js';
 import { findExecutable, isExecutable, knownPaths } from './executables.js';
+import { trustDir, webkitTrust } from './trust.js';
 import { openWebDriverSession, webdriverCall } from './webdriver.js';
 
 const DRIVER_READY_MS = 10_000;
@@ -76,17 +77,22 @@ export async function launchWebKit(o: LaunchOptions): Promise<EngineHandle> {
     }
   }
 
+  // Over TLS: the served certificate is allowed for each host the page names, and no other (trust.ts).
+  const dir = o.tls ? trustDir() : null;
+  const tls = dir && o.tls ? webkitTrust(dir, o.tls) : null;
   const end = async (): Promise<void> => {
     killGroup();
     process.removeListener('exit', killGroup);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    dir?.remove();
   };
   return openWebDriverSession({
     engine: 'webkit',
     base,
-    capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: browserPath, args: ['--automation'] } },
+    capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: browserPath, args: ['--automation'], ...(tls ? { certificates: tls.certificates } : {}) } },
     description: `${browserPath} via WebKitWebDriver (W3C WebDriver), DISPLAY=${display}`,
     gone: exited,
     end,
+    ...(tls ? { trust: tls.trust } : {}),
   });
 }

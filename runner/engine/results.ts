@@ -219,6 +219,8 @@ export interface TlsTransport {
   verified?: boolean;
   /** With verification off: what verification would have refused (Node's code), if anything. */
   unverifiedBecause?: string;
+  /** Testing a browser with --tls: how the launched engine was made to trust the certificate. */
+  trust?: string;
 }
 
 /**

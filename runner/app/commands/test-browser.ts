@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { casesForRole } from '../../engine/plan.js';
 import { DEFAULT_PAGE_CONCURRENCY } from '../../engine/defaults.js';
-import { ENGINES, isEngineName, reachFromPublicUrl, runBrowsers, type EngineName } from '../../browser/index.js';
+import { apiCasesFor, ENGINES, isEngineName, reachFromPublicUrl, runBrowsers, type EngineName } from '../../browser/index.js';
+import { LOOPBACK } from '../../browser/reach.js';
+import { browserRunTls, browserTransport } from './browser-tls.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
 import { addRunOptions, addTableOption, applyShard, conclusionFrom, policyFrom, selectFrom, selectionOf, sessionFrom, UsageError, type CommonOptions } from './options.js';
 
@@ -17,6 +19,9 @@ interface BrowserOptions extends CommonOptions {
   browserEndpoint?: string;
   webdriverUrl?: string;
   publicUrl?: string;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
 }
 
 /** Refuses option combinations that cannot work, before anything starts. */
@@ -39,6 +44,7 @@ function checkBrowserOptions(engine: string, o: BrowserOptions): void {
       throw new UsageError((e as Error).message);
     }
   }
+  if (!o.tls && (o.cert !== undefined || o.key !== undefined)) throw new UsageError('--cert and --key are for --tls: add --tls to serve the page and the servers over TLS');
 }
 
 async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Promise<number> {
@@ -46,10 +52,15 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   const engines: EngineName[] = engine === 'all' ? [...ENGINES] : [engine as EngineName];
   const selected = applyShard(selectFrom(selectionOf(o), io), o.shard);
   const cases = casesForRole(selected, 'server');
-  const apiCases = selected.filter((c) => c.applies === 'browsers');
+  const apiCases = apiCasesFor(selected, { tls: o.tls === true });
+  if (cases.length === 0 && apiCases.length === 0 && apiCasesFor(selected, { tls: true }).length > 0)
+    throw new UsageError('the api.tls.* cases run only with --tls: the page and the servers are then served over TLS');
   const policy = policyFrom(o);
   const perEngine = cases.length + apiCases.length;
   const outdir = resolve(o.outdir);
+  const publicHost = o.publicUrl !== undefined ? reachFromPublicUrl(o.publicUrl).publicHost : LOOPBACK.publicHost;
+  const runTls = o.tls ? browserRunTls({ publicHost, outdir, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }) : null;
+  if (runTls && !o.quiet) io.out.write(`Over TLS (https:// page, wss:// servers) with ${runTls.source === 'generated' ? `a throw-away CA: ${runTls.caFile}` : 'the given certificate'}\n`);
   const browser = {
     ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
     ...(o.headed ? { headed: true } : {}),
@@ -76,6 +87,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         ...(o.browserEndpoint ? { browserEndpoint: o.browserEndpoint } : {}),
         ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        ...(runTls ? { tls: { source: runTls.source, ...(runTls.caFile ? { ca: runTls.caFile } : {}) } } : {}),
       },
       outdir,
       keeping: 'journal',
@@ -91,6 +103,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         session: sessionFrom(o),
         concurrency: o.concurrency,
         ...browser,
+        ...(runTls ? { tls: runTls.tls } : {}),
         onAgent: (a) => {
           active.recorder.addAgent({ name: a.name, engine: a.engine, version: a.version, url: a.description });
           if (!o.quiet) io.out.write(`${a.name}: ${a.description}\n`);
@@ -104,6 +117,10 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         },
         onResult: (r) => active.recorder.record(r),
         onPace: (agent, pace) => active.recorder.addAgent({ name: agent, pace }),
+        onOutcome: (outcome) => {
+          if (runTls && outcome.agent && outcome.tls) active.recorder.addAgent({ name: outcome.agent, tls: browserTransport(runTls, outcome.tls) });
+          if (runTls && outcome.agent && outcome.tls && !o.quiet) io.out.write(`${outcome.agent}: trusts the run's certificate by ${outcome.tls.trust.how}\n`);
+        },
         log: (line) => {
           if (!o.quiet) io.err.write(`wsconform: ${line}\n`);
         },
@@ -126,7 +143,13 @@ export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: 
         .option('--headed', 'show the browser window (Xvfb is started when DISPLAY is unset)')
         .option('--browser-endpoint <url>', 'connect to a Playwright browser server (ws://HOST:PORT/…, from launchServer or `playwright run-server`) instead of launching (default: launch locally)')
         .option('--webdriver-url <url>', 'open the browser through this WebDriver endpoint (Selenium Grid, WebKitWebDriver: http://HOST:PORT) instead of launching (default: launch locally)')
-        .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)'),
+        .option('--public-url <url>', 'the address at which the browser reaches wsconform (http://HOST), for a browser on another machine (default: http://127.0.0.1)')
+        .option(
+          '--tls',
+          'serve the page over https:// and every server over wss://, with a throw-away CA (written to <outdir>/ca.pem) that the launched engine trusts, unless --cert and --key are given; also run the api.tls.* cases',
+        )
+        .option('--cert <file>', 'with --tls: the certificate (PEM) for every host the page names (default: a throw-away one)')
+        .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)"),
     ),
     './reports/browsers',
   )

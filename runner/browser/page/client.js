@@ -217,7 +217,8 @@
           let url = c.url;
           if (a.url === 'fragment') url += '#x';
           if (a.url === 'http-scheme') url = url.replace(/^ws:/, 'http:');
-          if (a.url === 'ftp-scheme') url = url.replace(/^ws:/, 'ftp:');
+          if (a.url === 'https-scheme') url = url.replace(/^wss:/, 'https:');
+          if (a.url === 'ftp-scheme') url = url.replace(/^wss?:/, 'ftp:');
           const args = a.args ? built(a.args).list : a.protocols === undefined ? [url] : [url, a.protocols];
           try {
             ws = new WebSocket(.../** @type {[string]} */ (args));

@@ -161,7 +161,11 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
 }
 
 export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wire: ApiWire): Verdict {
-  return { ...judgePage(check.expectPage, observed), ...judgeWire(check.expectWire, wire) };
+  const page = judgePage(check.expectPage, observed);
+  // A tolerated second choice, stated in the case: NON-STRICT, with why.
+  const second = page.behavior === Behavior.FAILED ? check.nonStrictPage?.find((alt) => judgePage(alt.lines, observed).behavior === Behavior.OK) : undefined;
+  const judged = second ? { behavior: Behavior.NON_STRICT, result: `The page observed ${arrow(observed)}: ${second.why}. The standard requires: ${arrow(check.expectPage)}.` } : page;
+  return { ...judged, ...judgeWire(check.expectWire, wire) };
 }
 
 /** The stored result of a browser-API case. */
@@ -194,6 +198,25 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
       httpResponse: wire.httpResponse,
       wirelog: wire.wirelog,
       browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
+    },
+  );
+}
+
+/**
+ * The result of a browser-API case this engine cannot be asked (it was launched accepting any
+ * certificate, or cannot resolve the test host name): UNIMPLEMENTED with why, never a verdict.
+ */
+export function notCheckableResult(def: CaseDef, agent: string, caseIndex: number, why: string, at: number): CaseResult {
+  return buildCaseResult(
+    def,
+    { agent, caseIndex },
+    {
+      ...emptyObservation({ role: 'server', startedAt: at, durationMs: 0 }),
+      behavior: Behavior.UNIMPLEMENTED,
+      behaviorClose: CloseBehavior.UNIMPLEMENTED,
+      result: `Not checked: ${why}.`,
+      resultClose: 'Not checked.',
+      notes: [`not checkable in this engine: ${why}`],
     },
   );
 }
