@@ -23,6 +23,7 @@ import { serverCloseCases } from './server.js';
 import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
+import { workerVariants } from './contexts.js';
 
 /**
  * The families of JavaScript values, attributes in handlers, URLs, data types, event fields and
@@ -31,8 +32,8 @@ import { navigationCases } from './navigation.js';
  */
 export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases];
 
-/** Every browser-API case, in the order they are listed and run. */
-export const browserApiCases: readonly CaseDef[] = [
+/** The browser-API cases as the document runs them. */
+export const windowApiCases: readonly CaseDef[] = [
   ...closeCodeCases,
   ...closeReasonCases,
   ...closeStateCases,
@@ -43,3 +44,6 @@ export const browserApiCases: readonly CaseDef[] = [
   ...navigationCases,
   ...valueFamilyCases,
 ];
+
+/** Every browser-API case, in the order they are listed and run: the document's, then their worker variants (contexts.ts). */
+export const browserApiCases: readonly CaseDef[] = [...windowApiCases, ...workerVariants(windowApiCases)];
