@@ -12,6 +12,8 @@
  *   waits       `(no close event within 3000 ms)`
  *   handlers    `error: readyState = 3` (an `on` action's line), `(task queued in error ran)`
  *   bad data    `(cannot build the arguments: Error: unknown value tag "x")`, and the case ends
+ *   no context  `(not available: this engine has no SharedWorker)`, the only line: the case is
+ *               UNIMPLEMENTED in that engine, with the reason
  * Strings print as JSON; a long run of one character prints as `"x"×123`; other values as
  * ApiValue says.
  */
@@ -180,7 +182,17 @@ export interface ApiTlsCase {
 /** A host name for the cases that need one that is not loopback by its name (ApiTlsCase.testHostName). */
 export const TEST_HOST_NAME = 'wsconform-mixed.test';
 
+/**
+ * Where the page's part of a case runs: in the document (the default), in a dedicated Worker, or
+ * in a SharedWorker. The WebSocket interface is the same in all three ([Exposed=(Window,Worker)]).
+ */
+export type ApiContext = 'window' | 'worker' | 'sharedworker';
+
 export interface BrowserApiCheck {
+  /** Where the page's actions run (cases/browser-api/contexts.ts makes the worker variants); default the document. */
+  context?: ApiContext;
+  /** Why the case runs only in the document (it needs document, navigation, …): no worker variants. */
+  windowOnly?: string;
   server: ApiServerScript;
   page: ApiPageAction[];
   /** What the page must observe, in order. */

@@ -40,8 +40,10 @@ export function sectionOf(id: string): string {
  * The section a case is listed under in the HTML report's matrix: its first component, except for
  * the browser-API cases, which are many and are listed by family, their first two components:
  * "api.close.code.1000" -> "api.close", "api.ready-state" -> "api.ready-state". "6.4.1" -> "6".
+ * A case run in a worker is listed with its family: "api.server-drop@worker" -> "api.server-drop".
  */
 export function reportSectionOf(id: string): string {
+  id = splitContext(id).base;
   const section = sectionOf(id);
   if (section !== 'api' || section === id) return section;
   const next = id.indexOf('.', section.length + 1);
@@ -68,9 +70,27 @@ function compareStrings(a: string, b: string): number {
 /**
  * Catalogue order: numeric IDs by their integer tuple (1.1.1 < 2.1 < 10.1.1), then our own
  * prefixed IDs alphabetically, comparing component by component so that a numeric component
- * still sorts as a number ("browser.close.9" < "browser.close.10").
+ * still sorts as a number ("browser.close.9" < "browser.close.10"); a case run in a worker comes
+ * right after the case it varies.
  */
 export function compareCaseIds(a: string, b: string): number {
+  const ca = splitContext(a);
+  const cb = splitContext(b);
+  if (ca.base !== cb.base || ca.rank !== cb.rank) return ca.base === cb.base ? ca.rank - cb.rank : compareBaseIds(ca.base, cb.base);
+  return compareBaseIds(a, b);
+}
+
+/**
+ * A browser-API case run in a worker carries its context after an `@` (cases/browser-api/contexts.ts):
+ * it sorts right after the case it varies, window first, then worker, then sharedworker.
+ */
+function splitContext(id: string): { base: string; rank: number } {
+  const at = id.lastIndexOf('@');
+  const rank = at === -1 ? 0 : ['worker', 'sharedworker'].indexOf(id.slice(at + 1)) + 1;
+  return rank > 0 ? { base: id.slice(0, at), rank } : { base: id, rank: 0 };
+}
+
+function compareBaseIds(a: string, b: string): number {
   const aNumeric = isNumericId(a);
   const bNumeric = isNumericId(b);
   if (aNumeric !== bNumeric) return aNumeric ? -1 : 1;

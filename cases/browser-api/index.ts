@@ -24,6 +24,7 @@ import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
 import { tlsApiCases } from './tls.js';
+import { workerVariants } from './contexts.js';
 
 /**
  * The families of JavaScript values, attributes in handlers, URLs, data types, event fields and
@@ -32,8 +33,8 @@ import { tlsApiCases } from './tls.js';
  */
 export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases];
 
-/** Every browser-API case, in the order they are listed and run. */
-export const browserApiCases: readonly CaseDef[] = [
+/** The browser-API cases as the document runs them. */
+export const windowApiCases: readonly CaseDef[] = [
   ...closeCodeCases,
   ...closeReasonCases,
   ...closeStateCases,
@@ -45,3 +46,6 @@ export const browserApiCases: readonly CaseDef[] = [
   ...valueFamilyCases,
   ...tlsApiCases,
 ];
+
+/** Every browser-API case, in the order they are listed and run: the document's, then their worker variants (contexts.ts). */
+export const browserApiCases: readonly CaseDef[] = [...windowApiCases, ...workerVariants(windowApiCases)];

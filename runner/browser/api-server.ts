@@ -8,6 +8,7 @@
 import net, { type Socket } from 'node:net';
 import { TEST_HOST_NAME, type ApiHandshake, type ApiServerScript } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
+import { baseIdOf } from '../../cases/browser-api/contexts.js';
 import type { DecodedFrame } from '../wire/decoder.js';
 import { encodeFrame } from '../wire/frame.js';
 import { buildHttpError, buildServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
@@ -22,7 +23,7 @@ import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 import { servedPlain, tlsCaseOf, type BrowserTls } from './tls.js';
 
 export interface ApiServers {
-  /** ws://HOST:PORT/<case id>, or wss:// */
+  /** ws://HOST:PORT/<case id>, or wss:// (a worker variant: the ID of the case it varies) */
   url(id: string): string;
   /** HOST:PORT, as the page names it */
   host(id: string): string;
@@ -132,7 +133,7 @@ class CaseServer implements CaseSide {
         socket.once('end', () => this.tcpEnd('browser'));
         return;
       case 'status': {
-        const location: Array<[string, string]> = h.location ? [['Location', `${this.serving ? 'https' : 'http'}://${this.hostPort()}/${this.def.id}/redirected`]] : [];
+        const location: Array<[string, string]> = h.location ? [['Location', `${this.serving ? 'https' : 'http'}://${this.hostPort()}/${baseIdOf(this.def.id)}/redirected`]] : [];
         response = buildHttpError(h.status, h.reason, `wsconform: ${h.status} on purpose\n`, location);
         break;
       }
@@ -265,7 +266,9 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     return s;
   };
   return {
-    url: (id) => `${get(id).serving ? 'wss' : 'ws'}://${get(id).hostPort()}/${id}`,
+    // A worker variant (`<id>@worker`) has a server of its own, at the path of the case it varies:
+    // its expectations (the url attribute) are that case's.
+    url: (id) => `${get(id).serving ? 'wss' : 'ws'}://${get(id).hostPort()}/${baseIdOf(id)}`,
     host: (id) => get(id).hostPort(),
     record: (id) => get(id).rec,
     settled: (id, timeoutMs) => get(id).settled(timeoutMs),

@@ -13,7 +13,7 @@ import { needsConfirmation } from '../engine/confirm.js';
 import { apiCaseResult, notCheckableResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
 import { briefError, type EngineHandle } from './engines.js';
-import type { PageJob } from './page-job.js';
+import type { PageApiCase, PageJob } from './page-job.js';
 import type { PageEvent, PageServer } from './page-server.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 import { apiCheck, apiOrder, phases, type Item } from './schedule.js';
@@ -128,7 +128,7 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
     autobahnIn: spec.handle.pageSocketsInstrumented ? 'shared-worker' : 'page',
     autobahnWorkers: AUTOBAHN_WORKERS,
     autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, job.urlProtocolItems.length)), phases: phases(job.urlProtocolItems) } : null,
-    api: api ? apiOrder(job.apiItems).map((i) => ({ key: i.key, id: i.def.id, url: api.url(i.def.id), host: api.host(i.def.id), page: apiCheck(i.def)!.page, settleMs: API_AFTER_MS })) : null,
+    api: api ? apiOrder(job.apiItems).map((i) => pageApiCase(i, api)) : null,
     // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
     // still be crashed), so that the case cannot end before the fault strikes.
     faults: {
@@ -138,6 +138,13 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
       ...(faults.shim !== undefined ? { shim: faults.shim } : {}),
     },
   };
+}
+
+/** A browser-API case as the page runs it. */
+function pageApiCase(i: Item, api: ApiServers): PageApiCase {
+  const check = apiCheck(i.def)!;
+  const id = i.def.id;
+  return { key: i.key, id, url: api.url(id), host: api.host(id), page: check.page, settleMs: API_AFTER_MS, ...(check.context !== undefined ? { context: check.context } : {}) };
 }
 
 /**

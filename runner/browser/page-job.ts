@@ -4,7 +4,7 @@
  * (page/client.js, page/autobahn-client.js) are plain browser JavaScript; they import these types
  * in JSDoc, so that the type checker holds both sides to the same shapes.
  */
-import type { ApiPageAction, ApiValue } from '../../cases/browser-api-types.js';
+import type { ApiContext, ApiPageAction, ApiValue } from '../../cases/browser-api-types.js';
 import type { PageEvent } from './page-server.js';
 
 /** A browser-API case as the page runs it. */
@@ -19,6 +19,8 @@ export interface PageApiCase {
   page: ApiPageAction[];
   /** Quiet time after the last action, so that late events still count. */
   settleMs: number;
+  /** Where the actions run (a worker variant of a case); absent: in the document. */
+  context?: ApiContext;
 }
 
 /** Autobahn's URL protocol as the page plays it. */
@@ -82,10 +84,28 @@ export interface PageValuesLib {
   hostOnly(host: string): string;
 }
 
-/** The page's or the SharedWorker's global object, as the page scripts use it. */
+/** What api-player.js leaves in `self.wsconformApiPlayer`, for the page and the workers. */
+export interface PageApiPlayerLib {
+  /**
+   * Plays a case's page actions, calling `note` with each line observed; `leave` makes the
+   * document go away (null in a worker, where a navigate action ends the case with a line saying so).
+   */
+  runApiCase(c: PageApiCase, note: (line: string) => void, leave: (() => Promise<void>) | null): Promise<void>;
+  /** `Name: message` of what was thrown. */
+  describeError(e: unknown): string;
+}
+
+/** What the page tells the worker of a case's worker variant (page/api-worker.js). */
+export type WorkerRequest = { do: 'init'; shim?: string } | { do: 'run'; case: PageApiCase };
+
+/** What the worker answers: it is ready (or why not), then each case's lines and its end. */
+export type WorkerReply = { ready: true } | { failed: string } | { key: string; line: string } | { key: string; done: true };
+
+/** The page's or a worker's global object, as the page scripts use it. */
 export interface PageScope {
   wsconformAutobahn?: AutobahnClientLib;
   wsconformValues?: PageValuesLib;
+  wsconformApiPlayer?: PageApiPlayerLib;
   /** Only in a SharedWorker: a page connected. */
   onconnect?: ((e: MessageEvent) => void) | null;
   /** Only in a SharedWorker (the DOM types the checker reads do not declare it). */

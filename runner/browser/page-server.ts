@@ -1,6 +1,6 @@
 /**
- * The small HTTP server the browser loads its page from (127.0.0.1 unless --public-url says otherwise). It serves the page and
- * its script, hands each page its job, and receives the page's events. The page's WebSockets go
+ * The small HTTP server the browser loads its page from (127.0.0.1 unless --public-url says otherwise). It serves the page,
+ * its scripts and the workers' script (page/api-worker.js), hands each page its job, and receives the page's events. The page's WebSockets go
  * to other ports (the fuzzing server, the browser-API servers); only this channel is HTTP.
  */
 import { readFileSync } from 'node:fs';
@@ -55,6 +55,8 @@ export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: str
     ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
     ['/autobahn-client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('autobahn-client.js') }],
     ['/values.js', { type: 'text/javascript; charset=utf-8', body: pageFile('values.js') }],
+    ['/api-player.js', { type: 'text/javascript; charset=utf-8', body: pageFile('api-player.js') }],
+    ['/api-worker.js', { type: 'text/javascript; charset=utf-8', body: pageFile('api-worker.js') }],
     ['/blank', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><title>wsconform: blank</title>') }],
   ]);
   const index = pageFile('index.html');

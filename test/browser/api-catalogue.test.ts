@@ -16,7 +16,7 @@ describe('browser-API catalogue', () => {
   it('has api.* IDs, all in allCases, marked for browsers only', () => {
     assert.ok(browserApiCases.length >= 60);
     for (const c of browserApiCases) {
-      assert.match(c.id, /^api\.[a-z0-9.-]+$/, c.id);
+      assert.match(c.id, /^api\.[a-z0-9.-]+(@worker|@sharedworker)?$/, c.id);
       assert.equal(c.applies, 'browsers', c.id);
       assert.deepEqual(c.steps, [], c.id);
       assert.equal(c.expect.kind, 'browser-api', c.id);

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserApiCases } from '../../cases/index.js';
-import { valueFamilyCases } from '../../cases/browser-api/index.js';
+import { valueFamilyCases, windowApiCases } from '../../cases/browser-api/index.js';
 import { readRun } from '../../reports/jsonl.js';
 import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { cli, skipBecause, tmp } from './support.js';
@@ -24,7 +23,8 @@ describe('test-browser chromium (real Chromium)', function () {
 
   before(async function () {
     dir = tmp();
-    r = await cli(['test-browser', 'chromium', '--cases', `${AUTOBAHN},api.*`, '--outdir', dir, '--quiet']);
+    // The document's cases only: their worker variants are api-contexts.test.ts's.
+    r = await cli(['test-browser', 'chromium', '--cases', `${AUTOBAHN},api.*`, '--exclude', 'api.*@*', '--outdir', dir, '--quiet']);
     if (r.code === 2 && /chromium: not available: (.*)/.test(r.stderr)) skipBecause(this, r.stderr.trim());
     run = readRun(dir);
   });
@@ -35,7 +35,7 @@ describe('test-browser chromium (real Chromium)', function () {
     const agent = [...agents][0]!;
     assert.match(agent, /^chromium-\d+\.\d+/);
     // Without --tls, the api.tls.* cases are not selected (test/browser/tls-engines.test.ts runs them).
-    assert.equal(run.results.length, AUTOBAHN.split(',').length + browserApiCases.filter((c) => !c.id.startsWith('api.tls.')).length, r.stderr);
+    assert.equal(run.results.length, AUTOBAHN.split(',').length + windowApiCases.filter((c) => !c.id.startsWith('api.tls.')).length, r.stderr);
     assert.deepEqual(run.meta.agents.find((a) => a.name === agent)?.engine, 'chromium');
   });
 
@@ -69,7 +69,7 @@ describe('test-browser chromium (real Chromium)', function () {
   });
 
   it('judges close() argument checks, handshake failures and attributes that Chromium implements as the standard says', () => {
-    const ids = browserApiCases
+    const ids = windowApiCases
       .filter((c) => !valueFamilyCases.includes(c))
       .map((c) => c.id)
       .filter((id) => /^api\.(close\.code|close\.reason|handshake|protocol|binary-type|constructor|ready-state|send\.closing)\b/.test(id));

@@ -68,6 +68,22 @@ describe('reports/names', () => {
     }
   });
 
+  it('lists a case run in a worker with its family, right after the case it varies', () => {
+    assert.equal(reportSectionOf('api.server-drop@worker'), 'api.server-drop');
+    assert.equal(reportSectionOf('api.close.code.999@sharedworker'), 'api.close');
+    const ids = ['api.server-drop-x', 'api.server-drop.after-message@worker', 'api.server-drop@sharedworker', 'api.server-drop.after-message', 'api.server-drop@worker', 'api.server-drop'];
+    assert.deepEqual([...ids].sort(compareCaseIds), [
+      'api.server-drop',
+      'api.server-drop@worker',
+      'api.server-drop@sharedworker',
+      'api.server-drop.after-message',
+      'api.server-drop.after-message@worker',
+      'api.server-drop-x',
+    ]);
+    assert.ok(compareCaseIds('api.close.code.999@worker', 'api.close.code.1000') < 0);
+    assert.notEqual(caseFileStem('a', 'api.close.code.999@worker'), caseFileStem('a', 'api.close.code.999'));
+  });
+
   it('isNumericId tells Autobahn IDs from ours', () => {
     assert.equal(isNumericId('13.7.18'), true);
     assert.equal(isNumericId('browser.close.1'), false);

@@ -12,18 +12,15 @@
 'use strict';
 
 /**
- * The job and the events are typed in ../page-job.ts; the actions a browser-API case's page plays
- * are the ApiPageAction union of cases/browser-api-types.ts.
+ * The job and the events are typed in ../page-job.ts. A browser-API case's actions are played by
+ * api-player.js, here or, for a case's worker variants, in a worker (api-worker.js).
  * @typedef {import('../page-job.js').PageJob} PageJob
  * @typedef {import('../page-job.js').PageApiCase} PageApiCase
  * @typedef {import('../page-job.js').PageScope} PageScope
  * @typedef {import('../page-job.js').AutobahnClientLib} AutobahnClientLib
- * @typedef {import('../../../cases/browser-api-types.js').ApiPageAction} ApiPageAction
- * @typedef {import('../../../cases/browser-api-types.js').ApiString} ApiString
- * @typedef {import('../../../cases/browser-api-types.js').ApiValue} ApiValue
- * @typedef {import('../../../cases/browser-api-types.js').ApiHandlerAction} ApiHandlerAction
- * @typedef {Extract<ApiHandlerAction, { do: 'field' }>['name']} ApiFieldName
- * @typedef {'open' | 'message' | 'error' | 'close'} SocketEventType
+ * @typedef {import('../page-job.js').PageApiPlayerLib} PageApiPlayerLib
+ * @typedef {import('../page-job.js').WorkerRequest} WorkerRequest
+ * @typedef {import('../page-job.js').WorkerReply} WorkerReply
  */
 
 (function () {
@@ -73,288 +70,122 @@
 
   // ---- browser-API cases ------------------------------------------------------------------------
 
-  const values = /** @type {import('../page-job.js').PageValuesLib} */ (/** @type {PageScope} */ (self).wsconformValues);
-  const { str } = values;
-
-  /** @param {string | number | undefined} v */
-  const arg = (v) => (typeof v === 'string' ? str(v) : String(v));
-  /** @param {ApiString} v */
-  const text = (v) => (typeof v === 'string' ? v : v.repeat.repeat(v.times));
-
-  /** @param {Event} e */
-  function describeEvent(e) {
-    switch (e.type) {
-      case 'message': {
-        const m = /** @type {MessageEvent} */ (e);
-        if (typeof m.data === 'string') return `message text ${str(m.data)}`;
-        if (m.data instanceof ArrayBuffer) return `message binary ArrayBuffer(${m.data.byteLength})`;
-        if (typeof Blob !== 'undefined' && m.data instanceof Blob) return `message binary Blob(${m.data.size})`;
-        return `message binary ${Object.prototype.toString.call(m.data)}`;
-      }
-      case 'close': {
-        const c = /** @type {CloseEvent} */ (e);
-        return `close ${c.code} ${str(c.reason)} ${c.wasClean ? 'clean' : 'not clean'}`;
-      }
-      default:
-        return e.type;
-    }
-  }
+  const { runApiCase, describeError } = /** @type {PageApiPlayerLib} */ (/** @type {PageScope} */ (self).wsconformApiPlayer);
 
   /**
-   * A field of an event as the expectations write it.
-   * @param {Event} e
-   * @param {ApiFieldName} name
-   * @param {(s: string) => string} mask writes the case's server as <server>
-   */
-  function describeField(e, name, mask) {
-    const m = /** @type {MessageEvent & Record<string, unknown>} */ (e);
-    switch (name) {
-      case 'ports':
-        return `ports = ${m.ports ? m.ports.length : String(m.ports)}`;
-      case 'interface':
-        return `interface = ${Object.prototype.toString.call(e).slice(8, -1)}`;
-      case 'data': {
-        const d = m.data;
-        if (typeof d === 'string') return `data = ${str(d)}`;
-        if (d instanceof ArrayBuffer) return `data = ArrayBuffer ${[...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')}`.trimEnd();
-        if (typeof Blob !== 'undefined' && d instanceof Blob) return `data = Blob(${d.size}, type ${JSON.stringify(d.type)})`;
-        return `data = ${Object.prototype.toString.call(d)}`;
-      }
-      default: {
-        const v = m[name];
-        return `${name} = ${typeof v === 'string' ? JSON.stringify(mask(v)) : String(v)}`;
-      }
-    }
-  }
-
-  /** An argument a case wrote could not be built in this page. */
-  class BuildError extends Error {}
-
-  /** @param {unknown} e what was thrown */
-  const errorName = (e) => {
-    const x = /** @type {{ name?: unknown } | null | undefined} */ (e);
-    return x && x.name ? String(x.name) : String(e);
-  };
-  /** @param {unknown} e what was thrown */
-  const errorMessage = (e) => e && /** @type {{ message?: unknown }} */ (e).message;
-
-  /**
+   * The worker a context's cases run in, started once per job: `run` plays a case there, its
+   * lines coming back as messages; `unavailable` says why there is none (no SharedWorker in this
+   * engine, a worker that did not start), which is each of its cases' only line.
+   * @typedef {{ run: (c: PageApiCase, note: (line: string) => void) => Promise<void> } | { unavailable: string }} WorkerLink
+   * @param {'worker' | 'sharedworker'} context
    * @param {PageJob} job
-   * @param {PageApiCase} c
+   * @returns {Promise<WorkerLink>}
    */
-  async function runApiCase(job, c) {
-    // Each line goes to the harness as it happens: a case that never ends still shows how far it got.
-    /** @param {string} line */
-    const note = (line) => report.post({ type: 'log', key: c.key, line });
-    /** @type {Record<SocketEventType, number>} */
-    const seen = { open: 0, message: 0, error: 0, close: 0 };
-    /** @type {Array<() => void>} */
-    const waiters = [];
-    /** @type {Array<Extract<ApiPageAction, { do: 'on' }>>} */
-    const handlers = [];
-    /** @type {WebSocket | null} */
-    let ws = null;
-    let frozen = false;
-    let quiet = false;
-    /** @param {Event} e */
-    const onEvent = (e) => {
-      if (frozen) return;
-      const type = /** @type {SocketEventType} */ (e.type);
-      if (!quiet) note(describeEvent(e));
-      for (const h of handlers.filter((x) => x.event === type)) {
-        if (h.once) handlers.splice(handlers.indexOf(h), 1);
-        for (const a of h.actions) {
-          try {
-            act(a, (line) => note(`${type}: ${line}`), e);
-          } catch (err) {
-            note(`${type}: (${err instanceof BuildError ? 'cannot build the arguments' : 'page error'}: ${err instanceof BuildError ? err.message : `${errorName(err)}: ${errorMessage(err)}`})`);
-          }
-        }
-      }
-      seen[type] = (seen[type] || 0) + 1;
-      for (const w of waiters.splice(0)) w();
-    };
-    /**
-     * @param {SocketEventType} event
-     * @param {number} timeoutMs
-     * @returns {Promise<boolean | null>} true: it fired; false: it can no longer fire; null: not within timeoutMs
-     */
-    const waitFor = (event, timeoutMs) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if (seen[event] > 0) return resolve(true);
-          // The socket is finished: the event can no longer come.
-          if (seen.close > 0 || ws === null) return resolve(false);
-          waiters.push(check);
-        };
-        setTimeout(() => resolve(null), timeoutMs);
-        check();
-      });
-    /** @param {string} s */
-    const mask = (s) => s.split(c.host).join('<server>').split(values.hostOnly(c.host)).join('<host>');
-    /**
-     * The arguments a case wrote, built, and as the log prints them. A value the page cannot build
-     * ends the case with a line that says why (values.js throws).
-     * @param {ApiValue[]} args
-     */
-    const built = (args) => {
+  function startWorker(context, job) {
+    return new Promise((resolve) => {
+      /** @type {Map<string, { note: (line: string) => void, done: () => void }>} */
+      const running = new Map();
+      let ready = false;
+      /** @param {string} why */
+      const failed = (why) => {
+        if (ready) report.post({ type: 'page-error', message: `${context}: ${why}` });
+        else resolve({ unavailable: why });
+        ready = true;
+      };
+      /** @type {Worker | MessagePort} */
+      let port;
       try {
-        return { list: args.map((v) => values.build(v, c)), shown: args.map((v) => values.show(v)).join(', ') };
+        const name = `wsconform-api-${token}`;
+        if (context === 'worker') {
+          if (typeof Worker === 'undefined') return failed('this engine has no Worker');
+          port = new Worker('/api-worker.js', { name });
+          port.onerror = (e) => failed(`the worker failed: ${e.message || 'it did not start'}`);
+        } else {
+          if (typeof SharedWorker === 'undefined') return failed('this engine has no SharedWorker');
+          const shared = new SharedWorker('/api-worker.js', { name });
+          shared.onerror = (e) => failed(`the shared worker failed: ${/** @type {ErrorEvent} */ (e).message || 'it did not start'}`);
+          port = shared.port;
+        }
       } catch (e) {
-        throw new BuildError(`${errorName(e)}: ${errorMessage(e)}`);
+        return failed(`the ${context} did not start: ${describeError(e)}`);
       }
-    };
-
-    /**
-     * Plays an action that does not wait (also inside an event handler, logging through `log`).
-     * @param {ApiPageAction | ApiHandlerAction} a
-     * @param {(line: string) => void} log
-     * @param {Event} [event] the event whose handler runs it
-     */
-    function act(a, log, event) {
-      switch (a.do) {
-        case 'connect': {
-          let url = c.url;
-          if (a.url === 'fragment') url += '#x';
-          if (a.url === 'http-scheme') url = url.replace(/^ws:/, 'http:');
-          if (a.url === 'https-scheme') url = url.replace(/^wss:/, 'https:');
-          if (a.url === 'ftp-scheme') url = url.replace(/^wss?:/, 'ftp:');
-          const args = a.args ? built(a.args).list : a.protocols === undefined ? [url] : [url, a.protocols];
-          try {
-            ws = new WebSocket(.../** @type {[string]} */ (args));
-            for (const type of ['open', 'message', 'error', 'close']) ws.addEventListener(type, onEvent);
-          } catch (e) {
-            log(`new WebSocket → ${errorName(e)}`);
-          }
-          break;
+      const timer = setTimeout(() => failed(`the ${context} did not start within 10 s`), 10_000);
+      port.onmessage = (/** @type {MessageEvent<WorkerReply>} */ m) => {
+        const r = m.data;
+        if ('ready' in r || 'failed' in r) {
+          clearTimeout(timer);
+          if ('failed' in r) return failed(r.failed);
+          ready = true;
+          return resolve({ run });
         }
-        case 'close': {
-          // With no socket (the constructor threw), calling close() throws a TypeError, which is logged.
-          const socket = /** @type {WebSocket} */ (ws);
-          /** @type {{ list: unknown[], shown: string }} */
-          let args;
-          if (a.args) args = built(a.args);
-          else {
-            // Exactly the arguments given: a reason without a code is close(undefined, reason).
-            /** @type {unknown[]} */
-            const list = a.code !== undefined || a.reason !== undefined ? [a.code] : [];
-            if (a.reason !== undefined) list.push(text(a.reason));
-            args = { list, shown: list.map((v) => arg(/** @type {string | number | undefined} */ (v))).join(', ') };
-          }
-          try {
-            socket.close(.../** @type {[]} */ (args.list));
-            log(`close(${args.shown}) → ok`);
-          } catch (e) {
-            log(`close(${args.shown}) → ${errorName(e)}`);
-          }
-          break;
+        const at = running.get(r.key);
+        if (!at) return;
+        if ('line' in r) at.note(r.line);
+        else {
+          running.delete(r.key);
+          at.done();
         }
-        case 'send': {
-          const socket = /** @type {WebSocket} */ (ws);
-          /** @type {{ list: unknown[], shown: string }} */
-          let args;
-          if (a.args) args = built(a.args);
-          else if (a.bytes !== undefined) args = { list: [new Uint8Array(a.bytes).map((_, i) => i & 0xff)], shown: `Uint8Array(${a.bytes})` };
-          else {
-            const data = text(/** @type {ApiString} */ (a.text));
-            args = { list: [data], shown: str(data) };
-          }
-          try {
-            socket.send(.../** @type {[string]} */ (args.list));
-            log(`send(${args.shown}) → ok`);
-          } catch (e) {
-            log(`send(${args.shown}) → ${errorName(e)}`);
-          }
-          break;
-        }
-        case 'read': {
-          /** @type {unknown} */
-          let v = /** @type {WebSocket} */ (ws)[a.attr];
-          if (a.attr === 'url') v = mask(String(v));
-          log(`${a.attr} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
-          break;
-        }
-        case 'set':
-          try {
-            // Any string: a value that is not a BinaryType must be ignored.
-            /** @type {WebSocket} */ (ws).binaryType = /** @type {BinaryType} */ (a.binaryType);
-            log(`binaryType ← ${JSON.stringify(a.binaryType)}`);
-          } catch (e) {
-            log(`binaryType ← ${JSON.stringify(a.binaryType)} → ${errorName(e)}`);
-          }
-          break;
-        case 'field':
-          log(event ? describeField(event, a.name, mask) : `(no event for ${a.name})`);
-          break;
-        case 'queue-task':
-          setTimeout(() => !frozen && note(`(task queued in ${event ? event.type : 'the page'} ran)`), 0);
-          break;
-        case 'on':
-          handlers.push(a);
-          break;
-        case 'quiet':
-          quiet = true;
-          break;
-        default:
-          log(`(unknown action ${JSON.stringify(/** @type {{ do: unknown }} */ (a).do)})`);
-      }
-    }
-
-    for (const a of c.page) {
-      switch (a.do) {
-        case 'wait': {
-          const ms = a.timeoutMs || 10000;
-          const got = await waitFor(a.event, ms);
-          if (got === null) note(`(no ${a.event} event within ${ms} ms)`);
-          else if (got === false) note(`(no ${a.event} event)`);
-          break;
-        }
-        case 'sleep':
-          await new Promise((r) => setTimeout(r, a.ms));
-          break;
-        case 'navigate':
-          note('navigate');
-          frozen = true;
-          await report.send({ type: 'done', key: c.key });
-          location.href = '/blank';
-          // The document goes away; nothing after this runs.
-          await new Promise(() => undefined);
-          break;
-        default:
-          try {
-            act(a, note);
-          } catch (e) {
-            if (!(e instanceof BuildError)) throw e;
-            // Building an argument failed (values.js): the case ends here and says why.
-            note(`(cannot build the arguments: ${e.message})`);
-            frozen = true;
-          }
-      }
-      if (frozen) break;
-    }
-    // Late events (an unexpected message or error) still belong to the case.
-    await new Promise((r) => setTimeout(r, c.settleMs));
-    frozen = true;
-    // (act() sets ws, which the checker does not see from here.)
-    const last = /** @type {WebSocket | null} */ (ws);
-    if (last !== null && last.readyState < 2) last.close();
+      };
+      /** @type {WorkerRequest} */
+      const init = { do: 'init', ...(job.faults.shim !== undefined ? { shim: job.faults.shim } : {}) };
+      port.postMessage(init);
+      /** @param {PageApiCase} c @param {(line: string) => void} note */
+      const run = (c, note) =>
+        /** @type {Promise<void>} */ (
+          new Promise((done) => {
+            running.set(c.key, { note, done });
+            port.postMessage(/** @type {WorkerRequest} */ ({ do: 'run', case: c }));
+          })
+        );
+    });
   }
 
   /** @param {PageJob} job */
   async function runApi(job) {
     // wsconform's own tests: a WebSocket wrapped to break a rule, which the cases must catch.
     if (job.faults.shim !== undefined) (0, eval)(job.faults.shim);
-    await pool(/** @type {PageApiCase[]} */ (job.api), job.apiConcurrency, async (c) => {
+    /** @type {Map<string, Promise<WorkerLink>>} */
+    const workers = new Map();
+    /** @param {'worker' | 'sharedworker'} context */
+    const workerFor = (context) => {
+      let w = workers.get(context);
+      if (!w) workers.set(context, (w = startWorker(context, job)));
+      return w;
+    };
+    /** The document leaves (the case's last action): the case ends first. @param {PageApiCase} c */
+    const leave = (c) => async () => {
+      await report.send({ type: 'done', key: c.key });
+      location.href = '/blank';
+      // The document goes away; nothing after this runs.
+      await new Promise(() => undefined);
+    };
+    /** @param {PageApiCase} c */
+    const runOne = async (c) => {
+      // Each line goes to the harness as it happens: a case that never ends still shows how far it got.
+      /** @param {string} line */
+      const note = (line) => report.post({ type: 'log', key: c.key, line });
       // Sent at once: the case's time starts when the harness hears of it.
       await report.send({ type: 'start', key: c.key });
       await maybeHang(job, c.key);
       try {
-        await runApiCase(job, c);
+        if (c.context === undefined || c.context === 'window') await runApiCase(c, note, leave(c));
+        else {
+          const w = await workerFor(c.context);
+          if ('unavailable' in w) note(`(not available: ${w.unavailable})`);
+          else await w.run(c, note);
+        }
       } catch (e) {
-        report.post({ type: 'log', key: c.key, line: `(page error: ${errorName(e)}: ${errorMessage(e)})` });
+        note(`(page error: ${describeError(e)})`);
       }
       report.post({ type: 'done', key: c.key });
-    });
+    };
+    // A SharedWorker is a thread (in Chromium a process) of its own, with its own count of pending
+    // sockets: its cases run beside the others', not in their turn. A dedicated worker shares the
+    // document's count in Chromium (run beside them too, its cases took 99 s instead of 35 s).
+    const cases = /** @type {PageApiCase[]} */ (job.api);
+    const shared = cases.filter((c) => c.context === 'sharedworker');
+    const rest = cases.filter((c) => c.context !== 'sharedworker');
+    await Promise.all([pool(rest, job.apiConcurrency, runOne), pool(shared, job.apiConcurrency, runOne)]);
   }
 
   (async () => {
@@ -365,5 +196,5 @@
     if (job.autobahn) await autobahn(job);
     if (job.api) await runApi(job);
     await report.send({ type: 'finished' });
-  })().catch((e) => void report.send({ type: 'page-error', message: `${errorName(e)}: ${errorMessage(e)}` }));
+  })().catch((e) => void report.send({ type: 'page-error', message: describeError(e) }));
 })();

@@ -160,7 +160,18 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   return rows;
 }
 
+/**
+ * The page's only line when the case cannot run in this engine at all (a worker variant where the
+ * engine has no SharedWorker, a worker that did not start): `(not available: <why>)`.
+ */
+const NOT_AVAILABLE = /^\(not available: (.*)\)$/s;
+
 export function judgeApi(check: BrowserApiCheck, observed: readonly string[], wire: ApiWire): Verdict {
+  const unavailable = observed.length === 1 ? NOT_AVAILABLE.exec(observed[0]!) : null;
+  if (unavailable) {
+    const why = unavailable[1]!;
+    return { behavior: Behavior.UNIMPLEMENTED, behaviorClose: CloseBehavior.UNIMPLEMENTED, result: `Not available in this engine: ${why}.`, resultClose: `Not run: ${why}.` };
+  }
   const page = judgePage(check.expectPage, observed);
   // A tolerated second choice, stated in the case: NON-STRICT, with why.
   const second = page.behavior === Behavior.FAILED ? check.nonStrictPage?.find((alt) => judgePage(alt.lines, observed).behavior === Behavior.OK) : undefined;
