@@ -87,7 +87,7 @@ for (const engine of ['chromium', 'firefox'] as const) {
       assert.equal(h2.run.results.length, h1.run.results.length, h2.stderr);
       assert.deepEqual([...new Set(h2.run.results.map((r) => r.protocol))], ['h2']);
       assert.equal(h2.run.meta.agents.find((a) => a.name === engine)?.protocol, 'h2');
-      assert.match(h2.html, new RegExp(`<td><b>${engine}</b></td>.*<td>h2; TLSv1\\.3`));
+      assert.match(h2.html, new RegExp(`<td><b>${engine}</b></td>.*<td>HTTP/2 \\(h2\\): TLSv1\\.3`));
       assert.deepEqual([...new Set(h1.run.results.map((r) => r.protocol))], [undefined]);
     });
 
