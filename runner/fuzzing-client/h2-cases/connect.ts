@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tlsConnectOptions, type ClientTlsOptions } from '../tls.js';
 
 /** An open HTTP/2 connection and the server's first SETTINGS (null when none came within the time limit). */
-export interface H2Connection {
+export interface H2CaseConnection {
   session: http2.ClientHttp2Session;
   settings: http2.Settings | null;
   /** Why the connection failed before SETTINGS came, if it did. */
@@ -24,7 +24,7 @@ export interface H2Connection {
   closingByMe: boolean;
 }
 
-export type H2Connect = (url: URL, o: { tls?: ClientTlsOptions; timeoutMs: number; signal?: AbortSignal }) => Promise<H2Connection>;
+export type H2Connect = (url: URL, o: { tls?: ClientTlsOptions; timeoutMs: number; signal?: AbortSignal }) => Promise<H2CaseConnection>;
 
 /** The http(s) authority and scheme a ws(s):// URL stands for over HTTP/2 (RFC 8441 §5). */
 export function h2Target(url: URL): { scheme: 'http' | 'https'; authority: string; path: string } {
@@ -39,11 +39,11 @@ export function h2Socket(url: URL, o: { tls?: ClientTlsOptions }): net.Socket {
   return tls.connect({ ...tlsConnectOptions(host, port, o.tls), ALPNProtocols: ['h2'] });
 }
 
-export const connectH2: H2Connect = (url, o) =>
+export const connectForCase: H2Connect = (url, o) =>
   new Promise((resolve) => {
     const t = h2Target(url);
     let done = false;
-    const c: H2Connection = { session: null as unknown as http2.ClientHttp2Session, settings: null, error: null, errors: [], goaway: null, closedByServer: false, closingByMe: false };
+    const c: H2CaseConnection = { session: null as unknown as http2.ClientHttp2Session, settings: null, error: null, errors: [], goaway: null, closedByServer: false, closingByMe: false };
     const socket = h2Socket(url, o);
     // Node's streams of a connection that ended all close as if cancelled: the socket says who ended it.
     const ended = (): void => {

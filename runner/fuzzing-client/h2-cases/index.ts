@@ -8,11 +8,11 @@ import type { CaseDef } from '../../../cases/types.js';
 import type { CaseResult } from '../../engine/results.js';
 import { h2CaseResult } from '../../engine/verdicts/h2.js';
 import type { ClientTlsOptions } from '../tls.js';
-import { connectH2, type H2Connect } from './connect.js';
+import { connectForCase, type H2Connect } from './connect.js';
 import { playH2Case } from './play.js';
 
-export type { H2Connect, H2Connection } from './connect.js';
-export { connectH2 } from './connect.js';
+export type { H2Connect, H2CaseConnection } from './connect.js';
+export { connectForCase } from './connect.js';
 
 /** How long one answer may take when a case says nothing (a transfer may stand still as long). */
 export const DEFAULT_H2_CASE_TIMEOUT_MS = 5000;
@@ -34,7 +34,7 @@ export interface H2RunOptions {
   tls?: ClientTlsOptions;
   /** Overrides each case's own time limit (its killAfter step). */
   timeoutMs?: number;
-  /** The HTTP/2 dialer; by default connectH2. */
+  /** The HTTP/2 dialer; by default connectForCase. */
   connect?: H2Connect;
   signal?: AbortSignal;
   onResult?: (r: CaseResult) => void;
@@ -53,7 +53,7 @@ export async function runH2Cases(o: H2RunOptions): Promise<CaseResult[]> {
   for (const def of o.cases.filter(isH2Case)) {
     if (o.shouldStop?.() || o.signal?.aborted) break;
     const seen = await playH2Case(def, url, {
-      connect: o.connect ?? connectH2,
+      connect: o.connect ?? connectForCase,
       timeoutMs: o.timeoutMs ?? caseLimitMs(def),
       ...(o.tls ? { tls: o.tls } : {}),
       ...(o.signal ? { signal: o.signal } : {}),

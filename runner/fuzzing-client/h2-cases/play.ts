@@ -7,7 +7,7 @@ import type { CaseDef, H2Check } from '../../../cases/types.js';
 import type { H2Seen, H2StreamSeen, RawAnswer } from '../../engine/verdicts/h2.js';
 import { Opcode } from '../../wire/frame.js';
 import type { ClientTlsOptions } from '../tls.js';
-import type { H2Connect, H2Connection } from './connect.js';
+import type { H2Connect, H2CaseConnection } from './connect.js';
 import { RawH2 } from './raw.js';
 import { extendedConnect, WsStream } from './ws-stream.js';
 
@@ -49,9 +49,9 @@ async function closeWebSocket(ws: WsStream, o: { timeoutMs: number; endWaitMs: n
 const END_WAIT_MS = 1000;
 const closing = (o: H2PlayOptions): { timeoutMs: number; endWaitMs: number } => ({ timeoutMs: o.timeoutMs, endWaitMs: Math.min(END_WAIT_MS, o.timeoutMs) });
 
-type Probe<P extends H2Check['probe']> = (conn: H2Connection, url: URL, check: Extract<H2Check, { probe: P }>, seen: H2Seen, o: H2PlayOptions) => Promise<void>;
+type Probe<P extends H2Check['probe']> = (conn: H2CaseConnection, url: URL, check: Extract<H2Check, { probe: P }>, seen: H2Seen, o: H2PlayOptions) => Promise<void>;
 
-const open = (conn: H2Connection, url: URL, seen: H2Seen, label: string, o: ConstructorParameters<typeof WsStream>[3] = {}): WsStream => {
+const open = (conn: H2CaseConnection, url: URL, seen: H2Seen, label: string, o: ConstructorParameters<typeof WsStream>[3] = {}): WsStream => {
   const ws = new WsStream(conn, url, label, o);
   seen.streams.push(ws.seen);
   return ws;
@@ -208,7 +208,7 @@ export async function playH2Case(def: CaseDef, url: URL, o: H2PlayOptions): Prom
   const seen: H2Seen = { settings: null, sessionError: null, goaway: null, streams: [], timeoutMs: o.timeoutMs, startedAt, durationMs: 0, notes: [] };
   if (check.probe === 'raw-headers') await playRaw(check, url, seen, o).catch((e: Error) => (seen.sessionError = e.message));
   else {
-    let conn: H2Connection;
+    let conn: H2CaseConnection;
     try {
       conn = await o.connect(url, { timeoutMs: o.timeoutMs, ...(o.tls ? { tls: o.tls } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     } catch (e) {

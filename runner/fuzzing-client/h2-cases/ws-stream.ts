@@ -10,7 +10,7 @@ import type { H2StreamSeen } from '../../engine/verdicts/h2.js';
 import { FrameDecoder } from '../../wire/decoder.js';
 import { closePayload, encodeFrame, Opcode, type FrameSpec } from '../../wire/frame.js';
 import { MessageReader } from '../../wire/reader.js';
-import { h2Target, type H2Connection } from './connect.js';
+import { h2Target, type H2CaseConnection } from './connect.js';
 
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
@@ -46,12 +46,12 @@ export class WsStream {
   private readonly decoder = new FrameDecoder({ maxPayload: MAX_MESSAGE });
   private readonly reader = new MessageReader({ expectMasked: false, maxMessageSize: MAX_MESSAGE });
   private readonly wakers = new Set<() => void>();
-  private readonly conn: H2Connection;
+  private readonly conn: H2CaseConnection;
   private resetByMe = false;
   private endedByMe = false;
   private closed = false;
 
-  constructor(conn: H2Connection, url: URL, label: string, o: { bend?: readonly H2HeaderBend[]; protocols?: readonly string[]; keepBinaries?: boolean } = {}) {
+  constructor(conn: H2CaseConnection, url: URL, label: string, o: { bend?: readonly H2HeaderBend[]; protocols?: readonly string[]; keepBinaries?: boolean } = {}) {
     const request = extendedConnect(url, o);
     this.conn = conn;
     this.seen = { label, request, status: null, headers: [], messages: [], endStream: false, rstCode: null, timedOut: false, error: null };
