@@ -31,6 +31,12 @@ export interface JobOptions {
   caseTimeoutMs: number;
   /** Over TLS (test-browser --tls): the servers' certificates. */
   tls?: BrowserTls;
+  /**
+   * With tls (test-browser --http2): the fuzzing server also speaks HTTP/2 and advertises extended
+   * CONNECT (RFC 8441), and serves the page itself, so that the page and its Autobahn WebSockets
+   * share one origin; the api.* servers stay HTTP/1.1.
+   */
+  http2?: boolean;
   shouldStop?: () => boolean;
   log?: (line: string) => void;
 }
@@ -101,7 +107,8 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
         o.tls,
       );
     job.api = api;
-    const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e));
+    const h2Origin = fuzz && job.overHttp2 ? `https://${urlHost(reach.publicHost)}:${fuzz.port}` : undefined;
+    const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e), h2Origin);
     void spec.handle.gone.then((why) => job.abort(why));
     try {
       await spec.handle.goto(url);
@@ -127,7 +134,7 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
     apiConcurrency: Math.min(concurrency, API_CONCURRENCY),
     autobahnIn: spec.handle.pageSocketsInstrumented ? 'shared-worker' : 'page',
     autobahnWorkers: AUTOBAHN_WORKERS,
-    autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, job.urlProtocolItems.length)), phases: phases(job.urlProtocolItems) } : null,
+    autobahn: fuzz ? { urls: await laneUrls(fuzz, reach, Math.min(concurrency, job.urlProtocolItems.length), job.overHttp2), phases: phases(job.urlProtocolItems) } : null,
     api: api ? apiOrder(job.apiItems).map((i) => pageApiCase(i, api)) : null,
     // At a crash or exit fault the page waits for good (without blocking its thread, so that it can
     // still be crashed), so that the case cannot end before the fault strikes.
@@ -152,10 +159,12 @@ function pageApiCase(i: Item, api: ApiServers): PageApiCase {
  * on it (the first lane's first URL is where the server already listens). Where a lane's loopback
  * address cannot be bound (only 127.0.0.1 exists on some systems), it gets ports on the run's own
  * host; where no more ports can be had (out of file descriptors), the first URL serves: slower, same verdicts.
+ * Over HTTP/2 every lane has the first URL only, the page's origin: another would be a connection of its own.
  */
-async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number): Promise<string[][]> {
+async function laneUrls(fuzz: FuzzingServer, reach: Reach, lanes: number, overHttp2: boolean): Promise<string[][]> {
   const scheme = fuzz.url.startsWith('wss:') ? 'wss' : 'ws';
   const first = `${scheme}://${urlHost(reach.publicHost)}:${fuzz.port}`;
+  if (overHttp2) return Array.from({ length: lanes }, () => [first]);
   const listen = (at: Reach): Promise<string> => fuzz.listenAlso(at.listenHost).then((a) => `${scheme}://${urlHost(at.publicHost)}:${a.port}`);
   return Promise.all(
     Array.from({ length: lanes }, (_, k) => Promise.all(Array.from({ length: PORTS_PER_LANE }, (_, j) => (k === 0 && j === 0 ? first : listenOnLane(reach, k, listen).catch(() => first))))),
@@ -171,6 +180,8 @@ class Job {
   apiItems: Item[];
   /** The browser-API servers, once started. */
   api: ApiServers | null = null;
+  /** The fuzzing server speaks HTTP/2 and serves the page (JobOptions.http2). */
+  readonly overHttp2: boolean;
   private readonly byKey: Map<string, Item>;
   private readonly byN: Map<number, Item>;
   private readonly pageLogs = new Map<string, string[]>();
@@ -194,6 +205,7 @@ class Job {
     this.urlProtocolItems = spec.batch.filter((i) => i.n !== undefined);
     this.apiItems = spec.batch.filter((i) => i.n === undefined);
     this.byN = new Map(this.urlProtocolItems.map((i) => [i.n!, i]));
+    this.overHttp2 = o.http2 === true && o.tls !== undefined;
   }
 
   abort(why: string): void {
@@ -220,6 +232,7 @@ class Job {
       session: this.o.session,
       openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
       ...(this.o.tls ? { tls: this.o.tls.serving } : {}),
+      ...(this.overHttp2 ? { http2: { enableConnectProtocol: true, ordinary: (stream, headers) => this.o.pages.serveStream(stream, headers) } } : {}),
       onCaseStart: (a, n) => {
         const item = this.byN.get(n);
         if (item && a === agent) this.caseStarted(item.key);

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { LOOPBACK, urlHost, type Reach } from './reach.js';
 
 /** What the page reports (see page/client.js). */
@@ -18,8 +19,16 @@ export interface PageServer {
   origin: string;
   /** Over TLS: what the latest connection to the page negotiated (engines run one after another); null until then, or over plain HTTP. */
   negotiated(): { protocol: string; cipher: string } | null;
-  /** Registers a job; the page at the returned URL fetches it and reports to `onEvent`. */
-  addJob(token: string, job: unknown, onEvent: (e: PageEvent) => void): string;
+  /**
+   * Registers a job; the page at the returned URL fetches it and reports to `onEvent`. With
+   * `origin`, the URL is on that origin, whose server hands its ordinary requests to `serveStream`.
+   */
+  addJob(token: string, job: unknown, onEvent: (e: PageEvent) => void, origin?: string): string;
+  /**
+   * Serves an HTTP/2 request (a stream of another server: test-browser --http2 serves the page from
+   * the fuzzing server's origin, so that the page's WebSockets can be streams of its connection).
+   */
+  serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void;
   removeJob(token: string): void;
   close(): Promise<void>;
 }
@@ -28,6 +37,40 @@ const MAX_BODY = 4 * 1024 * 1024;
 
 function pageFile(name: string): Buffer {
   return readFileSync(new URL(`./page/${name}`, import.meta.url));
+}
+
+/** What the handler uses of a request and a response: node:http's, or an HTTP/2 stream's (streamExchange). */
+interface PageRequest {
+  method?: string | undefined;
+  url?: string | undefined;
+  on(event: 'data', listener: (d: Buffer) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  destroy(): void;
+}
+interface PageResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(body?: Buffer | string): unknown;
+}
+
+/** An HTTP/2 stream as a request and its response; a stream the browser already reset takes no answer. */
+function streamExchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): { req: PageRequest; res: PageResponse } {
+  const method = headers[':method'];
+  const path = headers[':path'];
+  const req: PageRequest = {
+    ...(typeof method === 'string' ? { method } : {}),
+    ...(typeof path === 'string' ? { url: path } : {}),
+    on: (event: 'data' | 'end', listener: (d: Buffer) => void) => stream.on(event, listener),
+    destroy: () => stream.close(),
+  };
+  const res: PageResponse = {
+    writeHead: (status, h) => {
+      if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': status, ...h });
+    },
+    end: (body) => {
+      if (!stream.destroyed) stream.end(body);
+    },
+  };
+  return { req, res };
 }
 
 function isPageEvent(v: unknown): v is PageEvent {
@@ -62,7 +105,7 @@ export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: str
   const index = pageFile('index.html');
   const jobs = new Map<string, { job: unknown; onEvent: (e: PageEvent) => void }>();
 
-  const handler: http.RequestListener = (req, res) => {
+  const handler = (req: PageRequest, res: PageResponse): void => {
     const send = (status: number, type: string, body: Buffer | string): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
@@ -102,7 +145,8 @@ export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: str
     send(404, 'text/plain; charset=utf-8', 'not found\n');
   };
   let negotiated: { protocol: string; cipher: string } | null = null;
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+  const listener: http.RequestListener = (req, res) => handler(req, res);
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
   if (tls)
     server.on('secureConnection', (socket: TLSSocket) => {
       negotiated = { protocol: socket.getProtocol() ?? '?', cipher: socket.getCipher().name };
@@ -119,9 +163,16 @@ export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: str
   return {
     origin,
     negotiated: () => negotiated,
-    addJob(token, job, onEvent) {
+    addJob(token, job, onEvent, on = origin) {
       jobs.set(token, { job, onEvent });
-      return `${origin}/run/${token}`;
+      return `${on}/run/${token}`;
+    },
+    serveStream(stream, headers) {
+      stream.on('error', () => undefined);
+      const socket = stream.session?.socket;
+      if (socket instanceof TLSSocket) negotiated = { protocol: socket.getProtocol() ?? '?', cipher: socket.getCipher().name };
+      const { req, res } = streamExchange(stream, headers);
+      handler(req, res);
     },
     removeJob(token) {
       jobs.delete(token);

@@ -24,6 +24,12 @@ export interface H2Serving {
   settingsDelayMs?: number;
   /** Watch every frame the client sends (h2.client.setting-absent): costs a copy of each read. */
   watchFrames?: boolean;
+  /**
+   * Takes the requests that are not CONNECT (GET, POST …) instead of the help page and 404s:
+   * test-browser --http2 serves its page here, on the origin of the WebSockets (browsers open a
+   * WebSocket as a stream only of a connection they already have to that origin).
+   */
+  ordinary?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
 
 /** One HTTP/2 connection, as far as the cases need it. */
@@ -96,6 +102,7 @@ export class H2Front {
         stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
         return;
       }
+      if (serving.ordinary && headers[':method'] !== 'CONNECT') return serving.ordinary(stream, headers);
       known.record.streams++;
       this.openStreams++;
       this.lastStreamAt = Date.now();

@@ -20,6 +20,7 @@ interface BrowserOptions extends CommonOptions {
   webdriverUrl?: string;
   publicUrl?: string;
   tls?: boolean;
+  http2?: boolean;
   cert?: string;
   key?: string;
 }
@@ -48,6 +49,8 @@ function checkBrowserOptions(engine: string, o: BrowserOptions): void {
 }
 
 async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Promise<number> {
+  // HTTP/2 WebSockets need TLS: browsers speak HTTP/2 only over TLS (ALPN h2), never h2c.
+  if (o.http2) o.tls = true;
   checkBrowserOptions(engine, o);
   const engines: EngineName[] = engine === 'all' ? [...ENGINES] : [engine as EngineName];
   const selected = applyShard(selectFrom(selectionOf(o), io), o.shard);
@@ -55,12 +58,15 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   const apiCases = apiCasesFor(selected, { tls: o.tls === true });
   if (cases.length === 0 && apiCases.length === 0 && apiCasesFor(selected, { tls: true }).length > 0)
     throw new UsageError('the api.tls.* cases run only with --tls: the page and the servers are then served over TLS');
+  if (o.http2 && cases.length === 0) throw new UsageError('--http2 runs the Autobahn catalogue over HTTP/2, and no case of it is selected (the api.* cases run over HTTP/1.1)');
   const policy = policyFrom(o);
   const perEngine = cases.length + apiCases.length;
   const outdir = resolve(o.outdir);
   const publicHost = o.publicUrl !== undefined ? reachFromPublicUrl(o.publicUrl).publicHost : LOOPBACK.publicHost;
   const runTls = o.tls ? browserRunTls({ publicHost, outdir, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }) : null;
   if (runTls && !o.quiet) io.out.write(`Over TLS (https:// page, wss:// servers) with ${runTls.source === 'generated' ? `a throw-away CA: ${runTls.caFile}` : 'the given certificate'}\n`);
+  if (o.http2 && !o.quiet)
+    io.out.write(`Over HTTP/2: the page and the fuzzing server on one origin advertising extended CONNECT (RFC 8441)${apiCases.length > 0 ? '; api.* cases over HTTP/1.1 (wss://)' : ''}\n`);
   const browser = {
     ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
     ...(o.headed ? { headed: true } : {}),
@@ -69,6 +75,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
     ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
   };
   let unavailable = 0;
+  const withProtocol = new Set<string>();
   // The browsers close while the reports are written.
   let closing: Promise<void> = Promise.resolve();
   const { recorder: rec, stopping } = await orchestrate(
@@ -88,6 +95,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         ...(o.webdriverUrl ? { webdriverUrl: o.webdriverUrl } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         ...(runTls ? { tls: { source: runTls.source, ...(runTls.caFile ? { ca: runTls.caFile } : {}) } } : {}),
+        ...(o.http2 ? { http2: true } : {}),
       },
       outdir,
       keeping: 'journal',
@@ -104,6 +112,7 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
         concurrency: o.concurrency,
         ...browser,
         ...(runTls ? { tls: runTls.tls } : {}),
+        ...(o.http2 ? { http2: true } : {}),
         onAgent: (a) => {
           active.recorder.addAgent({ name: a.name, engine: a.engine, version: a.version, url: a.description });
           if (!o.quiet) io.out.write(`${a.name}: ${a.description}\n`);
@@ -115,7 +124,14 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
           active.recorder.addAgent({ name, engine: name, unavailable: why });
           active.recorder.setTotal(perEngine * (engines.length - unavailable));
         },
-        onResult: (r) => active.recorder.record(r),
+        onResult: (r) => {
+          // The agent's protocol is that of its first Autobahn case; the reports count them per case.
+          if (r.protocol && !withProtocol.has(r.agent)) {
+            withProtocol.add(r.agent);
+            active.recorder.addAgent({ name: r.agent, protocol: r.protocol });
+          }
+          active.recorder.record(r);
+        },
         onPace: (agent, pace) => active.recorder.addAgent({ name: agent, pace }),
         onOutcome: (outcome) => {
           if (runTls && outcome.agent && outcome.tls) active.recorder.addAgent({ name: outcome.agent, tls: browserTransport(runTls, outcome.tls) });
@@ -147,6 +163,10 @@ export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: 
         .option(
           '--tls',
           'serve the page over https:// and every server over wss://, with a throw-away CA (written to <outdir>/ca.pem) that the launched engine trusts, unless --cert and --key are given; also run the api.tls.* cases',
+        )
+        .option(
+          '--http2',
+          'serve the page and the fuzzing server from one HTTP/2 origin advertising extended CONNECT (RFC 8441), so that an engine that supports it opens its WebSockets as streams; implies --tls; the api.* servers stay HTTP/1.1',
         )
         .option('--cert <file>', 'with --tls: the certificate (PEM) for every host the page names (default: a throw-away one)')
         .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)"),
