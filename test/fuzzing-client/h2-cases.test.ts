@@ -162,13 +162,18 @@ describe('h2.* cases against servers', function () {
       'h2.connect-with-upgrade-header': 'NON-STRICT / OK',
     };
 
+    // Over TLS the cases that need no wait for an END_STREAM Hypercorn never sends (the others take
+    // 5 s each and are the same over h2c): ALPN, the setting, refusals and flow control through TLS.
+    const overTls = ['h2.settings-enable-connect', 'h2.connect-status-200', 'h2.version-missing', 'h2.version-99', 'h2.subprotocol-from-offer', 'h2.flow-control-16mib'];
     for (const tls of [false, true]) {
-      it(`over ${tls ? 'TLS (ALPN h2)' : 'h2c (prior knowledge)'}: the pinned verdicts`, async () => {
+      it(`over ${tls ? 'TLS (ALPN h2), the cases that end at once' : 'h2c (prior knowledge)'}: the pinned verdicts`, async () => {
         const server = await startHypercorn({ tls });
         try {
-          const got = await play(server.url, null, { caseLimits: true, ...(server.ca ? { ca: server.ca } : {}) });
-          const seen = Object.fromEntries(h2Cases.map((c) => [c.id, verdict(got.get(c.id))]));
-          assert.deepEqual(seen, HYPERCORN, JSON.stringify([...got.values()].map((r) => [r.id, r.result, r.resultClose])));
+          const ids = tls ? overTls : null;
+          const got = await play(server.url, ids, { caseLimits: true, ...(server.ca ? { ca: server.ca } : {}) });
+          const seen = Object.fromEntries(h2Cases.filter((c) => !ids || ids.includes(c.id)).map((c) => [c.id, verdict(got.get(c.id))]));
+          const want = Object.fromEntries(Object.entries(HYPERCORN).filter(([id]) => !ids || ids.includes(id)));
+          assert.deepEqual(seen, want, JSON.stringify([...got.values()].map((r) => [r.id, r.result, r.resultClose])));
         } finally {
           await server.stop();
         }
