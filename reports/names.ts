@@ -125,6 +125,11 @@ const sectionTitles = new Map<string, string>(
     '12': 'permessage-deflate: payloads',
     '13': 'permessage-deflate: parameters',
     handshake: 'Opening handshake',
+    closecode: 'Close codes',
+    frame: 'Frames beyond Autobahn',
+    tls: 'TLS: certificates a client must refuse',
+    h2: 'WebSocket over HTTP/2 (RFC 8441)',
+    fuzz: 'Seeded fuzzing',
     browser: 'Browser API',
     api: 'Browser API (WHATWG WebSockets)',
     // The browser-API (api.*) families, see reportSectionOf; their IDs say that they are browser-API cases.
@@ -141,6 +146,9 @@ const sectionTitles = new Map<string, string>(
     'api.send': 'send() and bufferedAmount',
     'api.server-close': 'The server closes',
     'api.server-drop': 'The server drops TCP',
+    'api.state': 'Attributes read inside each handler',
+    'api.request': 'The request the engine sends',
+    'api.event': 'Event objects',
     'api.tls': 'Over TLS: certificates, mixed content',
   }),
 );

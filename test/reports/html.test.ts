@@ -449,8 +449,8 @@ describe('reports/html', () => {
         [
           ['1', 'Framing', ['1.1.1', '1.2.1']],
           ['2', 'Pings and pongs', ['2.1']],
-          ['closecode', 'closecode', ['closecode.1005']],
-          ['frame', 'frame', ['frame.rsv.1', 'frame.rsv.2']],
+          ['closecode', 'Close codes', ['closecode.1005']],
+          ['frame', 'Frames beyond Autobahn', ['frame.rsv.1', 'frame.rsv.2']],
           ['handshake', 'Opening handshake', ['handshake.key.missing', 'handshake.version.13']],
         ],
       );
