@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readHttpHead, type HeadReadFailure } from '../engine/read-head.js';
 import { buildClientRequest, checkServerResponse, headerValue, newClientKey, type HttpHead } from '../wire/handshake.js';
-import { rememberTlsSessions, tlsConnectOptions, tlsProblem, type ClientTlsOptions, type TlsProblem } from './tls.js';
+import { tlsConnectOptions, tlsProblem, type ClientTlsOptions, type TlsProblem } from './tls.js';
 
 export interface ResponseHeadOptions {
   url: URL;
@@ -43,7 +43,6 @@ export async function readResponseHead(o: ResponseHeadOptions): Promise<Response
   let tcpConnected = false;
   let settled = false;
   const socket: net.Socket = secure ? tls.connect(tlsConnectOptions(host, port, o.tls)) : net.connect({ host, port });
-  if (secure) rememberTlsSessions(socket as tls.TLSSocket, host, port, o.tls);
   // Whoever takes the socket over adds its own handlers; until then a reset must not throw.
   socket.on('error', () => undefined);
   socket.once('connect', () => (tcpConnected = true));

@@ -35,35 +35,13 @@ export function serverName(host: string, o: ClientTlsOptions = {}): string | und
 
 export function tlsConnectOptions(host: string, port: number, o: ClientTlsOptions = {}): tls.ConnectionOptions {
   const servername = serverName(host, o);
-  const session = sessions.get(o)?.get(`${host}:${port}`);
   return {
     host,
     port,
     ...(servername !== undefined ? { servername } : {}),
     rejectUnauthorized: !(o.insecure ?? false),
     ...(o.ca && o.ca.length > 0 ? { secureContext: secureContext(o) } : {}),
-    ...(session ? { session } : {}),
   };
-}
-
-/**
- * The run's TLS sessions, per options object and server: a case's connection resumes the session
- * of an earlier one (RFC 8446 §2.2) instead of a full handshake, as a browser does with the tabs of
- * one site. Hundreds of connections in a few seconds would otherwise spend most of their time in
- * key exchanges, which is not what a WebSocket case is about. A session is only ever offered back
- * to the server (and name) that gave it, with the same verification options; the first connection
- * (the probe) always makes a full handshake, and its certificate is the one the report shows.
- */
-const sessions = new WeakMap<ClientTlsOptions, Map<string, Buffer>>();
-
-/** Keeps the sessions the server hands `socket` (TLS 1.3 sends them after the handshake) for the next connection. */
-export function rememberTlsSessions(socket: tls.TLSSocket, host: string, port: number, o: ClientTlsOptions = {}): void {
-  socket.on('session', (session: Buffer) => {
-    if (!socket.authorized && !o.insecure) return;
-    let byServer = sessions.get(o);
-    if (!byServer) sessions.set(o, (byServer = new Map()));
-    byServer.set(`${host}:${port}`, session);
-  });
 }
 
 export interface TlsProblem {
