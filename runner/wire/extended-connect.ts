@@ -5,9 +5,9 @@
  *
  * There is no Sec-WebSocket-Key or Sec-WebSocket-Accept over HTTP/2 (RFC 8441 §5: the stream is the
  * proof), and success is a 2xx, not 101; subprotocols and extensions are negotiated as over HTTP/1.1
- * (RFC 6455 §4.1, items 5-6), which is why checkServerResponse's rules for them are reused here.
+ * (RFC 6455 §4.1, items 5-6), which is why handshake.ts's checkNegotiated serves both.
  */
-import { extensionsListed, headerValue, headerValues, type HeaderList, type HttpHead } from './handshake.js';
+import { checkNegotiated, headerValue, type HeaderList, type HttpHead } from './handshake.js';
 
 export interface ExtendedConnectOptions {
   /** "http" or "https" (the URL's ws:// or wss://, RFC 8441 §5). */
@@ -82,15 +82,8 @@ export function checkExtendedConnectResponse(headers: HeaderList, offered: { pro
   const status = raw !== undefined && /^\d{3}$/.test(raw) ? Number(raw) : 0;
   if (status === 0) problem(`malformed :status ${JSON.stringify(raw ?? null)}`, 'a malformed :status');
   else if (status < 200 || status > 299) problem(`status ${status}, expected 200`, `status ${status} instead of 200`);
-  const protocol = headerValue(headers, 'sec-websocket-protocol');
-  if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol))
-    problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
-  const extensions = extensionsListed(headerValues(headers, 'sec-websocket-extensions'));
-  const offeredNames = new Set(extensionsListed(offered.extensions ?? []).map((e) => e.name));
-  for (const { name } of extensions) {
-    if (!offeredNames.has(name)) problem(`server accepted extension ${JSON.stringify(name)}, which was not offered`, 'an extension that was not offered');
-  }
-  const out: ExtendedConnectCheck = { ok: problems.length === 0, status, problems, extensions: extensions.map((e) => e.text) };
+  const { protocol, extensions } = checkNegotiated(headers, offered, problem);
+  const out: ExtendedConnectCheck = { ok: problems.length === 0, status, problems, extensions };
   if (fault !== undefined) out.fault = fault;
   if (protocol !== undefined) out.protocol = protocol;
   return out;

@@ -142,18 +142,32 @@ export function checkServerResponse(head: HttpHead, key: string, offered: { prot
   const accept = headerValue(head.headers, 'Sec-WebSocket-Accept');
   if (accept === undefined) problem('Sec-WebSocket-Accept header is missing', 'no Sec-WebSocket-Accept');
   else if (accept !== acceptKeyFor(key)) problem(`Sec-WebSocket-Accept is ${JSON.stringify(accept)}, expected ${JSON.stringify(acceptKeyFor(key))}`, 'wrong Sec-WebSocket-Accept');
-  const protocol = headerValue(head.headers, 'Sec-WebSocket-Protocol');
+  const { protocol, extensions } = checkNegotiated(head.headers, offered, problem);
+  const out: ServerResponseCheck = { ok: problems.length === 0, status, problems, extensions };
+  if (fault !== undefined) out.fault = fault;
+  if (protocol !== undefined) out.protocol = protocol;
+  return out;
+}
+
+/**
+ * What a server's answer negotiated, and whether the client offered it (RFC 6455 §4.1, items 5-6):
+ * a subprotocol and extensions from the offer only. The same rule over HTTP/1.1 (a 101) and over
+ * HTTP/2 (an extended CONNECT's 2xx, extended-connect.ts); header names compare case-insensitively.
+ */
+export function checkNegotiated(
+  headers: HeaderList,
+  offered: { protocols?: readonly string[]; extensions?: readonly string[] },
+  problem: (detail: string, short: string) => void,
+): { protocol?: string; extensions: string[] } {
+  const protocol = headerValue(headers, 'Sec-WebSocket-Protocol');
   if (protocol !== undefined && !(offered.protocols ?? []).includes(protocol))
     problem(`server selected subprotocol ${JSON.stringify(protocol)}, which was not offered`, 'a subprotocol that was not offered');
-  const extensions = extensionsListed(headerValues(head.headers, 'Sec-WebSocket-Extensions'));
+  const extensions = extensionsListed(headerValues(headers, 'Sec-WebSocket-Extensions'));
   const offeredNames = new Set(extensionsListed(offered.extensions ?? []).map((e) => e.name));
   for (const { name } of extensions) {
     if (!offeredNames.has(name)) problem(`server accepted extension ${JSON.stringify(name)}, which was not offered`, 'an extension that was not offered');
   }
-  const out: ServerResponseCheck = { ok: problems.length === 0, status, problems, extensions: extensions.map((e) => e.text) };
-  if (fault !== undefined) out.fault = fault;
-  if (protocol !== undefined) out.protocol = protocol;
-  return out;
+  return { ...(protocol !== undefined ? { protocol } : {}), extensions: extensions.map((e) => e.text) };
 }
 
 /**
