@@ -13,6 +13,7 @@ import { runClientCommand, type ClientCommandOutcome } from '../../fuzzing-serve
 import { secondLook } from '../../fuzzing-server/second-look.js';
 import { startFuzzingServer, type FuzzingServer } from '../../fuzzing-server/server.js';
 import { playTlsCases } from '../../fuzzing-server/tls-cases.js';
+import type { CaseListenersRun } from '../../fuzzing-server/case-listeners.js';
 import { playH2ClientCases } from '../../fuzzing-server/h2-client-cases.js';
 import { clientTls, type ClientTls } from './client-tls.js';
 import { concludeRun, ExitCode, orchestrate, type Io } from '../orchestrate.js';
@@ -156,18 +157,17 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
           const paces = await secondLook(server, again, { log, stopping: () => active.stopping() !== null });
           for (const [name, pace] of paces) active.recorder.addAgent({ name, pace });
         }
-        // The tls.* cases, each on a listener of its own with the certificate it presents (tls-cases.ts).
-        if (tlsCases.length > 0 && c.tls?.ca && c.tls.caFile && active.stopping() === null) {
+        // What both kinds of own-listener cases share (case-listeners.ts); each case's agent is the command's.
+        const listenerRun = (cases: readonly CaseDef[], firstIndex: number, caFile: string | null): CaseListenersRun => {
           if (!seen.has(c.agent)) {
             seen.add(c.agent);
             active.recorder.addAgent({ name: c.agent });
           }
-          await playTlsCases({
-            cases: tlsCases,
-            firstIndex: c.cases.length + 1,
+          return {
+            cases,
+            firstIndex,
             host: c.host,
-            ca: c.tls.ca,
-            caFile: c.tls.caFile,
+            caFile,
             command,
             agent: c.agent,
             session: c.session,
@@ -176,29 +176,15 @@ export async function runClients(c: ClientRun, o: CommonOptions, io: Io): Promis
             log,
             onResult: (r) => active.recorder.record(r),
             stopped: active.stopped,
-          });
+          };
+        };
+        // The tls.* cases, each on a listener of its own with the certificate it presents (tls-cases.ts).
+        if (tlsCases.length > 0 && c.tls?.ca && c.tls.caFile && active.stopping() === null) {
+          await playTlsCases({ ...listenerRun(tlsCases, c.cases.length + 1, c.tls.caFile), ca: c.tls.ca, caFile: c.tls.caFile });
         }
         // The h2.client.* cases, each on a listener of its own with the SETTINGS it asks for (h2-client-cases.ts).
         if (h2ClientCases.length > 0 && active.stopping() === null) {
-          if (!seen.has(c.agent)) {
-            seen.add(c.agent);
-            active.recorder.addAgent({ name: c.agent });
-          }
-          await playH2ClientCases({
-            cases: h2ClientCases,
-            firstIndex: c.cases.length + tlsCases.length + 1,
-            host: c.host,
-            tls: c.tls?.serving ?? null,
-            caFile: mainCa.ca ?? null,
-            command,
-            agent: c.agent,
-            session: c.session,
-            openHandshakeTimeoutMs: c.openHandshakeTimeoutMs ?? DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
-            timeoutMs: (o.timeout ?? DEFAULT_CASE_TIMEOUT_S) * 1000,
-            log,
-            onResult: (r) => active.recorder.record(r),
-            stopped: active.stopped,
-          });
+          await playH2ClientCases({ ...listenerRun(h2ClientCases, c.cases.length + tlsCases.length + 1, mainCa.ca ?? null), tls: c.tls?.serving ?? null });
         }
         if (!outcome) return null;
         const tail = outcome.stderrTail.trim().split('\n').slice(-20).join('\n');
