@@ -6,16 +6,14 @@
  * the h2.client.* cases that must see such a request count the HEADERS frames themselves. Pure.
  */
 
-/** The client connection preface, RFC 9113 §3.4. */
-export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+import { H2_PREFACE, H2FrameReader, H2FrameType } from '../wire/h2-frames.js';
 
-const FRAME_HEADER = 9;
-const HEADERS = 0x1;
+export { H2_PREFACE };
 
 export class FrameWatch {
-  private buf: Buffer = Buffer.alloc(0);
   private prefaceLeft = H2_PREFACE.length;
-  private skip = 0;
+  /** Only the frame headers matter here: no payload is kept. */
+  private readonly frames = new H2FrameReader(0);
   /** Client streams opened by a HEADERS frame, in order. */
   readonly headerStreams: number[] = [];
   /** Set when the bytes are not HTTP/2 (a wrong preface): nothing more is read. */
@@ -34,27 +32,7 @@ export class FrameWatch {
       this.prefaceLeft -= n;
       d = d.subarray(n);
     }
-    if (this.skip > 0) {
-      const n = Math.min(this.skip, d.length);
-      this.skip -= n;
-      d = d.subarray(n);
-    }
     if (d.length === 0) return;
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    while (this.buf.length >= FRAME_HEADER) {
-      const length = this.buf.readUIntBE(0, 3);
-      const type = this.buf[3]!;
-      const stream = this.buf.readUInt32BE(5) & 0x7fffffff;
-      if (type === HEADERS && !this.headerStreams.includes(stream)) this.headerStreams.push(stream);
-      const total = FRAME_HEADER + length;
-      if (this.buf.length >= total) {
-        this.buf = this.buf.subarray(total);
-      } else {
-        this.skip = total - this.buf.length;
-        this.buf = Buffer.alloc(0);
-      }
-    }
-    // Keep a partial header only; a copy, so the caller's buffer is not held.
-    if (this.buf.length > 0) this.buf = Buffer.from(this.buf);
+    for (const f of this.frames.push(d)) if (f.type === H2FrameType.HEADERS && !this.headerStreams.includes(f.streamId)) this.headerStreams.push(f.streamId);
   }
 }

@@ -8,16 +8,11 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { FrameWatch, H2_PREFACE } from '../../runner/fuzzing-server/h2-frame-watch.js';
 import { encodeFrame, Opcode } from '../../runner/wire/frame.js';
+import { h2Frame as frame } from '../../runner/wire/h2-frames.js';
 import { casesById, startTestServer, type TestServer } from '../support/fuzzing-server.js';
 
-/** A frame header and payload (RFC 9113 §4.1). */
-function h2Frame(type: number, stream: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head.writeUInt32BE(stream, 5);
-  return Buffer.concat([head, payload]);
-}
+/** A frame header and payload (RFC 9113 §4.1), no flags. */
+const h2Frame = (type: number, stream: number, payload: Buffer): Buffer => frame(type, 0, stream, payload);
 
 describe('FrameWatch', () => {
   it('counts the streams opened by HEADERS after the preface, however the bytes are split', () => {

@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { H2_PREFACE, h2Frame as frame, H2FrameReader } from '../../runner/wire/h2-frames.js';
 
 export interface RawH2ServerOptions {
   /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL = 1. */
@@ -16,15 +17,6 @@ export interface RawH2ServerOptions {
   silent?: boolean;
 }
 
-const frame = (type: number, flags: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer => {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(id, 5);
-  return Buffer.concat([h, payload]);
-};
-
 export async function startRawH2Server(o: RawH2ServerOptions = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -34,19 +26,12 @@ export async function startRawH2Server(o: RawH2ServerOptions = {}): Promise<{ ur
     if (o.silent) return;
     const settings = o.enableConnect ? Buffer.from([0, 8, 0, 0, 0, 1]) : Buffer.alloc(0);
     socket.write(frame(4, 0, 0, settings));
-    let buf = Buffer.alloc(0);
-    let preface = true;
+    let prefaceLeft = H2_PREFACE.length;
+    const frames = new H2FrameReader(1 << 20);
     socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (preface) {
-        if (buf.length < 24) return;
-        buf = buf.subarray(24);
-        preface = false;
-      }
-      while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
-        const len = buf.readUIntBE(0, 3);
-        const [type, flags, id] = [buf[3]!, buf[4]!, buf.readUInt32BE(5) & 0x7fffffff];
-        buf = buf.subarray(9 + len);
+      const rest = d.subarray(Math.min(prefaceLeft, d.length));
+      prefaceLeft -= d.length - rest.length;
+      for (const { type, flags, streamId: id } of frames.push(rest)) {
         if (type === 4 && !(flags & 1)) socket.write(frame(4, 1, 0));
         if (type === 1) {
           const digits = Buffer.from(String(o.status ?? 200), 'latin1');

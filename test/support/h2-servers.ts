@@ -4,6 +4,7 @@
  * misbehave (it answers SETTINGS, never floods PING or WINDOW_UPDATE), a raw socket sends the
  * frames by hand. All listen on 127.0.0.1 and are closed by the test.
  */
+import { H2_PREFACE, h2Frame, H2FrameReader } from '../../runner/wire/h2-frames.js';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
@@ -97,21 +98,10 @@ export function startEchoH2(o: EchoH2Options = {}): Promise<TestServer> {
   );
 }
 
-/** The 9-octet frame header and payload of one HTTP/2 frame (RFC 9113 §4.1). */
-export function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId & 0x7fffffff, 5);
-  return Buffer.concat([h, payload]);
-}
-
 const SETTINGS = 0x4;
 const HEADERS = 0x1;
 const PING = 0x6;
 const WINDOW_UPDATE = 0x8;
-const PREFACE_LENGTH = 24;
 
 export type RawH2Behaviour =
   /** Reads and never writes: no SETTINGS ever. */
@@ -138,23 +128,13 @@ export function startRawH2(behaviour: RawH2Behaviour): Promise<TestServer> {
     setting.writeUInt16BE(0x8, 0); // SETTINGS_ENABLE_CONNECT_PROTOCOL
     setting.writeUInt32BE(1, 2);
     socket.write(h2Frame(SETTINGS, 0, 0, setting));
-    let buf = Buffer.alloc(0);
-    let prefaceSeen = false;
+    let prefaceLeft = H2_PREFACE.length;
+    const frames = new H2FrameReader(1 << 20);
     let flooding = false;
     socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (!prefaceSeen) {
-        if (buf.length < PREFACE_LENGTH) return;
-        buf = buf.subarray(PREFACE_LENGTH);
-        prefaceSeen = true;
-      }
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        const type = buf[3]!;
-        const flags = buf[4]!;
-        const id = buf.readUInt32BE(5) & 0x7fffffff;
-        buf = buf.subarray(9 + len);
+      const rest = d.subarray(Math.min(prefaceLeft, d.length));
+      prefaceLeft -= d.length - rest.length;
+      for (const { type, flags, streamId: id } of frames.push(rest)) {
         if (type === SETTINGS && (flags & 1) === 0) socket.write(h2Frame(SETTINGS, 1, 0));
         if (type === HEADERS) {
           // HPACK: 0x88 is the static table's ":status: 200" (RFC 7541 Appendix A).

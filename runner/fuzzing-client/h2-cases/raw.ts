@@ -12,22 +12,13 @@
 import type net from 'node:net';
 import type { RawAnswer } from '../../engine/verdicts/h2.js';
 import type { ClientTlsOptions } from '../tls.js';
+import { H2_PREFACE, h2Frame as frame, H2Flag, H2FrameReader, H2FrameType, H2Setting, h2SettingValue } from '../../wire/h2-frames.js';
 import { h2Socket } from './connect.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const Frame = { HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const;
-const Flag = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
-const SETTINGS_HEADER_TABLE_SIZE = 0x1;
-const SETTINGS_ENABLE_CONNECT_PROTOCOL = 0x8;
-
-export function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId & 0x7fffffff, 5);
-  return Buffer.concat([h, payload]);
-}
+const Frame = H2FrameType;
+const Flag = H2Flag;
+/** What a frame's payload may be for this reader to keep it (SETTINGS, HEADERS, GOAWAY are small); longer ones are skipped. */
+const MAX_KEPT_PAYLOAD = 64 * 1024;
 
 /** An HPACK integer (RFC 7541 §5.1) with an `n`-bit prefix; `first` holds the bits above the prefix. */
 function hpackInt(value: number, n: number, first = 0): Buffer {
@@ -106,7 +97,7 @@ export function firstStatus(block: Buffer): number | null {
  */
 export class RawH2 {
   private readonly socket: net.Socket;
-  private buf = Buffer.alloc(0);
+  private readonly frames = new H2FrameReader(MAX_KEPT_PAYLOAD);
   private nextStream = 1;
   private settingsSeen: { enableConnectProtocol: boolean } | null = null;
   private goaway: number | null = null;
@@ -123,7 +114,7 @@ export class RawH2 {
       this.closed = true;
       this.wake();
     });
-    this.socket.write(Buffer.concat([PREFACE, frame(Frame.SETTINGS, 0, 0, setting(SETTINGS_HEADER_TABLE_SIZE, 0))]));
+    this.socket.write(Buffer.concat([H2_PREFACE, frame(Frame.SETTINGS, 0, 0, setting(H2Setting.HEADER_TABLE_SIZE, 0))]));
   }
 
   get error(): string | null {
@@ -174,24 +165,13 @@ export class RawH2 {
   }
 
   private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 9) {
-      const len = this.buf.readUIntBE(0, 3);
-      if (this.buf.length < 9 + len) break;
-      const type = this.buf[3]!;
-      const flags = this.buf[4]!;
-      const id = this.buf.readUInt32BE(5) & 0x7fffffff;
-      const payload = this.buf.subarray(9, 9 + len);
-      this.buf = this.buf.subarray(9 + len);
-      this.onFrame(type, flags, id, payload);
-    }
+    for (const f of this.frames.push(d)) if (f.payload) this.onFrame(f.type, f.flags, f.streamId, f.payload);
     this.wake();
   }
 
   private onFrame(type: number, flags: number, id: number, p: Buffer): void {
     if (type === Frame.SETTINGS && !(flags & Flag.ACK)) {
-      let enable = false;
-      for (let at = 0; at + 6 <= p.length; at += 6) if (p.readUInt16BE(at) === SETTINGS_ENABLE_CONNECT_PROTOCOL) enable = p.readUInt32BE(at + 2) === 1;
+      const enable = h2SettingValue(p, H2Setting.ENABLE_CONNECT_PROTOCOL) === 1;
       this.settingsSeen ??= { enableConnectProtocol: enable };
       this.socket.write(frame(Frame.SETTINGS, Flag.ACK, 0));
     } else if (type === Frame.PING && !(flags & Flag.ACK)) this.socket.write(frame(Frame.PING, Flag.ACK, 0, p));
