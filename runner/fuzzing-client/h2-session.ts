@@ -57,6 +57,19 @@ export type H2ConnectResult =
 const LOCAL_SETTINGS: http2.Settings = { enablePush: false, initialWindowSize: 4 << 20, maxHeaderListSize: 65536 };
 const CONNECTION_WINDOW = 32 << 20;
 
+/** The http(s) authority and scheme a ws(s):// URL stands for over HTTP/2 (RFC 8441 §5). */
+export function h2Target(url: URL): { scheme: 'http' | 'https'; authority: string; path: string } {
+  return { scheme: url.protocol === 'wss:' ? 'https' : 'http', authority: url.host, path: (url.pathname || '/') + url.search };
+}
+
+/** The plain TCP or TLS socket (ALPN h2) to the server: also what the hand-made requests (raw.ts) write on. */
+export function h2Socket(url: URL, o: { tls?: ClientTlsOptions }): net.Socket {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (url.protocol === 'wss:' ? 443 : 80));
+  if (url.protocol !== 'wss:') return net.connect({ host, port });
+  return tls.connect({ ...tlsConnectOptions(host, port, o.tls), ALPNProtocols: ['h2'] });
+}
+
 /**
  * Opens an HTTP/2 connection to `url` (wss:// over TLS, ALPN "h2"; ws:// h2c with prior
  * knowledge) and waits for the server's first SETTINGS frame. Never throws; on failure the
@@ -77,7 +90,7 @@ export function connectH2(o: H2ConnectOptions): Promise<H2ConnectResult> {
       // Counted against it: data queued to be sent, a 16 MiB message or several (MB).
       maxSessionMemory: 1024,
       createConnection: () => {
-        socket = secure ? tls.connect({ ...tlsConnectOptions(host, port, o.tls), ALPNProtocols: ['h2'] }) : net.connect({ host, port });
+        socket = h2Socket(o.url, o.tls ? { tls: o.tls } : {});
         socket.once('connect', () => (tcpConnected = true));
         socket.once(secure ? 'secureConnect' : 'connect', () => {
           connected = true;

@@ -1,12 +1,15 @@
 /**
  * The HTTP/2 connection an h2.* case runs on: node:http2 (it does the settings, flow control and
- * HPACK), over TLS with ALPN h2 for wss://, by prior knowledge (h2c) for ws://. `H2Connect` is the
- * seam for the run's shared HTTP/2 dialer: runH2Cases takes any function of this shape.
+ * HPACK), over TLS with ALPN h2 for wss://, by prior knowledge (h2c) for ws://, on the socket the
+ * catalogue's connections use (h2-session.ts's h2Socket). Not through connectH2 itself: that one
+ * gives up on what the cases are about (SETTINGS without extended CONNECT, an early GOAWAY, a server
+ * that closes TCP), where a case must observe it and judge. `H2Connect` is the seam: runH2Cases
+ * takes any function of this shape.
  */
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import net from 'node:net';
-import { tlsConnectOptions, type ClientTlsOptions } from '../tls.js';
+import type { ClientTlsOptions } from '../tls.js';
+import { h2Socket, h2Target } from '../h2-session.js';
 
 /** An open HTTP/2 connection and the server's first SETTINGS (null when none came within the time limit). */
 export interface H2CaseConnection {
@@ -26,18 +29,7 @@ export interface H2CaseConnection {
 
 export type H2Connect = (url: URL, o: { tls?: ClientTlsOptions; timeoutMs: number; signal?: AbortSignal }) => Promise<H2CaseConnection>;
 
-/** The http(s) authority and scheme a ws(s):// URL stands for over HTTP/2 (RFC 8441 §5). */
-export function h2Target(url: URL): { scheme: 'http' | 'https'; authority: string; path: string } {
-  return { scheme: url.protocol === 'wss:' ? 'https' : 'http', authority: url.host, path: (url.pathname || '/') + url.search };
-}
-
-/** The plain TCP or TLS socket (ALPN h2) to the server: also what the hand-made requests (raw.ts) write on. */
-export function h2Socket(url: URL, o: { tls?: ClientTlsOptions }): net.Socket {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || (url.protocol === 'wss:' ? 443 : 80));
-  if (url.protocol !== 'wss:') return net.connect({ host, port });
-  return tls.connect({ ...tlsConnectOptions(host, port, o.tls), ALPNProtocols: ['h2'] });
-}
+export { h2Socket, h2Target };
 
 export const connectForCase: H2Connect = (url, o) =>
   new Promise((resolve) => {

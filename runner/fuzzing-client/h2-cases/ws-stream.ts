@@ -10,30 +10,14 @@ import type { H2StreamSeen } from '../../engine/verdicts/h2.js';
 import { FrameDecoder } from '../../wire/decoder.js';
 import { closePayload, encodeFrame, Opcode, type FrameSpec } from '../../wire/frame.js';
 import { MessageReader } from '../../wire/reader.js';
+import { extendedConnectHeaders } from '../../wire/extended-connect.js';
 import { h2Target, type H2CaseConnection } from './connect.js';
 
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
 /** The extended CONNECT for `url` (RFC 8441 §4, §5), with `bend` applied: same name replaced, null removed, new names added. */
 export function extendedConnect(url: URL, o: { bend?: readonly H2HeaderBend[]; protocols?: readonly string[] } = {}): Array<[string, string]> {
-  const t = h2Target(url);
-  const fields: Array<[string, string]> = [
-    [':method', 'CONNECT'],
-    [':protocol', 'websocket'],
-    [':scheme', t.scheme],
-    [':path', t.path],
-    [':authority', t.authority],
-    ['sec-websocket-version', '13'],
-  ];
-  if (o.protocols?.length) fields.push(['sec-websocket-protocol', o.protocols.join(', ')]);
-  for (const [name, value] of o.bend ?? []) {
-    const at = fields.findIndex(([n]) => n === name);
-    if (value === null) {
-      if (at >= 0) fields.splice(at, 1);
-    } else if (at >= 0) fields[at] = [name, value];
-    else fields.push([name, value]);
-  }
-  return fields;
+  return Object.entries(extendedConnectHeaders({ ...h2Target(url), ...(o.protocols ? { protocols: o.protocols } : {}), ...(o.bend ? { headers: o.bend } : {}) }));
 }
 
 export class WsStream {
