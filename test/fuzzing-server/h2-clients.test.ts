@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCases } from '../../cases/index.js';
 import type { CaseResult, RunMeta } from '../../runner/engine/results.js';
-import { runCli } from '../support/cli-run.js';
+import { behaviorById, resultsIn, runCli } from '../support/cli-run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const h2Client = (flags = ''): string => `node ${join(root, 'test/fixtures/h2-autobahn-client.mjs')} {url} {agent} --concurrency 4 ${flags}`;
@@ -20,14 +20,9 @@ const wsClient = `node ${join(root, 'test/fixtures/ws-autobahn-client.mjs')} {ur
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-h2-'));
 const h2Ids = allCases.filter((c) => c.h2Client).map((c) => c.id);
 
-function results(dir: string): CaseResult[] {
-  return readFileSync(join(dir, 'out/results.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as CaseResult);
-}
+const results = (dir: string): CaseResult[] => resultsIn(join(dir, 'out'));
 
-const verdicts = (rs: CaseResult[]): Record<string, string> => Object.fromEntries(rs.map((r) => [r.id, r.behavior]));
+const verdicts = behaviorById;
 
 describe('testing clients over HTTP/2 (test-client --http2)', function () {
   this.timeout(120_000);

@@ -15,21 +15,16 @@ import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import type { CaseResult, RunMeta } from '../../runner/engine/results.js';
 import { startFuzzingServer } from '../../runner/fuzzing-server/server.js';
 import { certificateHosts, createCertificateAuthority } from '../../runner/tls/certs.js';
-import { runCli } from '../support/cli-run.js';
+import { behaviorById, resultsIn, runCli } from '../support/cli-run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const wsClient = `node ${join(root, 'test/fixtures/ws-autobahn-client.mjs')} {url} {agent} 1`;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-tls-'));
 const tlsIds = allCases.filter((c) => c.tls).map((c) => c.id);
 
-function results(dir: string): CaseResult[] {
-  return readFileSync(join(dir, 'out/results.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as CaseResult);
-}
+const results = (dir: string): CaseResult[] => resultsIn(join(dir, 'out'));
 
-const verdicts = (rs: CaseResult[]): Record<string, string> => Object.fromEntries(rs.map((r) => [r.id, r.behavior]));
+const verdicts = behaviorById;
 
 describe('testing clients over TLS (test-client --tls)', function () {
   this.timeout(120_000);

@@ -1,6 +1,9 @@
 /** Runs the built CLI as users do, in its own process, and collects its exit code and output. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CaseResult } from '../../runner/engine/results.js';
 
 export const bin = fileURLToPath(new URL('../../bin/wsconform.js', import.meta.url));
 
@@ -14,3 +17,14 @@ export function runCli(args: string[], cwd: string): Promise<{ code: number | nu
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The results a run wrote to `outdir`/results.jsonl, in the order they were written. */
+export function resultsIn(outdir: string): CaseResult[] {
+  return readFileSync(join(outdir, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CaseResult);
+}
+
+/** Each result's behavior verdict by case ID. */
+export const behaviorById = (rs: readonly CaseResult[]): Record<string, string> => Object.fromEntries(rs.map((r) => [r.id, r.behavior]));
