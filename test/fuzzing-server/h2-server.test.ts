@@ -127,6 +127,33 @@ describe('the fuzzing server over h2c', function () {
     assert.equal(`${r.behavior}/${r.behaviorClose}`, 'OK/OK', `${r.result} ${r.resultClose}`);
   });
 
+  it('a hostile client that floods PING and SETTINGS frames and never reads the answers is cut off; the server keeps serving the others', async () => {
+    const port = t.server.port;
+    const hostile = net.connect(port, '127.0.0.1');
+    hostile.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => hostile.once('close', () => resolve()));
+    await new Promise<void>((resolve) => hostile.once('connect', () => resolve()));
+    // Never reads: the server's answers (PING ACKs, SETTINGS ACKs) pile up on its side.
+    hostile.pause();
+    const flood = (): void => {
+      if (hostile.destroyed) return;
+      const burst: Buffer[] = [];
+      for (let i = 0; i < 500; i++) burst.push(frame(0x6, 0, 0, Buffer.alloc(8, i & 0xff)), frame(0x4, 0, 0, Buffer.alloc(0)));
+      if (hostile.write(Buffer.concat(burst))) setImmediate(flood);
+      else hostile.once('drain', flood);
+    };
+    hostile.write(H2_PREFACE);
+    flood();
+    const cut = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 8000))]);
+    hostile.destroy();
+    assert.ok(cut, 'node:http2 ends a connection whose peer floods frames it does not read');
+    // The well-behaved connection opened before the flood still gets its WebSocket.
+    const count = await request(connect('/getCaseCount'));
+    assert.equal(count.status, 200);
+    const got = await new Promise<Buffer>((resolve) => count.stream.once('data', resolve));
+    assert.equal(got.subarray(2).toString(), '2');
+  });
+
   it('still takes HTTP/1.1 on the same port: a plain request there gets the HTTP/1.1 answer (426)', async () => {
     const port = t.server.port;
     const answer = await new Promise<string>((resolve) => {
