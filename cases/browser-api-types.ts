@@ -193,6 +193,12 @@ export interface BrowserApiCheck {
   context?: ApiContext;
   /** Why the case runs only in the document (it needs document, navigation, …): no worker variants. */
   windowOnly?: string;
+  /**
+   * Why the case's server speaks only HTTP/1.1 under test-browser --http2 (what it checks has no
+   * HTTP/2 form, RFC 8441 §4-5: Upgrade, Connection, the key, Host). The handshakes other than
+   * accept, status and hold are HTTP/1.1 only without saying so.
+   */
+  http1Only?: string;
   server: ApiServerScript;
   page: ApiPageAction[];
   /** What the page must observe, in order. */

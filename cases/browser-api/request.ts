@@ -10,6 +10,14 @@ import { connect, wait, closeAndWait, closedWithoutStatus, accept, apiCase } fro
 
 const handshakeRule = (step: string): Requirement => ({ spec: `WHATWG WebSockets §2.2 Opening handshake (${step}); RFC 6455 §4.1`, level: 'MUST' });
 
+/** Header fields an extended CONNECT does not carry (RFC 8441 §4-5): their cases run over HTTP/1.1 only. */
+const H1_ONLY: Record<string, string> = {
+  upgrade: 'an extended CONNECT has no Upgrade (RFC 8441 §4)',
+  connection: 'HTTP/2 has no Connection header field (RFC 9113 §8.2.2)',
+  'sec-websocket-key': 'an extended CONNECT carries no Sec-WebSocket-Key (RFC 8441 §5)',
+  host: 'HTTP/2 names the server in :authority, not Host (RFC 9113 §8.3.1)',
+};
+
 const header = (id: string, name: string, expected: ApiHeaderExpectation, step: string, why: string): CaseDef =>
   apiCase({
     id: `api.request.${id}`,
@@ -22,6 +30,7 @@ const header = (id: string, name: string, expected: ApiHeaderExpectation, step: 
       page: [connect(), wait('open'), ...closeAndWait],
       expectPage: ['open', ...closedWithoutStatus],
       expectWire: { connections: 1, requestHeaders: { [name]: expected } },
+      ...(H1_ONLY[name] !== undefined ? { http1Only: H1_ONLY[name] } : {}),
     },
   });
 

@@ -5,7 +5,10 @@
  * connection per host and port be CONNECTING at a time (RFC 6455 §4.1): a case that never answers
  * the handshake must not hold up the others.
  */
+import type http2 from 'node:http2';
 import net, { type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { TEST_HOST_NAME, type ApiHandshake, type ApiServerScript } from '../../cases/browser-api-types.js';
 import type { CaseDef } from '../../cases/types.js';
 import { baseIdOf } from '../../cases/browser-api/contexts.js';
@@ -17,6 +20,10 @@ import type { ApiWireRecord } from '../engine/verdicts/browser-api.js';
 import { DEFAULT_WIRE_LOG_LINES } from '../engine/defaults.js';
 import { WireLog } from '../engine/wire-log.js';
 import { createTlsListener, TlsLog, type TlsServing } from '../fuzzing-server/tls-listener.js';
+import { H2Front } from '../fuzzing-server/h2-listener.js';
+import { h2RequestHead } from '../fuzzing-server/h2-intake.js';
+import { H2StreamBytes } from '../fuzzing-server/h2-stream.js';
+import { answerOrdinary, apiOverHttp2, h2ResponseFields, renderFields, WARM_UP_PATH } from './api-h2.js';
 import { DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS } from '../engine/defaults.js';
 import { Connection, type CaseSide } from './api-connection.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
@@ -27,6 +34,8 @@ export interface ApiServers {
   url(id: string): string;
   /** HOST:PORT, as the page names it */
   host(id: string): string;
+  /** With --http2, where the case's server offers h2: the URL the page fetches first (api-h2.ts). */
+  warmUp(id: string): string | undefined;
   record(id: string): ApiWireRecord;
   /** Resolves once every connection of the case has closed, or after `timeoutMs` (then they are dropped). */
   settled(id: string, timeoutMs: number): Promise<void>;
@@ -55,7 +64,11 @@ class CaseServer implements CaseSide {
   readonly rec = emptyRecord();
   private log = new WireLog(this.rec.wirelog, DEFAULT_WIRE_LOG_LINES, this.rec.startedAt);
   private readonly server: net.Server;
-  private readonly sockets = new Set<Socket>();
+  /** The connections, and over HTTP/2 the streams, of the case. */
+  private readonly sockets = new Set<Duplex>();
+  /** With --http2: takes the connections whose ALPN chose h2 (api-h2.ts). */
+  private readonly front: H2Front | null;
+  readonly offersH2: boolean;
   private readonly idle = new Set<() => void>();
   /** Pauses a case's script makes (a delayed answer, waits): cleared when the server closes. */
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -68,11 +81,27 @@ class CaseServer implements CaseSide {
     private readonly publicHost: string,
     /** Served over TLS with this certificate; plain when null. */
     readonly serving: TlsServing | null,
+    /** Offer h2 beside HTTP/1.1 by ALPN (test-browser --http2; needs serving). */
+    offerH2: boolean,
   ) {
+    this.front =
+      serving && offerH2
+        ? new H2Front({ enableConnectProtocol: true, ordinary: answerOrdinary }, { maxStreams: 100, log: (line) => this.note(line), onStream: (stream, headers) => this.onH2Stream(stream, headers) })
+        : null;
+    this.offersH2 = this.front !== null;
+    const onSecure = (s: TLSSocket): void => (this.front && s.alpnProtocol === 'h2' ? this.front.take(s, 'h2') : this.onConnection(s));
     // A TLS handshake the browser refuses never gets as far as a request: the wire log says why.
     this.server = serving
-      ? createTlsListener(serving, { handshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, log: (line) => this.note(`TLS: ${line}`), record: new TlsLog(), onConnect: () => undefined }, (s) =>
-          this.onConnection(s),
+      ? createTlsListener(
+          serving,
+          {
+            handshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
+            log: (line) => this.note(`TLS: ${line}`),
+            record: new TlsLog(),
+            onConnect: () => undefined,
+            ...(this.front ? { alpn: ['h2', 'http/1.1'] } : {}),
+          },
+          onSecure,
         )
       : net.createServer((s) => this.onConnection(s));
     this.server.on('error', () => undefined);
@@ -88,14 +117,14 @@ class CaseServer implements CaseSide {
     });
   }
 
-  private onConnection(socket: Socket): void {
+  /** Keeps a connection (or stream) of the case until it closes, CONNECTION_CAP_MS at most; true for the case's first. */
+  private track(socket: Duplex): boolean {
     const first = this.sockets.size === 0 && this.rec.connections === 0;
     if (first) {
       this.rec.startedAt = Date.now();
       this.log = new WireLog(this.rec.wirelog, DEFAULT_WIRE_LOG_LINES, this.rec.startedAt);
     }
     this.sockets.add(socket);
-    socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const cap = setTimeout(() => socket.destroy(), CONNECTION_CAP_MS);
     socket.once('close', () => {
@@ -103,6 +132,12 @@ class CaseServer implements CaseSide {
       this.sockets.delete(socket);
       if (this.sockets.size === 0) for (const f of this.idle) f();
     });
+    return first;
+  }
+
+  private onConnection(socket: Socket): void {
+    socket.setNoDelay(true);
+    const first = this.track(socket);
     void readHttpHead(socket).then((r) => {
       // Flowing again, as the connection was before its head: what comes before a reader attaches is not kept.
       socket.resume();
@@ -121,6 +156,8 @@ class CaseServer implements CaseSide {
     if (first) {
       this.rec.httpRequest = head.raw;
       for (const [name, value] of head.headers) this.rec.requestHeaders[name.toLowerCase()] = value;
+      // The engine had h2 to choose from, and took HTTP/1.1.
+      if (this.front) this.rec.protocol = 'http/1.1';
     }
     const key = headerValue(head.headers, 'Sec-WebSocket-Key') ?? '';
     const h: ApiHandshake = path.endsWith('/redirected') ? { kind: 'accept' } : this.script.handshake;
@@ -163,6 +200,52 @@ class CaseServer implements CaseSide {
       const script: ApiServerScript = h.kind === 'accept' && !path.endsWith('/redirected') ? this.script : { handshake: h };
       if (this.script.closeAfterMs !== undefined) script.closeAfterMs = this.script.closeAfterMs;
       new Connection(this, socket, rest, script).start(Buffer.from(response, 'latin1'));
+    };
+    const delay = h.kind === 'accept' ? (h.delayMs ?? 0) : 0;
+    if (delay > 0) this.later(delay, answer);
+    else answer();
+  }
+
+  /** An HTTP/2 stream (test-browser --http2): an extended CONNECT, answered as the case's handshake says. */
+  private onH2Stream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const bytes = new H2StreamBytes(stream);
+    const first = this.track(bytes);
+    const head = h2RequestHead(headers);
+    const path = String(headers[':path'] ?? '');
+    this.rec.connections++;
+    this.note(`opening request ${this.rec.connections} for ${path} (HTTP/2 stream ${stream.id ?? '?'})`);
+    if (first) {
+      this.rec.httpRequest = `${head.startLine}\r\n${head.raw}`;
+      for (const [name, value] of head.headers) this.rec.requestHeaders[name] = value;
+      this.rec.protocol = 'h2';
+    }
+    const h: ApiHandshake = path.endsWith('/redirected') ? { kind: 'accept' } : this.script.handshake;
+    const fields = h2ResponseFields(h, `https://${this.hostPort()}/${baseIdOf(this.def.id)}/redirected`);
+    if (fields === null) {
+      this.note('holding the handshake: no answer');
+      if (first) this.rec.httpResponse = '(no answer)';
+      bytes.on('data', () => undefined);
+      bytes.once('end', () => this.tcpEnd('browser'));
+      return;
+    }
+    if (first) this.rec.httpResponse = renderFields(fields);
+    const answer = (): void => {
+      if (bytes.destroyed) return;
+      try {
+        stream.respond(fields);
+      } catch (e) {
+        this.note(`cannot answer the stream: ${(e as Error).message}`);
+        bytes.destroy();
+        return;
+      }
+      if (h.kind === 'status') {
+        bytes.end(`wsconform: ${h.status} on purpose\n`);
+        this.tcpEnd('server');
+        return;
+      }
+      const after = this.script.closeAfterMs;
+      const script: ApiServerScript = path.endsWith('/redirected') ? { handshake: h, ...(after !== undefined ? { closeAfterMs: after } : {}) } : this.script;
+      new Connection(this, bytes, Buffer.alloc(0), script).start(Buffer.alloc(0));
     };
     const delay = h.kind === 'accept' ? (h.delayMs ?? 0) : 0;
     if (delay > 0) this.later(delay, answer);
@@ -216,6 +299,7 @@ class CaseServer implements CaseSide {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const s of this.sockets) s.destroy();
+    this.front?.close();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -240,11 +324,11 @@ class CaseServer implements CaseSide {
  * 127.0.0.16, or `reach`'s own host): Firefox lets one connection per host be CONNECTING, so a
  * case whose handshake is never answered would hold up the cases on its host.
  */
-export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK, tls?: BrowserTls): Promise<ApiServers> {
+export async function startApiServers(cases: readonly CaseDef[], reach: Reach = LOOPBACK, tls?: BrowserTls, o: { http2?: boolean } = {}): Promise<ApiServers> {
   const servers = new Map<string, CaseServer>();
   const start = async (def: CaseDef, script: ApiServerScript, at: Reach): Promise<CaseServer> => {
     const serving = !tls || servedPlain(def) ? null : tlsCaseOf(def)?.certificate === 'untrusted-ca' ? tls.untrusted : tls.serving;
-    const s = new CaseServer(def, script, at.publicHost, serving);
+    const s = new CaseServer(def, script, at.publicHost, serving, o.http2 === true && apiOverHttp2(def));
     await s.listen(at.listenHost);
     return s;
   };
@@ -270,6 +354,7 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     // its expectations (the url attribute) are that case's.
     url: (id) => `${get(id).serving ? 'wss' : 'ws'}://${get(id).hostPort()}/${baseIdOf(id)}`,
     host: (id) => get(id).hostPort(),
+    warmUp: (id) => (get(id).offersH2 ? `https://${get(id).hostPort()}${WARM_UP_PATH}` : undefined),
     record: (id) => get(id).rec,
     settled: (id, timeoutMs) => get(id).settled(timeoutMs),
     close: async () => {

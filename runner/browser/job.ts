@@ -34,7 +34,7 @@ export interface JobOptions {
   /**
    * With tls (test-browser --http2): the fuzzing server also speaks HTTP/2 and advertises extended
    * CONNECT (RFC 8441), and serves the page itself, so that the page and its Autobahn WebSockets
-   * share one origin; the api.* servers stay HTTP/1.1.
+   * share one origin; the api.* servers offer h2 beside HTTP/1.1 (api-h2.ts).
    */
   http2?: boolean;
   shouldStop?: () => boolean;
@@ -105,6 +105,7 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
         job.apiItems.map((i) => i.def),
         reach,
         o.tls,
+        { http2: job.overHttp2 },
       );
     job.api = api;
     const h2Origin = fuzz && job.overHttp2 ? `https://${urlHost(reach.publicHost)}:${fuzz.port}` : undefined;
@@ -151,7 +152,17 @@ async function pageJob(spec: JobSpec, fuzz: FuzzingServer | null, api: ApiServer
 function pageApiCase(i: Item, api: ApiServers): PageApiCase {
   const check = apiCheck(i.def)!;
   const id = i.def.id;
-  return { key: i.key, id, url: api.url(id), host: api.host(id), page: check.page, settleMs: API_AFTER_MS, ...(check.context !== undefined ? { context: check.context } : {}) };
+  const warmUp = api.warmUp(id);
+  return {
+    key: i.key,
+    id,
+    url: api.url(id),
+    host: api.host(id),
+    page: check.page,
+    settleMs: API_AFTER_MS,
+    ...(check.context !== undefined ? { context: check.context } : {}),
+    ...(warmUp !== undefined ? { warmUp } : {}),
+  };
 }
 
 /**

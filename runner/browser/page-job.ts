@@ -21,6 +21,12 @@ export interface PageApiCase {
   settleMs: number;
   /** Where the actions run (a worker variant of a case); absent: in the document. */
   context?: ApiContext;
+  /**
+   * test-browser --http2, where the case's server offers h2: an https:// URL of its origin that the
+   * page fetches before the actions, so that the engine holds an HTTP/2 connection there (an engine
+   * opens a WebSocket as a stream only of a connection it already has, RFC 8441 §3).
+   */
+  warmUp?: string;
 }
 
 /** Autobahn's URL protocol as the page plays it. */

@@ -58,7 +58,6 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   const apiCases = apiCasesFor(selected, { tls: o.tls === true });
   if (cases.length === 0 && apiCases.length === 0 && apiCasesFor(selected, { tls: true }).length > 0)
     throw new UsageError('the api.tls.* cases run only with --tls: the page and the servers are then served over TLS');
-  if (o.http2 && cases.length === 0) throw new UsageError('--http2 runs the Autobahn catalogue over HTTP/2, and no case of it is selected (the api.* cases run over HTTP/1.1)');
   const policy = policyFrom(o);
   const perEngine = cases.length + apiCases.length;
   const outdir = resolve(o.outdir);
@@ -66,7 +65,9 @@ async function runBrowserTargets(engine: string, o: BrowserOptions, io: Io): Pro
   const runTls = o.tls ? browserRunTls({ publicHost, outdir, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }) : null;
   if (runTls && !o.quiet) io.out.write(`Over TLS (https:// page, wss:// servers) with ${runTls.source === 'generated' ? `a throw-away CA: ${runTls.caFile}` : 'the given certificate'}\n`);
   if (o.http2 && !o.quiet)
-    io.out.write(`Over HTTP/2: the page and the fuzzing server on one origin advertising extended CONNECT (RFC 8441)${apiCases.length > 0 ? '; api.* cases over HTTP/1.1 (wss://)' : ''}\n`);
+    io.out.write(
+      `Over HTTP/2: ${cases.length > 0 ? 'the page and the fuzzing server on one origin' : 'servers'} advertising extended CONNECT (RFC 8441)${apiCases.length > 0 ? '; each api.* server offers h2 beside HTTP/1.1, except where what a case checks has no HTTP/2 form' : ''}\n`,
+    );
   const browser = {
     ...(o.executablePath !== undefined ? { executablePath: o.executablePath } : {}),
     ...(o.headed ? { headed: true } : {}),
@@ -166,7 +167,7 @@ export function addTestBrowserCommand(program: Command, io: Io, setExit: (code: 
         )
         .option(
           '--http2',
-          'serve the page and the fuzzing server from one HTTP/2 origin advertising extended CONNECT (RFC 8441), so that an engine that supports it opens its WebSockets as streams; implies --tls; the api.* servers stay HTTP/1.1',
+          'serve the page and the fuzzing server from one HTTP/2 origin advertising extended CONNECT (RFC 8441), and the api.* servers with h2 beside HTTP/1.1, so that an engine that supports it opens its WebSockets as streams; implies --tls',
         )
         .option('--cert <file>', 'with --tls: the certificate (PEM) for every host the page names (default: a throw-away one)')
         .option('--key <file>', "with --tls: the private key (PEM) of --cert (default: the throw-away certificate's, kept in memory)"),

@@ -7,7 +7,7 @@
 import type { ApiCloseFrameExpectation, ApiHeaderExpectation, ApiWireExpectation, BrowserApiCheck } from '../../../cases/browser-api-types.js';
 import type { CaseDef } from '../../../cases/types.js';
 import { buildCaseResult, emptyObservation } from '../case-result.js';
-import { Behavior, CloseBehavior, type BrowserApiWireRow, type CaseResult, type Verdict, type WireEntry } from '../results.js';
+import { Behavior, CloseBehavior, type BrowserApiWireRow, type CaseResult, type Verdict, type WireEntry, type WireProtocol } from '../results.js';
 
 /** The part of the wire record the judge reads. */
 /** What the server saw of one case, over all its connections. */
@@ -33,6 +33,8 @@ export interface ApiWireRecord {
   tcpClosedBy: 'browser' | 'server' | null;
   wirelog: WireEntry[];
   startedAt: number;
+  /** Set when the server offered h2 (test-browser --http2): what the engine's first opening request came over. */
+  protocol?: WireProtocol;
 }
 
 export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'>;
@@ -191,7 +193,7 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
     return c.code === null ? [] : [c.code];
   };
   const closeWant = check.expectWire?.close;
-  return buildCaseResult(
+  const r = buildCaseResult(
     def,
     { agent, caseIndex },
     {
@@ -211,6 +213,8 @@ export function apiCaseResult(def: CaseDef, agent: string, caseIndex: number, ob
       browserApi: { expectedPage: [...check.expectPage], observedPage: [...observed], wire: wireRows(check.expectWire, wire) },
     },
   );
+  if (wire.protocol !== undefined) r.protocol = wire.protocol;
+  return r;
 }
 
 /**
