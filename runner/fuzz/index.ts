@@ -11,6 +11,7 @@ import { judge } from '../engine/verdicts/judge.js';
 import type { CaseResult } from '../engine/results.js';
 import type { SessionOptions } from '../engine/defaults.js';
 import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
+import { H2Pool } from '../fuzzing-client/h2-session.js';
 import { DEFAULT_FUZZ_TIMEOUT_MS, encodeSequence, fuzzCaseFromWrites, generateSequence, parseFuzzId, type FuzzSequence } from './generate.js';
 import { fuzzVerdict, type FuzzFailure } from '../engine/verdicts/fuzz-oracle.js';
 import { makeReproducer, readReproducer, reproducerCase, writeReproducer } from './repro.js';
@@ -31,6 +32,8 @@ export interface FuzzServerOptions {
   openHandshakeTimeoutMs: number;
   /** The run's TLS options (wss://): the fuzz connections and the shrinking ones use them. */
   tls?: ClientTlsOptions;
+  /** Over HTTP/2 (test-server --http2): every sequence, shrinking ones too, on extended CONNECT streams. */
+  http2?: { streamsPerConnection: number };
   caseIndex?: (def: CaseDef) => number;
   onResult?: (r: CaseResult) => void;
   shouldStop?: () => boolean;
@@ -41,12 +44,27 @@ export interface FuzzServerOptions {
 }
 
 export async function fuzzServer(o: FuzzServerOptions): Promise<{ results: CaseResult[]; reproducers: string[] }> {
+  const url = new URL(o.url);
+  const h2 = o.http2 ? h2Pool(url, o.openHandshakeTimeoutMs, o.http2.streamsPerConnection, o.tls) : undefined;
+  try {
+    return await fuzzWith(o, url, h2);
+  } finally {
+    h2?.close();
+  }
+}
+
+/** The HTTP/2 connections of a fuzz run or a replay. */
+function h2Pool(url: URL, timeoutMs: number, streamsPerConnection: number, tls: ClientTlsOptions | undefined): H2Pool {
+  return new H2Pool({ url, timeoutMs, streamsPerConnection, ...(tls ? { tls } : {}) });
+}
+
+async function fuzzWith(o: FuzzServerOptions, url: URL, h2: H2Pool | undefined): Promise<{ results: CaseResult[]; reproducers: string[] }> {
   const results: CaseResult[] = [];
   const failures: Array<{ def: CaseDef; failure: FuzzFailure; result: string }> = [];
-  const url = new URL(o.url);
   await runFuzzCases(o.defs, {
     url,
     ...(o.tls ? { tls: o.tls } : {}),
+    ...(h2 ? { h2 } : {}),
     concurrency: o.concurrency,
     ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
     openHandshakeTimeoutMs: o.openHandshakeTimeoutMs,
@@ -84,7 +102,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ results: CaseR
       while (next < todo.length && !o.shouldStop?.()) {
         const k = next++;
         const f = todo[k]!;
-        found[k] = await shrinkAndSave({ ...o, url, def: f.def, failure: f.failure, result: f.result });
+        found[k] = await shrinkAndSave({ ...o, url, def: f.def, failure: f.failure, result: f.result, ...(h2 ? { h2 } : {}) });
         if (found[k]) o.log?.(`fuzz: ${f.def.id} failed (${f.failure}); reproducer: ${found[k]}`);
       }
     }),
@@ -101,11 +119,16 @@ interface ShrinkJob {
   session: SessionOptions;
   openHandshakeTimeoutMs: number;
   tls?: ClientTlsOptions;
+  h2?: H2Pool;
   log?: (line: string) => void;
 }
 
 /** Runs a sequence alone, on its own connection; resolves with how it failed, or null. */
-export function checkSequence(url: URL, seq: FuzzSequence, o: { session: SessionOptions; openHandshakeTimeoutMs: number; timeoutMs: number; tls?: ClientTlsOptions }): Promise<FuzzFailure | null> {
+export function checkSequence(
+  url: URL,
+  seq: FuzzSequence,
+  o: { session: SessionOptions; openHandshakeTimeoutMs: number; timeoutMs: number; tls?: ClientTlsOptions; h2?: H2Pool },
+): Promise<FuzzFailure | null> {
   const def = fuzzCaseFromWrites('fuzz.candidate', encodeSequence(seq), 'shrink candidate', { timeoutMs: o.timeoutMs });
   // How the connection closes never changes the kind of failure: do not wait long for it.
   const session = { ...o.session, closeHandshakeTimeoutMs: Math.min(o.session.closeHandshakeTimeoutMs, 100), serverDropTimeoutMs: Math.min(o.session.serverDropTimeoutMs, 100) };
@@ -121,7 +144,7 @@ async function shrinkAndSave(j: ShrinkJob): Promise<string | null> {
   const check =
     (ms: number) =>
     (seq: FuzzSequence): Promise<FuzzFailure | null> =>
-      checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms, ...(j.tls ? { tls: j.tls } : {}) });
+      checkSequence(j.url, seq, { session: j.session, openHandshakeTimeoutMs: j.openHandshakeTimeoutMs, timeoutMs: ms, ...(j.tls ? { tls: j.tls } : {}), ...(j.h2 ? { h2: j.h2 } : {}) });
   // A failure seen in a batch may need what came before it on the connection: shrink only what fails alone.
   const alone = (await check(timeoutMs)(original)) === j.failure;
   let shrunk = original;
@@ -136,7 +159,20 @@ async function shrinkAndSave(j: ShrinkJob): Promise<string | null> {
   } else {
     j.log?.(`fuzz: ${j.def.id} did not fail the same way on its own connection; saved unshrunk`);
   }
-  const r = makeReproducer({ id: j.def.id, seed: ids.seed, index: ids.index, target: j.url.href, failure: j.failure, result: j.result, timeoutMs, original, shrunk, runs, reproducedAlone: alone });
+  const r = makeReproducer({
+    id: j.def.id,
+    seed: ids.seed,
+    index: ids.index,
+    target: j.url.href,
+    ...(j.h2 ? { http2: true as const } : {}),
+    failure: j.failure,
+    result: j.result,
+    timeoutMs,
+    original,
+    shrunk,
+    runs,
+    reproducedAlone: alone,
+  });
   return writeReproducer(j.outdir, r);
 }
 
@@ -151,16 +187,19 @@ export interface ReplayOutcome {
 }
 
 /** Replays a reproducer file against `url` (throws ReproducerError for a bad file). */
-export async function replay(file: string, url: string, o: { session: SessionOptions; openHandshakeTimeoutMs: number; tls?: ClientTlsOptions }): Promise<ReplayOutcome> {
+export async function replay(file: string, url: string, o: { session: SessionOptions; openHandshakeTimeoutMs: number; tls?: ClientTlsOptions; http2?: boolean }): Promise<ReplayOutcome> {
   const r = readReproducer(file);
   const def = reproducerCase(r);
-  const t = await runCaseAgainstServer(new URL(url), def, o);
+  const u = new URL(url);
+  // Over HTTP/2 when asked, or when the failure was found so.
+  const h2 = (o.http2 ?? r.http2 === true) ? h2Pool(u, o.openHandshakeTimeoutMs, 1, o.tls) : undefined;
+  const t = await runCaseAgainstServer(u, def, { ...o, ...(h2 ? { h2 } : {}) }).finally(() => h2?.close());
   const v = judge(def, t);
   const result = caseResult(def, t, 'replay', 0);
   const failure = def.expect.kind === 'fuzz' && t.openedAtMs !== null ? fuzzVerdict(def.expect.model, t).failure : null;
   const octets = r.writes.reduce((s, w) => s + w.length / 2, 0);
   const lines = [
-    `${r.id}: ${octets} octet(s) in ${r.writes.length} write(s), ${r.frames?.length ?? '?'} frame(s); recorded failure: ${r.failure}`,
+    `${r.id}: ${octets} octet(s) in ${r.writes.length} write(s), ${r.frames?.length ?? '?'} frame(s); recorded failure: ${r.failure}${h2 ? '; over HTTP/2 (an extended CONNECT stream)' : ''}`,
     ...(r.frames ?? []).map((f) => `  ${f}`),
     `behavior: ${v.behavior}${failure ? ` (${failure}${failure === r.failure ? ', reproduced' : `, recorded as ${r.failure}`})` : ''}`,
     `  ${v.result}`,

@@ -21,6 +21,8 @@ export interface Reproducer {
   index: number;
   /** The target the failure was found against. */
   target: string;
+  /** Found over HTTP/2 (test-server --http2): replay plays it on an extended CONNECT stream too. */
+  http2?: true;
   failure: FuzzFailure;
   result: string;
   /** How long the target had to answer. */
@@ -53,6 +55,7 @@ export function makeReproducer(
     seed: o.seed,
     index: o.index,
     target: o.target,
+    ...(o.http2 ? { http2: true as const } : {}),
     failure: o.failure,
     result: o.result,
     timeoutMs: o.timeoutMs,
@@ -94,6 +97,7 @@ export function readReproducer(path: string): Reproducer {
   if (!Array.isArray(r.writes) || r.writes.some((w) => typeof w !== 'string' || !/^(?:[0-9a-f]{2})*$/i.test(w))) throw new ReproducerError(`${path}: "writes" must be a list of hex strings`);
   if (typeof r.id !== 'string' || !/^fuzz\./.test(r.id)) throw new ReproducerError(`${path}: "id" must be a fuzz case ID`);
   if (r.timeoutMs !== undefined && (typeof r.timeoutMs !== 'number' || !(r.timeoutMs > 0))) throw new ReproducerError(`${path}: "timeoutMs" must be a positive number`);
+  if (r.http2 !== undefined && r.http2 !== true) throw new ReproducerError(`${path}: "http2" must be true when present`);
   return r as Reproducer;
 }
 

@@ -12,6 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CaseDef } from '../../cases/types.js';
 import { dial } from '../fuzzing-client/dial.js';
+import { dialH2 } from '../fuzzing-client/h2-dial.js';
+import type { H2Pool } from '../fuzzing-client/h2-session.js';
 import type { ClientTlsOptions } from '../fuzzing-client/tls.js';
 import type { WireEntry } from '../engine/results.js';
 import { DEFAULT_WIRE_LOG_LINES } from '../engine/defaults.js';
@@ -25,6 +27,8 @@ export interface FuzzRunOptions {
   url: URL;
   /** The run's TLS options (wss://). */
   tls?: ClientTlsOptions;
+  /** Over HTTP/2 (test-server --http2): each batch is an extended CONNECT stream of these connections. */
+  h2?: H2Pool;
   concurrency: number;
   /** Sequences per connection at most (1: a connection each). */
   batchSize?: number;
@@ -71,7 +75,9 @@ function itemOf(def: CaseDef): Item {
 /** Runs every fuzz case in `defs` and reports a transcript for each through `onResult`. */
 export async function runFuzzCases(defs: readonly CaseDef[], o: FuzzRunOptions): Promise<void> {
   const queue = defs.map(itemOf);
-  const batchSize = Math.max(1, o.batchSize ?? 64);
+  let batchSize = Math.max(1, o.batchSize ?? 64);
+  // Set once an HTTP/2 connection of the target ended under a batch's stream (see below).
+  let alone = false;
   const next = (): Item[] => {
     const batch: Item[] = [];
     while (queue.length > 0 && batch.length < batchSize) {
@@ -86,7 +92,20 @@ export async function runFuzzCases(defs: readonly CaseDef[], o: FuzzRunOptions):
       if (o.shouldStop?.()) return;
       const batch = next();
       if (batch.length === 0) return;
-      const { done, rest } = await runBatch(batch, o);
+      const playedAlone = alone;
+      const { done, rest, connectionLost } = await runBatch(batch, o, playedAlone);
+      if (connectionLost && !playedAlone) {
+        // Over HTTP/2 one connection carries many batches: one whose stream ended because the whole
+        // connection went away (a target that fails another stream by closing its connection, as
+        // Hypercorn does, and may drop answers it had not flushed) says nothing of its sequences.
+        // From then on every sequence runs alone, each on a connection of its own, and the batches
+        // that were lost run again so.
+        alone = true;
+        batchSize = 1;
+        if (o.h2) o.h2.isolating = true;
+        queue.unshift(...batch);
+        continue;
+      }
       for (const [item, t] of done) o.onResult(item.def, t);
       queue.unshift(...rest);
     }
@@ -98,11 +117,15 @@ interface BatchOutcome {
   done: Array<[Item, Transcript]>;
   /** Sequences the connection never reached. */
   rest: Item[];
+  /** Over HTTP/2: the stream ended because its whole connection did. */
+  connectionLost: boolean;
 }
 
-async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome> {
+async function runBatch(batch: Item[], o: FuzzRunOptions, alone: boolean): Promise<BatchOutcome> {
   const startedAt = Date.now();
-  const r = await dial({ url: o.url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, ...(o.tls ? { tls: o.tls } : {}) });
+  const r = o.h2
+    ? await dialH2(o.h2, { url: o.url, timeoutMs: o.openHandshakeTimeoutMs })
+    : await dial({ url: o.url, openHandshakeTimeoutMs: o.openHandshakeTimeoutMs, ...(o.tls ? { tls: o.tls } : {}) });
   if (!r.ok) {
     const t = emptyTranscript('client', startedAt);
     t.handshakeError = `${r.stage}: ${r.error}`;
@@ -110,7 +133,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
     t.httpRequest = r.request ?? '?';
     t.httpResponse = r.response || '?';
     t.endedAtMs = Date.now() - startedAt;
-    return { done: [[batch[0]!, t]], rest: batch.slice(1) };
+    return { done: [[batch[0]!, t]], rest: batch.slice(1), connectionLost: false };
   }
   const openedAtMs = Date.now() - startedAt;
   const socket = r.socket;
@@ -187,7 +210,8 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
     advance();
   };
 
-  socket.setNoDelay(true);
+  // Over HTTP/2 the stream's END_STREAM and RST_STREAM stand for TCP's FIN and RST (RFC 8441 §5).
+  if ('setNoDelay' in socket) socket.setNoDelay(true);
   socket.on('error', () => undefined);
   socket.on('end', () => (targetEnded = true));
   const hardTimer = setTimeout(() => {
@@ -255,7 +279,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
   const endedAtMs = now();
 
   // Share the answers out: message k and pong k belong to the sequence whose range holds k.
-  const out: BatchOutcome = { done: [], rest: [] };
+  const out: BatchOutcome = { done: [], rest: [], connectionLost: 'ending' in socket && socket.ending?.connectionLost === true };
   let msgFrom = 0;
   let pongFrom = 0;
   for (let i = 0; i < batch.length; i++) {
@@ -277,7 +301,7 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
       if (e.type === 'message' && m++ >= msgFrom && m <= msgTo) t.received.push(e);
       if (e.type === 'pong' && p++ >= pongFrom && p <= pongTo) t.received.push(e);
     }
-    t.wirelog = wirelogFor(item, i, batch.length, last && current < batch.length);
+    t.wirelog = wirelogFor(item, i, batch.length, last && current < batch.length, alone && o.h2 !== undefined);
     if (last && current < batch.length) {
       // The sequence the connection ended on: the real end of the connection.
       Object.assign(t, { closedByMe, failedByMe, wasClean, localCloseCode, remoteCloseCode, remoteCloseReason });
@@ -310,8 +334,9 @@ async function runBatch(batch: Item[], o: FuzzRunOptions): Promise<BatchOutcome>
 }
 
 /** A sequence's writes, untimed: the batch shares one connection, so its lines carry no time of their own. */
-function wirelogFor(item: Item, i: number, n: number, endedHere: boolean): WireEntry[] {
+function wirelogFor(item: Item, i: number, n: number, endedHere: boolean, again: boolean): WireEntry[] {
   const log = new WireLog([], DEFAULT_WIRE_LOG_LINES, null);
+  if (again) log.note('played alone on an HTTP/2 connection of its own: the target had closed a whole connection under another stream');
   if (n > 1) log.note(`sequence ${i + 1} of ${n} played on one connection${endedHere ? '; the connection ended here' : ''}`);
   for (const w of item.writes) log.octets('tx', w);
   return log.entries;

@@ -74,14 +74,11 @@ describe('test-server --http2 (CLI, API, spec file)', function () {
     }
   });
 
-  it('refuses --http2-streams without --http2, and --fuzz with it', async () => {
+  it('refuses --http2-streams without --http2', async () => {
     const dir = tmp();
     const a = await runCli(['test-server', 'ws://127.0.0.1:9/', '--http2-streams', '4'], dir);
     assert.equal(a.code, 2);
     assert.match(a.stderr, /--http2-streams needs --http2/);
-    const b = await runCli(['test-server', 'ws://127.0.0.1:9/', '--http2', '--fuzz', '1'], dir);
-    assert.equal(b.code, 2);
-    assert.match(b.stderr, /--fuzz does not run over HTTP\/2/);
   });
 
   it('runs over HTTP/2 from the API (http2: true) and from a spec file (servers[].http2)', async () => {

@@ -128,7 +128,7 @@ describe('browser-API servers over HTTP/2 (test-browser --http2)', () => {
     for (const id of h1) assert.equal(apiOverHttp2(caseById(id)!), false, id);
     for (const id of ['api.request.version', 'api.handshake.status-403', 'api.close.code.1000']) assert.equal(apiOverHttp2(caseById(id)!), true, id);
     await withServers(['api.request.upgrade', 'api.request.version'], async (s) => {
-      const alpn = (id: string): Promise<string | false> =>
+      const alpn = (id: string): Promise<string | false | null> =>
         new Promise((resolve, reject) => {
           const [host, port] = s.host(id).split(':') as [string, string];
           const socket = tls.connect({ host, port: Number(port), ca: run.tls.trust.pem, ALPNProtocols: ['h2', 'http/1.1'] }, () => {

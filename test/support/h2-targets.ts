@@ -28,7 +28,9 @@ export type H2Flaw =
   /** Accepts any :protocol and any sec-websocket-version. */
   | 'accepts-anything'
   /** Ends the whole connection (TCP, no GOAWAY) when the client ends a WebSocket stream. */
-  | 'drops-connection-on-stream-end';
+  | 'drops-connection-on-stream-end'
+  /** The fuzzer's planted bug: answers nothing more once a fragment of a text message starts with 0xF0. */
+  | 'stall-on-f0-fragment';
 
 export interface H2Target {
   url: string;
@@ -51,10 +53,18 @@ function serveWebSocket(stream: http2.ServerHttp2Stream, session: http2.ServerHt
     stream.end(encodeFrame({ opcode: Opcode.close, payload: closePayload(1002) }));
   };
   let read = 0;
+  let inText = false;
+  let stalled = false;
   stream.on('data', (chunk: Buffer) => {
     read += chunk.length;
     if (flaws.has('no-window-update') && read >= 65536) stream.pause();
-    for (const frame of decoder.push(chunk)) {
+    const frames = decoder.push(chunk);
+    for (const frame of frames) {
+      if (frame.opcode === Opcode.text) inText = !frame.fin;
+      const fragment = (frame.opcode === Opcode.text && !frame.fin) || (frame.opcode === Opcode.continuation && inText);
+      if (frame.opcode === Opcode.continuation && frame.fin) inText = false;
+      if (flaws.has('stall-on-f0-fragment') && fragment && frame.payload[0] === 0xf0) stalled = true;
+      if (stalled) continue;
       for (const ev of reader.push(frame)) {
         if (closing) continue;
         if (ev.type === 'message') stream.write(encodeFrame({ opcode: ev.binary ? Opcode.binary : Opcode.text, payload: ev.payload }));
@@ -69,6 +79,11 @@ function serveWebSocket(stream: http2.ServerHttp2Stream, session: http2.ServerHt
           else stream.end(frameOut);
         }
       }
+    }
+    // A frame the decoder cannot read (a 64-bit length with its top bit set, …) fails the WebSocket too.
+    if (decoder.error && !closing && !stalled) {
+      closing = true;
+      fail();
     }
   });
   stream.on('end', () => {

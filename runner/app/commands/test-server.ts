@@ -143,6 +143,7 @@ export async function runServerTargets(r: ServerRun, o: CommonOptions, io: Io): 
               session: sessionFrom(o, target),
               openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS,
               ...(target.tls ? { tls: target.tls } : {}),
+              ...(target.http2 ? { http2: target.http2 } : {}),
               onResult: (c) => rec.record(c),
               shouldStop,
               log: (line) => io.err.write(`wsconform: ${line}\n`),
@@ -229,7 +230,6 @@ export function addTestServerCommand(program: Command, io: Io, setExit: (code: n
     .action(async (url: string | undefined, o: TestServerOptions) => {
       if (o.seed !== undefined && o.fuzz === undefined) throw new UsageError('--seed needs --fuzz');
       if (o.http2Streams !== undefined && !o.http2) throw new UsageError('--http2-streams needs --http2');
-      if (o.http2 && o.fuzz !== undefined) throw new UsageError('--fuzz does not run over HTTP/2 (yet): leave out one of --fuzz and --http2');
       if (url !== undefined) {
         try {
           const u = new URL(url);
@@ -262,14 +262,16 @@ export function addReplayCommand(program: Command, io: Io, setExit: (code: numbe
   addTlsOptions(
     program.command('replay').argument('<file>', 'a reproducer written by test-server --fuzz (fuzz-<seed>-<n>.repro.json)').argument('<url>', 'ws:// or wss:// URL of the server to replay it against'),
   )
+    .option('--http2', 'replay it on an HTTP/2 extended CONNECT stream (RFC 8441); the default is how it was found')
+    .option('--no-http2', 'replay it over HTTP/1.1, though it was found over HTTP/2')
     .description('replay a fuzz reproducer and print the verdict (exit 0: passed, 1: failed, 2: bad file or unreachable server)')
-    .action(async (file: string, url: string, o: TlsFlags) => {
+    .action(async (file: string, url: string, o: TlsFlags & { http2?: boolean }) => {
       if (!/^wss?:\/\//.test(url)) throw new UsageError(`${JSON.stringify(url)} is not a ws:// or wss:// URL`);
       const tls = tlsFrom(o, url, io);
       try {
-        readReproducer(file);
-        await probeServer(url, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, undefined, tls);
-        const r = await replay(file, url, { session: defaultSessionOptions, openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, ...(tls ? { tls } : {}) });
+        const http2 = o.http2 ?? readReproducer(file).http2 === true;
+        await probeServer(url, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, undefined, tls, { http2 });
+        const r = await replay(file, url, { session: defaultSessionOptions, openHandshakeTimeoutMs: DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, http2, ...(tls ? { tls } : {}) });
         io.out.write(r.lines.join('\n') + '\n');
         setExit(r.exitCode === 0 ? ExitCode.pass : ExitCode.failed);
       } catch (e) {
