@@ -247,6 +247,9 @@ function browserBench() {
     'Browsers: sections 1-10 + api.*, wall including launch (goal: Chromium ≤ 15 s, every engine ≤ 60 s in all)',
     ['chromium', 'firefox', 'webkit'].map((e) => run(e, selection)),
   );
+  // Issue 19's figure: every api.* case in the document and both workers, the three engines one
+  // after another in one process, as a compatibility audit runs them.
+  table('Browsers: api.* in every context, test-browser all, wall including the launches (goal ≤ 60 s)', [run('all', 'api.*')]);
   // Every engine negotiates permessage-deflate: the whole catalogue compresses gigabytes through
   // the page (about 15 minutes per engine here), so it belongs to `full`, not to every bench run.
   if (only === 'full' || only === 'all')
