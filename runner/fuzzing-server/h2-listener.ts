@@ -36,7 +36,11 @@ export interface H2Serving {
 export interface H2ConnectionSeen {
   from: string;
   protocol: 'h2' | 'h2c';
-  /** Streams the client opened with HEADERS while the server's SETTINGS were held back. */
+  /**
+   * Streams the client opened with HEADERS while the server's SETTINGS were held back, less the
+   * ordinary requests among them (a GET of the page: allowed before SETTINGS, RFC 9113 §3.4): what is
+   * left are extended CONNECTs, which node:http2 delivers with `:protocol` or refuses as malformed.
+   */
   requestsBeforeSettings: number;
   /** With watchFrames: streams the client opened with HEADERS (node:http2 delivers only the well-formed ones). */
   requestsSeen: number | null;
@@ -51,7 +55,7 @@ export interface H2StreamOrigin {
   tls: TLSSocket | null;
 }
 
-type Origin = { origin: H2StreamOrigin; record: H2ConnectionSeen };
+type Origin = { origin: H2StreamOrigin; record: H2ConnectionSeen; earlyStreams?: readonly number[] };
 
 /** Receive windows large enough that 16 MiB messages are not paced by WINDOW_UPDATE round trips. */
 const STREAM_WINDOW = 4 * 1024 * 1024;
@@ -102,6 +106,7 @@ export class H2Front {
         stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
         return;
       }
+      if (headers[':protocol'] === undefined && stream.id !== undefined && known.earlyStreams?.includes(stream.id)) known.record.requestsBeforeSettings--;
       if (serving.ordinary && headers[':method'] !== 'CONNECT') return serving.ordinary(stream, headers);
       known.record.streams++;
       this.openStreams++;
@@ -139,7 +144,7 @@ export class H2Front {
     });
     const go = (): void => {
       handed = true;
-      this.handOver(stream, { origin, record });
+      this.handOver(stream, { origin, record, earlyStreams: [...watch.headerStreams] });
     };
     if (delay > 0) setTimeout(go, delay).unref();
     else go();

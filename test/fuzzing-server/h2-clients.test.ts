@@ -99,7 +99,7 @@ describe('testing clients over HTTP/2 (test-client --http2)', function () {
 
   // Each flag breaks the client one way; its case must say so, and the other cases stay as they were.
   const broken: Array<{ flag: string; id: string; behavior: string; result: RegExp }> = [
-    { flag: '--early', id: 'h2.client.settings-wait', behavior: 'FAILED', result: /sent 1 request\(s\) \(HEADERS\) before the server's SETTINGS/ },
+    { flag: '--early', id: 'h2.client.settings-wait', behavior: 'FAILED', result: /sent 1 extended CONNECT request\(s\) \(HEADERS\) before the server's SETTINGS/ },
     // Not waiting for SETTINGS, it never learns that the setting is absent either.
     { flag: '--early', id: 'h2.client.setting-absent', behavior: 'FAILED', result: /never enabled it/ },
     {

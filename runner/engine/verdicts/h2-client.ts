@@ -39,7 +39,7 @@ function verdictOf(def: CaseDef, s: H2ClientCaseSeen): Verdict | null {
     if (early > 0)
       return done(
         Behavior.FAILED,
-        `The client sent ${early} request(s) (HEADERS) before the server's SETTINGS had been sent: it used :protocol without knowing that the server allows it.`,
+        `The client sent ${early} extended CONNECT request(s) (HEADERS) before the server's SETTINGS had been sent: it used :protocol without knowing that the server allows it.`,
         base?.behaviorClose ?? CloseBehavior.INFORMATIONAL,
         base?.resultClose ?? 'The WebSocket was never opened.',
       );
