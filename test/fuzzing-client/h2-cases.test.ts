@@ -10,7 +10,7 @@ import { casesForRole, leftOutOverHttp1 } from '../../runner/engine/plan.js';
 import type { CaseResult } from '../../runner/engine/results.js';
 import { runH2Cases } from '../../runner/fuzzing-client/h2-cases/index.js';
 import { startH2Target, type H2Flaw } from '../support/h2-targets.js';
-import { startRawH2Server, type RawH2ServerOptions } from '../support/h2-raw-server.js';
+import { startRawH2, type RawH2Options } from '../support/h2-servers.js';
 import { hypercornMissing, startHypercorn } from '../support/hypercorn.js';
 import { cli, skipBecause } from '../browser/support.js';
 
@@ -33,12 +33,12 @@ async function withTarget<T>(flaws: H2Flaw[], f: (url: string) => Promise<T>): P
   }
 }
 
-async function withRaw<T>(o: RawH2ServerOptions, f: (url: string) => Promise<T>): Promise<T> {
-  const t = await startRawH2Server(o);
+async function withRaw<T>(o: RawH2Options, f: (url: string) => Promise<T>): Promise<T> {
+  const t = await startRawH2(o);
   try {
     return await f(t.url);
   } finally {
-    await t.stop();
+    await t.close();
   }
 }
 
@@ -103,18 +103,18 @@ describe('h2.* cases against servers', function () {
   });
 
   it('a server that answers :protocol with 200 without having enabled it fails h2.protocol-without-setting', async () => {
-    const r = (await withRaw({ status: 200 }, (url) => play(url, ['h2.protocol-without-setting']))).get('h2.protocol-without-setting');
+    const r = (await withRaw({ status: 200, enableConnect: false }, (url) => play(url, ['h2.protocol-without-setting']))).get('h2.protocol-without-setting');
     assert.equal(verdict(r), 'FAILED / OK', r?.result);
     assert.match(r!.result, /accepted a malformed request \(:status 200\)/);
   });
 
   it('a server that accepts a CONNECT without :path fails h2.connect-without-path', async () => {
-    const r = (await withRaw({ status: 200, enableConnect: true }, (url) => play(url, ['h2.connect-without-path']))).get('h2.connect-without-path');
+    const r = (await withRaw({ status: 200 }, (url) => play(url, ['h2.connect-without-path']))).get('h2.connect-without-path');
     assert.equal(verdict(r), 'FAILED / OK', r?.result);
   });
 
   it('a server that answers :status 101 fails h2.connect-status-200 (node:http2 will not send 101, so the server is hand-made)', async () => {
-    const r = (await withRaw({ status: 101, enableConnect: true }, (url) => play(url, ['h2.connect-status-200']))).get('h2.connect-status-200');
+    const r = (await withRaw({ status: 101 }, (url) => play(url, ['h2.connect-status-200']))).get('h2.connect-status-200');
     assert.equal(verdict(r), 'FAILED / FAILED', r?.result);
   });
 

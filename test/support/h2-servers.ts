@@ -1,10 +1,11 @@
 /**
  * HTTP/2 WebSocket servers for the tests of test-server --http2: a small echo over extended CONNECT
  * (node:http2 and the harness's own frame codec), and hostile ones. Where node:http2 refuses to
- * misbehave (it answers SETTINGS, never floods PING or WINDOW_UPDATE), a raw socket sends the
- * frames by hand. All listen on 127.0.0.1 and are closed by the test.
+ * misbehave (it answers SETTINGS, never floods PING or WINDOW_UPDATE, never answers 101 or a
+ * `:protocol` it did not enable), a raw socket sends the frames by hand. All listen on 127.0.0.1
+ * and are closed by the test.
  */
-import { H2_PREFACE, h2Frame, H2FrameReader } from '../../runner/wire/h2-frames.js';
+import { H2_PREFACE, H2Flag, h2Frame, H2FrameReader, H2FrameType, H2Setting } from '../../runner/wire/h2-frames.js';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { FrameDecoder } from '../../runner/wire/decoder.js';
@@ -98,50 +99,56 @@ export function startEchoH2(o: EchoH2Options = {}): Promise<TestServer> {
   );
 }
 
-const SETTINGS = 0x4;
-const HEADERS = 0x1;
-const PING = 0x6;
-const WINDOW_UPDATE = 0x8;
+export interface RawH2Options {
+  /** Reads and never writes: no SETTINGS ever (and no answer). */
+  silent?: boolean;
+  /** Advertise SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (default true). */
+  enableConnect?: boolean;
+  /** The :status of every answer (default 200), e.g. 101, which node:http2 refuses to send. */
+  status?: number;
+  /** After the first answer, flood PING or WINDOW_UPDATE frames. */
+  flood?: 'ping' | 'window-update';
+}
 
-export type RawH2Behaviour =
-  /** Reads and never writes: no SETTINGS ever. */
-  | 'silent'
-  /** Answers every CONNECT with :status 200, then floods PING frames. */
-  | 'ping-flood'
-  /** Answers every CONNECT with :status 200, then floods WINDOW_UPDATE frames. */
-  | 'window-update-flood';
-
-/** A raw-socket HTTP/2 server that does what node:http2 would not. */
-export function startRawH2(behaviour: RawH2Behaviour): Promise<TestServer> {
+/**
+ * A raw-socket HTTP/2 server that does what node:http2 would not: answer a `:protocol` request
+ * without having enabled it, answer `:status 101`, never send SETTINGS, flood. It sends its SETTINGS,
+ * ACKs the client's, and answers every HEADERS frame with one HEADERS frame of `status`.
+ */
+export function startRawH2(o: RawH2Options = {}): Promise<TestServer> {
   let connections = 0;
+  let streams = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (behaviour === 'silent') {
+    if (o.silent) {
       socket.resume();
       return;
     }
     const setting = Buffer.alloc(6);
-    setting.writeUInt16BE(0x8, 0); // SETTINGS_ENABLE_CONNECT_PROTOCOL
+    setting.writeUInt16BE(H2Setting.ENABLE_CONNECT_PROTOCOL, 0);
     setting.writeUInt32BE(1, 2);
-    socket.write(h2Frame(SETTINGS, 0, 0, setting));
+    socket.write(h2Frame(H2FrameType.SETTINGS, 0, 0, (o.enableConnect ?? true) ? setting : Buffer.alloc(0)));
     let prefaceLeft = H2_PREFACE.length;
     const frames = new H2FrameReader(1 << 20);
     let flooding = false;
+    // HPACK: a literal :status (static name index 8, RFC 7541 Appendix A), not indexed.
+    const digits = Buffer.from(String(o.status ?? 200), 'latin1');
+    const status = Buffer.concat([Buffer.from([0x08, digits.length]), digits]);
     socket.on('data', (d: Buffer) => {
       const rest = d.subarray(Math.min(prefaceLeft, d.length));
       prefaceLeft -= d.length - rest.length;
       for (const { type, flags, streamId: id } of frames.push(rest)) {
-        if (type === SETTINGS && (flags & 1) === 0) socket.write(h2Frame(SETTINGS, 1, 0));
-        if (type === HEADERS) {
-          // HPACK: 0x88 is the static table's ":status: 200" (RFC 7541 Appendix A).
-          socket.write(h2Frame(HEADERS, 0x4, id, Buffer.from([0x88])));
-          if (!flooding) {
+        if (type === H2FrameType.SETTINGS && (flags & H2Flag.ACK) === 0) socket.write(h2Frame(H2FrameType.SETTINGS, H2Flag.ACK, 0));
+        if (type === H2FrameType.HEADERS) {
+          streams++;
+          socket.write(h2Frame(H2FrameType.HEADERS, H2Flag.END_HEADERS, id, status));
+          if (o.flood && !flooding) {
             flooding = true;
-            flood(socket, behaviour);
+            flood(socket, o.flood);
           }
         }
       }
@@ -150,7 +157,7 @@ export function startRawH2(behaviour: RawH2Behaviour): Promise<TestServer> {
   return listen(
     server,
     () => connections,
-    () => 0,
+    () => streams,
     async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -158,11 +165,11 @@ export function startRawH2(behaviour: RawH2Behaviour): Promise<TestServer> {
   );
 }
 
-function flood(socket: net.Socket, behaviour: RawH2Behaviour): void {
+function flood(socket: net.Socket, what: 'ping' | 'window-update'): void {
   let n = 0;
   const burst = (): void => {
     while (!socket.destroyed) {
-      const frame = behaviour === 'ping-flood' ? h2Frame(PING, 0, 0, Buffer.alloc(8, n & 0xff)) : h2Frame(WINDOW_UPDATE, 0, 0, Buffer.from([0, 0, 0, 1]));
+      const frame = what === 'ping' ? h2Frame(H2FrameType.PING, 0, 0, Buffer.alloc(8, n & 0xff)) : h2Frame(H2FrameType.WINDOW_UPDATE, 0, 0, Buffer.from([0, 0, 0, 1]));
       n++;
       if (!socket.write(frame)) {
         socket.once('drain', burst);
