@@ -12,8 +12,7 @@ import type { RunMeta } from '../../runner/engine/results.js';
 import { startEchoServer } from '../../runner/targets/echo-server.js';
 import { hypercornMissing } from '../../runner/targets/hypercorn.js';
 import { runCli } from '../support/cli-run.js';
-import { startEchoH2 } from '../support/h2-servers.js';
-import { startH2Target } from '../support/h2-targets.js';
+import { startH2Target } from '../support/h2-servers.js';
 
 const metaIn = (outdir: string): RunMeta => JSON.parse(readFileSync(join(outdir, 'run.json'), 'utf8')) as RunMeta;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-h2-'));
@@ -57,7 +56,7 @@ describe('test-server --http2 (CLI, API, spec file)', function () {
         assert.equal(byId.get('h2.settings-enable-connect'), 'OK');
         assert.equal(byId.get('h2.protocol-not-websocket'), code === 0 ? 'OK' : 'FAILED');
       } finally {
-        await t.stop();
+        await t.close();
       }
     }
   });
@@ -82,7 +81,7 @@ describe('test-server --http2 (CLI, API, spec file)', function () {
   });
 
   it('runs over HTTP/2 from the API (http2: true) and from a spec file (servers[].http2)', async () => {
-    const server = await startEchoH2();
+    const server = await startH2Target();
     try {
       const api = await testServer({ url: server.url, cases: '1.1.*', http2: true, http2Streams: 2 });
       assert.equal(api.results.length, 8);

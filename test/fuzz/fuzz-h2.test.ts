@@ -1,7 +1,7 @@
 /**
  * The fuzzer over HTTP/2 (test-server --http2 --fuzz, RFC 8441): batches of sequences on extended
  * CONNECT streams of shared connections, failures shrunk on streams too, reproducers that say they
- * were found over HTTP/2 and replay so. The targets are node:http2 servers (test/support/h2-targets.ts):
+ * were found over HTTP/2 and replay so. The targets are node:http2 servers (test/support/h2-servers.ts):
  * a correct one, one with the planted bug, one that closes its whole connection on a stream error.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { H2Pool } from '../../runner/fuzzing-client/h2-session.js';
 import { runCaseAgainstServer } from '../../runner/fuzzing-client/run.js';
 import { encodeFrame, Opcode } from '../../runner/wire/frame.js';
 import { readRun } from '../../reports/jsonl.js';
-import { startH2Target, type H2Flaw, type H2Target } from '../support/h2-targets.js';
+import { startH2Target, type H2Flaw, type TestServer } from '../support/h2-servers.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-fuzz-h2-'));
 
@@ -34,12 +34,12 @@ function io(): { io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream };
   };
 }
 
-async function withTarget<T>(flaws: H2Flaw[], body: (t: H2Target) => Promise<T>): Promise<T> {
+async function withTarget<T>(flaws: H2Flaw[], body: (t: TestServer) => Promise<T>): Promise<T> {
   const t = await startH2Target(flaws);
   try {
     return await body(t);
   } finally {
-    await t.stop();
+    await t.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { allCases } from '../../cases/index.js';
 import { casesForRole, leftOutOverHttp1 } from '../../runner/engine/plan.js';
 import type { CaseResult } from '../../runner/engine/results.js';
 import { runH2Cases } from '../../runner/fuzzing-client/h2-cases/index.js';
-import { startH2Target, type H2Flaw } from '../support/h2-targets.js';
+import { startH2Target, type H2Flaw } from '../support/h2-servers.js';
 import { startRawH2, type RawH2Options } from '../support/h2-servers.js';
 import { hypercornMissing, startHypercorn } from '../support/hypercorn.js';
 import { cli, skipBecause } from '../browser/support.js';
@@ -29,7 +29,7 @@ async function withTarget<T>(flaws: H2Flaw[], f: (url: string) => Promise<T>): P
   try {
     return await f(t.url);
   } finally {
-    await t.stop();
+    await t.close();
   }
 }
 

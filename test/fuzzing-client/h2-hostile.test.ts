@@ -9,7 +9,7 @@ import { selectCases } from '../../runner/engine/plan.js';
 import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import type { CaseResult } from '../../runner/engine/results.js';
 import { runAgainstServer, UnreachableTargetError } from '../../runner/fuzzing-client/run.js';
-import { startEchoH2, startRawH2, type TestServer } from '../support/h2-servers.js';
+import { startH2Target, startRawH2, type TestServer } from '../support/h2-servers.js';
 
 const CASE_LIMIT_MS = 3000;
 const session = { ...defaultSessionOptions, caseTimeoutMs: CASE_LIMIT_MS, stretchCaseTimeout: false };
@@ -41,7 +41,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   this.timeout(40_000);
 
   it('passes every case against a conforming echo (the baseline the hostile ones break)', async () => {
-    const { results } = await run(await startEchoH2());
+    const { results } = await run(await startH2Target());
     assert.deepEqual(
       verdicts(results),
       SLICE.map((id) => `${id} OK/OK`),
@@ -56,7 +56,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   });
 
   it('fails every case in its opening handshake when the server advertises extended CONNECT and refuses each one', async () => {
-    const { results } = await run(await startEchoH2({ status: 403 }));
+    const { results } = await run(await startH2Target([], { status: 403 }));
     assert.equal(results.length, SLICE.length);
     for (const r of results) {
       assert.equal(r.behavior, 'FAILED', r.id);
@@ -65,7 +65,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   });
 
   it('sends no :protocol to a server whose SETTINGS did not enable it, and fails every case saying why (RFC 8441 §3)', async () => {
-    const server = await startEchoH2({ connectProtocol: false });
+    const server = await startH2Target(['no-setting']);
     let requests = -1;
     const { results } = await run({ ...server, close: async () => ((requests = server.streams()), server.close()) });
     assert.equal(requests, 0);
@@ -92,7 +92,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   }
 
   it('gives every case a verdict when the server opens no flow-control window (a stall)', async () => {
-    const { results, ms } = await run(await startEchoH2({ initialWindowSize: 0 }), { cases: ['1.1.2', '2.1'] });
+    const { results, ms } = await run(await startH2Target([], { initialWindowSize: 0 }), { cases: ['1.1.2', '2.1'] });
     assert.equal(results.length, 2);
     for (const r of results) {
       assert.equal(r.behavior, 'FAILED', r.id);
@@ -102,7 +102,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   });
 
   it('after a GOAWAY that cuts a connection, gives the cut cases verdicts and runs the rest on new connections', async () => {
-    const server = await startEchoH2({ goawayAfter: { streams: 3, code: http2.constants.NGHTTP2_INTERNAL_ERROR } });
+    const server = await startH2Target([], { goawayAfter: { streams: 3, code: http2.constants.NGHTTP2_INTERNAL_ERROR } });
     const ids = selectCases(allCases, { cases: ['1.1.*', '1.2.*'], exclude: [] }).map((c) => c.id);
     let seen = 0;
     const { results } = await run({ ...server, close: async () => ((seen = server.connections()), server.close()) }, { cases: ['1.1.*', '1.2.*'], streams: 4 });
@@ -120,7 +120,7 @@ describe('test-server --http2 against hostile HTTP/2 servers', function () {
   });
 
   it('honours the server’s MAX_CONCURRENT_STREAMS', async () => {
-    const server = await startEchoH2({ maxConcurrentStreams: 1 });
+    const server = await startH2Target([], { maxConcurrentStreams: 1 });
     let seen = 0;
     const { results } = await run({ ...server, close: async () => ((seen = server.connections()), server.close()) }, { streams: 16 });
     // One stream per connection: the cases that ran at once had a connection each (the probe's and the monitor's besides).
