@@ -186,6 +186,8 @@ export interface CaseView {
   agent: string;
   caseIndex: number;
   role: string;
+  /** The protocol the case's WebSocket came over, where a run served or spoke HTTP/2 ("HTTP/2 (h2)", "HTTP/1.1"). */
+  protocol: string;
   started: string;
   duration: string;
   requirement: { spec: string; level: string } | null;
@@ -234,6 +236,7 @@ export function caseView(r: CaseResult, policy: Policy = defaultPolicy): CaseVie
     agent: visible(r.agent),
     caseIndex: r.caseIndex,
     role: api ? "the browser's WebSocket API against the harness's server" : r.role === 'client' ? 'harness was the client (testing a server)' : 'harness was the server (testing a client)',
+    protocol: r.protocol === undefined ? '' : r.protocol === 'http/1.1' ? 'over HTTP/1.1' : `over HTTP/2 (${r.protocol})`,
     started: formatTime(r.started),
     duration: formatDuration(r.durationMs),
     requirement: r.requirement ? { spec: visible(r.requirement.spec), level: r.requirement.level } : null,

@@ -1,7 +1,7 @@
 /** The transport of each agent (TLS for wss://) in the summary and the HTML index: pure functions of the run. */
 import assert from 'node:assert/strict';
 import { evaluateGate, summaryText } from '../../reports/gate.js';
-import { renderIndexHtml } from '../../reports/html.js';
+import { renderCaseHtml, renderIndexHtml } from '../../reports/html.js';
 import { agentTransport, protocolText, runTransport, transportLines, transportText } from '../../reports/transport.js';
 import type { RunResults, TlsTransport } from '../../runner/engine/results.js';
 import { HOSTILE_AGENT, makeMeta, makeResult } from './fixtures.js';
@@ -78,5 +78,13 @@ describe('transport in the reports', () => {
     assert.match(html, /<td>h2 \(2 cases\), http\/1\.1 \(1 case\): TLSv1\.3 TLS_AES_256_GCM_SHA384/);
     // Without --http2 nothing is said.
     assert.doesNotMatch(renderIndexHtml(run(undefined)), /RFC 8441/);
+  });
+
+  it('says on a case page which protocol its WebSocket came over, and nothing without one', () => {
+    const sub = (html: string): string => /<p class="sub">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
+    assert.match(sub(renderCaseHtml(makeResult({ protocol: 'h2' }))), / · over HTTP\/2 \(h2\) · started /);
+    assert.match(sub(renderCaseHtml(makeResult({ protocol: 'h2c' }))), / · over HTTP\/2 \(h2c\) · /);
+    assert.match(sub(renderCaseHtml(makeResult({ protocol: 'http/1.1' }))), / · over HTTP\/1\.1 · /);
+    assert.doesNotMatch(sub(renderCaseHtml(makeResult())), /over HTTP/);
   });
 });
