@@ -54,7 +54,7 @@ const fired = (type: 'open' | 'message' | 'error' | 'close', name: Field, value:
 };
 
 export const messageCases: CaseDef[] = [
-  messageField('origin', 'origin', [hi], ['message text "hi" | origin = "ws://<server>"'], "origin is the serialization of the socket URL's origin: scheme, host and port, no path"),
+  messageField('origin', 'origin', [hi], ['message text "hi" | origin = "<ws>://<server>"'], "origin is the serialization of the socket URL's origin: scheme, host and port, no path"),
   messageField('last-event-id', 'lastEventId', [hi], ['message text "hi" | lastEventId = ""'], 'lastEventId keeps its default, the empty string'),
   messageField('source', 'source', [hi], ['message text "hi" | source = null'], 'source keeps its default, null'),
   messageField('ports', 'ports', [hi], ['message text "hi" | ports = 0'], 'ports keeps its default, an empty list'),

@@ -3,6 +3,7 @@
  * same rules as runner/browser/page/values.js, so that an expectation can be built from the value.
  */
 import type { ApiBytes, ApiHandlerAction, ApiPageAction, ApiValue, ApiViewType } from '../browser-api-types.js';
+import type { CaseDef } from '../types.js';
 
 export const v = {
   undefined: { $: 'undefined' },
@@ -12,7 +13,10 @@ export const v = {
   negZero: { $: '-0' },
   bigint: (value: string): ApiValue => ({ $: 'bigint', value }),
   repeat: (repeat: string, times: number): ApiValue => ({ $: 'repeat', repeat, times }),
-  /** `<server>` is host:port, `<host>` the host, `<path>` /<case id>. */
+  /**
+   * `<server>` is host:port, `<host>` the host, `<path>` /<case id>; `<ws>` and `<http>` (`<WS>`,
+   * `<HTTP>` in capitals) the schemes of the case's server (see forScheme).
+   */
   url: (template: string): ApiValue => ({ $: 'url', template }),
   object: (props: Record<string, ApiValue>): ApiValue => ({ $: 'object', props }),
   arrayBuffer: (bytes: ApiBytes): ApiValue => ({ $: 'ArrayBuffer', bytes }),
@@ -27,7 +31,22 @@ export const v = {
 } as const satisfies Record<string, ApiValue | ((...a: never[]) => ApiValue)>;
 
 /** The case's own server URL. */
-export const serverUrl = v.url('ws://<server><path>');
+export const serverUrl = v.url('<ws>://<server><path>');
+
+/**
+ * A case as it runs against a server that is plain or speaks TLS (test-browser --tls): `<ws>`,
+ * `<WS>`, `<http>` and `<HTTP>` in its URL templates, expectations and texts become ws/wss,
+ * WS/WSS, http/https and HTTP/HTTPS, so that a case about the case's own server holds in both
+ * (a scheme written out, wss://… in api.tls.*, stays as written).
+ */
+export function forScheme(def: CaseDef, secure: boolean): CaseDef {
+  const names: Record<string, string> = secure ? { ws: 'wss', WS: 'WSS', http: 'https', HTTP: 'HTTPS' } : { ws: 'ws', WS: 'WS', http: 'http', HTTP: 'HTTP' };
+  const render = (text: string): string => text.replace(/<(ws|WS|http|HTTP)>/g, (_, name: string) => names[name]!);
+  if (def.expect.kind !== 'browser-api') return def;
+  // The check is data (it goes to the page as JSON): every string in it is rendered.
+  const check = JSON.parse(render(JSON.stringify(def.expect.check))) as typeof def.expect.check;
+  return { ...def, title: render(def.title), description: render(def.description), expectation: render(def.expectation), expect: { ...def.expect, check } };
+}
 
 const bytesLength = (b: ApiBytes): number => ('count' in b ? b.count : b.hex.length / 2);
 

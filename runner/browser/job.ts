@@ -12,6 +12,7 @@ import { caseLimitMs, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } f
 import { needsConfirmation } from '../engine/confirm.js';
 import { apiCaseResult, notCheckableResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
+import { forScheme } from '../../cases/browser-api/values.js';
 import { briefError, type EngineHandle } from './engines.js';
 import type { PageApiCase, PageJob } from './page-job.js';
 import type { PageEvent, PageServer } from './page-server.js';
@@ -107,6 +108,8 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
         o.tls,
         { http2: job.overHttp2 },
       );
+    // A case's URLs and expectations name its server's scheme as <ws>/<http>: plain or TLS, now known.
+    if (api) for (const item of job.apiItems) item.def = forScheme(item.def, api.url(item.def.id).startsWith('wss:'));
     job.api = api;
     const h2Origin = fuzz && job.overHttp2 ? `https://${urlHost(reach.publicHost)}:${fuzz.port}` : undefined;
     const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e), h2Origin);

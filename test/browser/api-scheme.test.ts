@@ -1,0 +1,60 @@
+/**
+ * The api.* cases over TLS: a case about its own server writes that server's scheme as <ws>/<http>,
+ * rendered for the run (forScheme), so that the same case holds against a plain and a TLS server.
+ * A real Chromium runs the families that build URLs (api.constructor, api.message, api.request)
+ * plain and with --tls: the verdicts must be the same.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { caseById } from '../../cases/index.js';
+import { forScheme } from '../../cases/browser-api/values.js';
+import { readRun } from '../../reports/jsonl.js';
+import { cli, skipBecause, tmp } from './support.js';
+
+describe('api.* cases and the scheme of their server', () => {
+  it('renders <ws>, <WS>, <http>, <HTTP> in the page actions, the expectations and the texts, and leaves written-out schemes alone', () => {
+    const def = caseById('api.constructor.http-uppercase-scheme')!;
+    const plain = forScheme(def, false);
+    const secure = forScheme(def, true);
+    const text = (d: typeof def): string => JSON.stringify([d.title, d.expectation, d.expect]);
+    assert.match(text(def), /<HTTP>:\/\/<server><path>/);
+    assert.doesNotMatch(text(plain), /<ws>|<WS>|<http>|<HTTP>/);
+    assert.match(text(plain), /"HTTP:\/\/<server><path>"/);
+    assert.match(text(plain), /url = \\"ws:\/\/<server>\/api\.constructor\.http-uppercase-scheme\\"/);
+    assert.match(text(secure), /"HTTPS:\/\/<server><path>"/);
+    assert.match(text(secure), /url = \\"wss:\/\/<server>\/api\.constructor\.http-uppercase-scheme\\"/);
+    assert.match(secure.title, /opens wss:\/\/<server>/);
+    // A scheme the case writes out is the case's, not the run's.
+    const wss = caseById('api.constructor.default-port.wss')!;
+    assert.deepEqual(forScheme(wss, false), wss);
+  });
+});
+
+describe('test-browser chromium --tls: the cases that build URLs (real Chromium, when installed)', function () {
+  this.timeout(120_000);
+
+  it('gives the same verdicts as the plain run', async function () {
+    const verdicts: Array<Record<string, string>> = [];
+    for (const tls of [false, true]) {
+      const dir = tmp();
+      const r = await cli([
+        'test-browser',
+        'chromium',
+        ...(tls ? ['--tls'] : []),
+        '--cases',
+        'api.constructor.*,api.message.*,api.request.*',
+        '--exclude',
+        'api.*@*',
+        '--outdir',
+        join(dir, 'out'),
+        '--quiet',
+      ]);
+      const why = /not available: (.*)/.exec(r.stderr)?.[1];
+      if (r.code === 2 && why !== undefined) skipBecause(this, `chromium: not available: ${why}`);
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      verdicts.push(Object.fromEntries(readRun(join(dir, 'out')).results.map((x) => [x.id, `${x.behavior}/${x.behaviorClose}`])));
+    }
+    assert.ok(Object.keys(verdicts[0]!).length > 60, 'the families ran');
+    assert.deepEqual(verdicts[1], verdicts[0]);
+  });
+});
