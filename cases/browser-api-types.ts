@@ -130,7 +130,30 @@ export type ApiPageAction =
   /** Events from now on are no longer logged (for what the standard leaves open). */
   | { do: 'quiet' }
   /** Leaves the page while the socket is open (the document goes away). */
-  | { do: 'navigate' };
+  | { do: 'navigate' }
+  /** The case needs this interface: where the context has none, its only line is `(not available: …)` (UNIMPLEMENTED). */
+  | { do: 'require'; name: 'WebSocketStream' }
+  | ApiStreamAction;
+
+/**
+ * The streams-based WebSocketStream (WHATWG WebSockets), played by page/stream-player.js. Each
+ * action that waits logs how its promise settled, or that it did not within `timeoutMs` (5 s).
+ */
+export type ApiStreamAction =
+  /** `new WebSocketStream(<the case's server>, {protocols, signal})`; with `signal`, an AbortController's; with `args`, exactly those. */
+  | { do: 'stream-connect'; protocols?: string[]; signal?: true; args?: ApiValue[] }
+  /** Awaits `opened`: `opened: protocol = "chat", extensions = ""`, or `opened → <error name>`; keeps the reader and writer. */
+  | { do: 'stream-opened'; timeoutMs?: number }
+  /** Awaits `closed`: `closed: closeCode = 1000, reason = "bye"`, or `closed → <error name>`. */
+  | { do: 'stream-closed'; timeoutMs?: number }
+  /** `await writer.write(value)`: `write(<value>) → ok` or `→ <error name>`. */
+  | { do: 'stream-write'; value: ApiValue; timeoutMs?: number }
+  /** `await reader.read()`: `read text "m1"`, `read binary Uint8Array 0a0b`, `read done`, or `read → <error name>`. */
+  | { do: 'stream-read'; timeoutMs?: number }
+  /** `close(...args)` (no args: `close()`): `close(<args>) → ok` or `→ <error name>`. */
+  | { do: 'stream-close'; args?: ApiValue[] }
+  /** The AbortController's `abort()`; the writer's `close()` (awaited); the reader's `cancel()` (awaited). */
+  | { do: 'stream-abort' | 'stream-writer-close' | 'stream-cancel'; timeoutMs?: number };
 
 /** A close frame the browser sent, as the expectation states it. */
 export type ApiCloseFrameExpectation =

@@ -24,6 +24,7 @@ import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
 import { tlsApiCases } from './tls.js';
+import { streamCases } from './stream.js';
 import { workerVariants } from './contexts.js';
 
 /**
@@ -44,6 +45,7 @@ export const windowApiCases: readonly CaseDef[] = [
   ...attributeCases,
   ...navigationCases,
   ...valueFamilyCases,
+  ...streamCases,
   ...tlsApiCases,
 ];
 

@@ -4,7 +4,7 @@
  * (page/client.js, page/autobahn-client.js) are plain browser JavaScript; they import these types
  * in JSDoc, so that the type checker holds both sides to the same shapes.
  */
-import type { ApiContext, ApiPageAction, ApiValue } from '../../cases/browser-api-types.js';
+import type { ApiContext, ApiPageAction, ApiStreamAction, ApiValue } from '../../cases/browser-api-types.js';
 import type { PageEvent } from './page-server.js';
 
 /** A browser-API case as the page runs it. */
@@ -108,10 +108,25 @@ export type WorkerRequest = { do: 'init'; shim?: string } | { do: 'run'; case: P
 export type WorkerReply = { ready: true } | { failed: string } | { key: string; line: string } | { key: string; done: true };
 
 /** The page's or a worker's global object, as the page scripts use it. */
+/** What the action player lends stream-player.js for a case. */
+export interface PageStreamHelpers {
+  note(line: string): void;
+  /** The arguments a case wrote, built, and as the log prints them; throws the player's BuildError. */
+  built(args: ApiValue[]): { list: unknown[]; shown: string };
+  errorName(e: unknown): string;
+  str(s: string): string;
+}
+
+/** What stream-player.js leaves in `self.wsconformStreamPlayer`. */
+export interface PageStreamPlayerLib {
+  create(c: { url: string }, h: PageStreamHelpers): { play(a: ApiStreamAction): Promise<void>; end(): void };
+}
+
 export interface PageScope {
   wsconformAutobahn?: AutobahnClientLib;
   wsconformValues?: PageValuesLib;
   wsconformApiPlayer?: PageApiPlayerLib;
+  wsconformStreamPlayer?: PageStreamPlayerLib;
   /** Only in a SharedWorker: a page connected. */
   onconnect?: ((e: MessageEvent) => void) | null;
   /** Only in a SharedWorker (the DOM types the checker reads do not declare it). */

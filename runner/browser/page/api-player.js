@@ -10,6 +10,7 @@
  * @typedef {import('../page-job.js').PageApiCase} PageApiCase
  * @typedef {import('../page-job.js').PageScope} PageScope
  * @typedef {import('../page-job.js').PageValuesLib} PageValuesLib
+ * @typedef {import('../page-job.js').PageStreamPlayerLib} PageStreamPlayerLib
  * @typedef {import('../../../cases/browser-api-types.js').ApiPageAction} ApiPageAction
  * @typedef {import('../../../cases/browser-api-types.js').ApiString} ApiString
  * @typedef {import('../../../cases/browser-api-types.js').ApiValue} ApiValue
@@ -21,6 +22,7 @@
 (
   /** @param {typeof self & PageScope} scope */ function (scope) {
     const values = /** @type {PageValuesLib} */ (scope.wsconformValues);
+    const streams = /** @type {PageStreamPlayerLib} */ (scope.wsconformStreamPlayer);
     const { str } = values;
 
     /** @param {string | number | undefined} v */
@@ -252,8 +254,17 @@
         }
       }
 
+      // WebSocketStream cases (stream-player.js), made on their first stream action.
+      /** @type {ReturnType<PageStreamPlayerLib['create']> | null} */
+      let stream = null;
       for (const a of c.page) {
         switch (a.do) {
+          case 'require':
+            if (typeof (/** @type {any} */ (scope)[a.name]) !== 'function') {
+              note(`(not available: no ${a.name} in this ${typeof document === 'undefined' ? 'worker' : 'document'})`);
+              frozen = true;
+            }
+            break;
           case 'wait': {
             const ms = a.timeoutMs || 10000;
             const got = await waitFor(a.event, ms);
@@ -274,6 +285,24 @@
             frozen = true;
             await leave();
             break;
+          case 'stream-connect':
+          case 'stream-opened':
+          case 'stream-closed':
+          case 'stream-write':
+          case 'stream-read':
+          case 'stream-close':
+          case 'stream-abort':
+          case 'stream-writer-close':
+          case 'stream-cancel':
+            stream ??= streams.create(c, { note, built, errorName, str });
+            try {
+              await stream.play(a);
+            } catch (e) {
+              if (!(e instanceof BuildError)) throw e;
+              note(`(cannot build the arguments: ${e.message})`);
+              frozen = true;
+            }
+            break;
           default:
             try {
               act(a, note);
@@ -289,6 +318,7 @@
       // Late events (an unexpected message or error) still belong to the case.
       await new Promise((r) => setTimeout(r, c.settleMs));
       frozen = true;
+      if (stream) stream.end();
       // (act() sets ws, which the checker does not see from here.)
       const last = /** @type {WebSocket | null} */ (ws);
       if (last !== null && last.readyState < 2) last.close();
