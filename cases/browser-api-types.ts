@@ -21,7 +21,7 @@
 /** How the server answers the opening request of a case. */
 export type ApiHandshake =
   /** A correct 101, choosing this subprotocol and these extensions, optionally after a pause. */
-  | { kind: 'accept'; protocol?: string; extensions?: string; delayMs?: number }
+  | { kind: 'accept'; protocol?: string; extensions?: string; delayMs?: number; setCookie?: string }
   /** A 101 whose Sec-WebSocket-Accept is computed from another key. */
   | { kind: 'wrong-accept' }
   /** A 101 without this header. */
@@ -110,8 +110,15 @@ export type ApiPageAction =
    * `args`, exactly `new WebSocket(...args)`.
    */
   | { do: 'connect'; protocols?: string | string[]; url?: 'fragment' | 'http-scheme' | 'https-scheme' | 'ftp-scheme'; args?: ApiValue[] }
-  /** Waits until the event has fired (at once if it already has), or logs that it did not (default limit 10 s). */
-  | { do: 'wait'; event: 'open' | 'message' | 'error' | 'close'; timeoutMs?: number }
+  /**
+   * Waits until the event has fired (at once if it already has; with `nth`, until it has fired that
+   * many times, on this socket and the ones before it), or logs that it did not (default limit 10 s).
+   */
+  | { do: 'wait'; event: 'open' | 'message' | 'error' | 'close'; timeoutMs?: number; nth?: number }
+  /** `document.cookie = value` (the document only). */
+  | { do: 'set-cookie'; value: string }
+  /** Logs whether document.cookie holds a cookie of this name: `document.cookie has <name>: yes` (the document only). */
+  | { do: 'has-cookie'; name: string }
   /**
    * `close()`, `close(code)` or `close(code, reason)`: only the arguments given are passed (a reason
    * without a code is `close(undefined, reason)`). With `args`, exactly `close(...args)`.
@@ -166,8 +173,8 @@ export type ApiCloseFrameExpectation =
   /** No close frame at all. */
   | 'none';
 
-/** A request header as the expectation states it: this value, absent (null), or matching a regular expression. */
-export type ApiHeaderExpectation = string | null | { match: string };
+/** A request header as the expectation states it: this value, absent (null), or matching a regular expression (`orAbsent`: or absent). */
+export type ApiHeaderExpectation = string | null | { match: string; orAbsent?: true };
 
 export interface ApiWireExpectation {
   /** Messages the server receives before the browser's close frame, in order: `text "a"`, `text (200000 bytes)`, `binary 0a0b0c` (hex up to 64 bytes), `binary (10000 bytes)`. */
@@ -183,6 +190,8 @@ export interface ApiWireExpectation {
    * must be absent; `match`: the value must match this regular expression.
    */
   requestHeaders?: Record<string, ApiHeaderExpectation>;
+  /** The Cookie header of each opening request, in order, as requestHeaders states a value. */
+  cookies?: ApiHeaderExpectation[];
 }
 
 /**
@@ -230,6 +239,11 @@ export interface BrowserApiCheck {
   nonStrictPage?: Array<{ lines: string[]; why: string }>;
   /** A TLS-only case (see ApiTlsCase). */
   tls?: ApiTlsCase;
+  /**
+   * The case's server listens on the page's own host (another port), not a lane's: a cookie is
+   * sent only to a site the page shares (the site of an IP address is the address itself).
+   */
+  pageHost?: true;
   /** What must cross the wire; nothing is checked when absent. */
   expectWire?: ApiWireExpectation;
 }

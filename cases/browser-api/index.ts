@@ -25,14 +25,16 @@ import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
 import { tlsApiCases } from './tls.js';
 import { streamCases } from './stream.js';
+import { cookieCases } from './cookies.js';
 import { workerVariants } from './contexts.js';
 
 /**
- * The families of JavaScript values, attributes in handlers, URLs, data types, event fields and
- * request headers (api.close.arg.*, api.close.reason.* beyond ASCII, api.state.*, api.constructor.*
- * beyond the three schemes, api.send.* data types, api.message.*, api.event.*, api.request.*).
+ * The families of JavaScript values, attributes in handlers, URLs, data types, event fields,
+ * request headers and cookies (api.close.arg.*, api.close.reason.* beyond ASCII, api.state.*,
+ * api.constructor.* beyond the three schemes, api.send.* data types, api.message.*, api.event.*,
+ * api.request.*, api.cookies.*).
  */
-export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases];
+export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases, ...cookieCases];
 
 /** The browser-API cases as the document runs them. */
 export const windowApiCases: readonly CaseDef[] = [

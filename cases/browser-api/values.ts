@@ -15,7 +15,7 @@ export const v = {
   repeat: (repeat: string, times: number): ApiValue => ({ $: 'repeat', repeat, times }),
   /**
    * `<server>` is host:port, `<host>` the host, `<path>` /<case id>; `<ws>` and `<http>` (`<WS>`,
-   * `<HTTP>` in capitals) the schemes of the case's server (see forScheme).
+   * `<HTTP>` in capitals) the schemes of the case's server (see forRun).
    */
   url: (template: string): ApiValue => ({ $: 'url', template }),
   object: (props: Record<string, ApiValue>): ApiValue => ({ $: 'object', props }),
@@ -33,15 +33,20 @@ export const v = {
 /** The case's own server URL. */
 export const serverUrl = v.url('<ws>://<server><path>');
 
+/** The name of a case's own cookie (a token: the case ID with every other character as `_`). */
+export const cookieName = (id: string): string => `wsc_${id.replace(/[^A-Za-z0-9]/g, '_')}`;
+
 /**
- * A case as it runs against a server that is plain or speaks TLS (test-browser --tls): `<ws>`,
- * `<WS>`, `<http>` and `<HTTP>` in its URL templates, expectations and texts become ws/wss,
- * WS/WSS, http/https and HTTP/HTTPS, so that a case about the case's own server holds in both
- * (a scheme written out, wss://… in api.tls.*, stays as written).
+ * A case as it runs: `<ws>`, `<WS>`, `<http>` and `<HTTP>` in its URL templates, expectations and
+ * texts become the schemes of its server, plain or TLS (test-browser --tls), so that a case about
+ * its own server holds in both (a scheme written out, wss://… in api.tls.*, stays as written); and
+ * `<cookie>` its own cookie's name, which each worker variant has apart (the contexts share the
+ * browser's cookies).
  */
-export function forScheme(def: CaseDef, secure: boolean): CaseDef {
-  const names: Record<string, string> = secure ? { ws: 'wss', WS: 'WSS', http: 'https', HTTP: 'HTTPS' } : { ws: 'ws', WS: 'WS', http: 'http', HTTP: 'HTTP' };
-  const render = (text: string): string => text.replace(/<(ws|WS|http|HTTP)>/g, (_, name: string) => names[name]!);
+export function forRun(def: CaseDef, o: { secure: boolean }): CaseDef {
+  const names: Record<string, string> = o.secure ? { ws: 'wss', WS: 'WSS', http: 'https', HTTP: 'HTTPS' } : { ws: 'ws', WS: 'WS', http: 'http', HTTP: 'HTTP' };
+  names.cookie = cookieName(def.id);
+  const render = (text: string): string => text.replace(/<(ws|WS|http|HTTP|cookie)>/g, (_, name: string) => names[name]!);
   if (def.expect.kind !== 'browser-api') return def;
   // The check is data (it goes to the page as JSON): every string in it is rendered.
   const check = JSON.parse(render(JSON.stringify(def.expect.check))) as typeof def.expect.check;

@@ -50,7 +50,12 @@ export function h2ResponseFields(h: ApiHandshake, location: string): http2.Outgo
     case 'status':
       return { ':status': h.status, 'content-type': 'text/plain; charset=utf-8', ...(h.location ? { location } : {}) };
     case 'accept':
-      return { ':status': 200, ...(h.protocol ? { 'sec-websocket-protocol': h.protocol } : {}), ...(h.extensions ? { 'sec-websocket-extensions': h.extensions } : {}) };
+      return {
+        ':status': 200,
+        ...(h.protocol ? { 'sec-websocket-protocol': h.protocol } : {}),
+        ...(h.extensions ? { 'sec-websocket-extensions': h.extensions } : {}),
+        ...(h.setCookie ? { 'set-cookie': h.setCookie } : {}),
+      };
     default:
       // A broken 101 has no HTTP/2 form: apiOverHttp2 keeps those cases' servers on HTTP/1.1.
       throw new Error(`the handshake ${h.kind} has no HTTP/2 form`);

@@ -50,6 +50,7 @@ const emptyRecord = (): ApiWireRecord => ({
   httpRequest: '',
   httpResponse: '',
   requestHeaders: {},
+  cookies: [],
   messages: [],
   messagesAfterClose: 0,
   closeFrames: [],
@@ -152,6 +153,7 @@ class CaseServer implements CaseSide {
   private onRequest(socket: Socket, head: HttpHead, rest: Buffer, { first }: { first: boolean }): void {
     const path = head.startLine.split(' ')[1] ?? '';
     this.rec.connections++;
+    this.rec.cookies.push(headerValue(head.headers, 'Cookie') ?? null);
     this.note(`opening request ${this.rec.connections} for ${path}`);
     if (first) {
       this.rec.httpRequest = head.raw;
@@ -184,6 +186,7 @@ class CaseServer implements CaseSide {
         const o: Parameters<typeof buildServerResponse>[0] = { key };
         if (h.protocol) o.protocol = h.protocol;
         if (h.extensions) o.extensions = [h.extensions];
+        if (h.setCookie) o.headers = [['Set-Cookie', h.setCookie]];
         response = buildServerResponse(o);
         break;
       }
@@ -213,6 +216,9 @@ class CaseServer implements CaseSide {
     const head = h2RequestHead(headers);
     const path = String(headers[':path'] ?? '');
     this.rec.connections++;
+    const cookie = headers.cookie;
+    // HTTP/2 may split Cookie into one field per cookie (RFC 9113 §8.2.3): joined as HTTP/1.1 sends it.
+    this.rec.cookies.push(cookie === undefined ? null : Array.isArray(cookie) ? cookie.join('; ') : cookie);
     this.note(`opening request ${this.rec.connections} for ${path} (HTTP/2 stream ${stream.id ?? '?'})`);
     if (first) {
       this.rec.httpRequest = `${head.startLine}\r\n${head.raw}`;
@@ -336,8 +342,8 @@ export async function startApiServers(cases: readonly CaseDef[], reach: Reach = 
     for (const [i, def] of cases.entries()) {
       if (def.expect.kind !== 'browser-api') continue;
       const script = def.expect.check.server;
-      // The engine resolves the test host name to 127.0.0.1, not to a lane's host.
-      const s = tlsCaseOf(def)?.testHostName ? await start(def, script, reach) : await listenOnLane(reach, i, (at) => start(def, script, at));
+      // The engine resolves the test host name to 127.0.0.1, not to a lane's host; a cookie case shares the page's site.
+      const s = tlsCaseOf(def)?.testHostName || def.expect.check.pageHost ? await start(def, script, reach) : await listenOnLane(reach, i, (at) => start(def, script, at));
       servers.set(def.id, s);
     }
   } catch (e) {

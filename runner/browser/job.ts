@@ -12,13 +12,13 @@ import { caseLimitMs, DEFAULT_OPEN_HANDSHAKE_TIMEOUT_MS, type SessionOptions } f
 import { needsConfirmation } from '../engine/confirm.js';
 import { apiCaseResult, notCheckableResult, type PartialApiCase } from '../engine/verdicts/browser-api.js';
 import { startApiServers, type ApiServers } from './api-server.js';
-import { forScheme } from '../../cases/browser-api/values.js';
+import { forRun } from '../../cases/browser-api/values.js';
 import { briefError, type EngineHandle } from './engines.js';
 import type { PageApiCase, PageJob } from './page-job.js';
 import type { PageEvent, PageServer } from './page-server.js';
 import { listenOnLane, LOOPBACK, urlHost, type Reach } from './reach.js';
 import { apiCheck, apiOrder, phases, type Item } from './schedule.js';
-import { notCheckable, type BrowserTls } from './tls.js';
+import { notCheckable, servedPlain, type BrowserTls } from './tls.js';
 
 /** What a job needs of the run. */
 export interface JobOptions {
@@ -101,6 +101,8 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
   try {
     if (job.urlProtocolItems.length > 0) fuzz = await job.startFuzzingServer(reach);
     job.skipNotCheckable();
+    // A case's URLs and expectations name its server's scheme as <ws>/<http> and its cookie as <cookie>.
+    for (const item of job.apiItems) item.def = forRun(item.def, { secure: o.tls !== undefined && !servedPlain(item.def) });
     if (job.apiItems.length > 0)
       api = await startApiServers(
         job.apiItems.map((i) => i.def),
@@ -108,8 +110,6 @@ export async function runJob(spec: JobSpec, o: JobOptions): Promise<JobOutcome> 
         o.tls,
         { http2: job.overHttp2 },
       );
-    // A case's URLs and expectations name its server's scheme as <ws>/<http>: plain or TLS, now known.
-    if (api) for (const item of job.apiItems) item.def = forScheme(item.def, api.url(item.def.id).startsWith('wss:'));
     job.api = api;
     const h2Origin = fuzz && job.overHttp2 ? `https://${urlHost(reach.publicHost)}:${fuzz.port}` : undefined;
     const url = o.pages.addJob(token, await pageJob(spec, fuzz, api, reach, job), (e) => job.onPageEvent(e), h2Origin);

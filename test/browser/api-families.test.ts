@@ -83,9 +83,11 @@ const SHIM = `
     return realAdd.call(this, type, wrapped, ...rest);
   };
   // api.constructor: http: and https: URLs throw, as before the standard allowed them.
+  // api.cookies: every cookie the page can see is deleted before each handshake.
   self.WebSocket = class extends Real {
     constructor(...args) {
       if (/^\\s*https?:/i.test(String(args[0]))) throw new DOMException('scheme', 'SyntaxError');
+      if (typeof document !== 'undefined') for (const c of document.cookie.split(/;\\s*/)) if (c) document.cookie = c.split('=')[0] + '=; max-age=0; path=/';
       super(...args);
     }
   };
@@ -102,6 +104,7 @@ const CAUGHT: Array<[string, RegExp]> = [
   ['api.message.origin', /saw "message: origin = "ws:\/\/<server>\/api\.message\.origin"", expected "message: origin = "ws:\/\/<server>""/],
   ['api.event.message.is-trusted', /saw "message: isTrusted = false"/],
   ['api.constructor.https-scheme', /saw "new WebSocket → SyntaxError"/],
+  ['api.cookies.from-101', /Opening request 2 had Cookie: .*expected a value matching \/\(\^\|;\\s\*\)wsc_api_cookies_from_101=v1/],
 ];
 
 /** A case whose argument the page cannot build: an unknown tag, and a view type no engine has. */
@@ -121,8 +124,9 @@ describe('the value families catch a WebSocket that breaks their rule (real Chro
   const bad = [unbuildable('api.test.unknown-tag', { $: 'no-such-tag' }), unbuildable('api.test.no-such-view', { $: 'view', type: 'Int128Array', bytes: { count: 1 } })];
 
   before(async function () {
-    const apiCases = [...browserApiCases.filter((c) => CAUGHT.some(([id]) => id === c.id) || ['api.close.arg.1000.4', 'api.send.arraybuffer'].includes(c.id)), ...bad];
-    assert.equal(apiCases.length, CAUGHT.length + 2 + bad.length);
+    const alone = ['api.close.arg.1000.4', 'api.send.arraybuffer', 'api.cookies.http-only'];
+    const apiCases = [...browserApiCases.filter((c) => CAUGHT.some(([id]) => id === c.id) || alone.includes(c.id)), ...bad];
+    assert.equal(apiCases.length, CAUGHT.length + alone.length + bad.length);
     const [outcome] = await runBrowsers({ engines: ['chromium'], cases: [], apiCases, session: defaultSessionOptions, concurrency: 10, faults: { shim: SHIM }, onResult: (r) => results.set(r.id, r) });
     if (outcome!.unavailable !== undefined) skipBecause(this, `chromium: not available: ${outcome!.unavailable}`);
   });
@@ -136,7 +140,9 @@ describe('the value families catch a WebSocket that breaks their rule (real Chro
   }
 
   it('still passes the cases the shim leaves alone', () => {
-    for (const id of ['api.close.arg.1000.4', 'api.send.arraybuffer']) assert.ok(!notOk(results.get(id)!), `${id}: ${results.get(id)!.result} ${results.get(id)!.resultClose}`);
+    // api.cookies.http-only: the page cannot delete an HttpOnly cookie.
+    for (const id of ['api.close.arg.1000.4', 'api.send.arraybuffer', 'api.cookies.http-only'])
+      assert.ok(!notOk(results.get(id)!), `${id}: ${results.get(id)!.result} ${results.get(id)!.resultClose}`);
   });
 
   it('reports an argument the page cannot build as the case’s result, and goes on', () => {

@@ -80,6 +80,7 @@ describe('CaseResult builder', () => {
       httpRequest: 'GET',
       httpResponse: 'HTTP/1.1 101',
       requestHeaders: {},
+      cookies: [],
       messages: [],
       messagesAfterClose: 0,
       closeFrames: [{ code: 1000, reason: '' }],

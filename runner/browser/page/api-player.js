@@ -131,14 +131,15 @@
       /**
        * @param {SocketEventType} event
        * @param {number} timeoutMs
+       * @param {number} [nth] the event's count to wait for (the nth socket's)
        * @returns {Promise<boolean | null>} true: it fired; false: it can no longer fire; null: not within timeoutMs
        */
-      const waitFor = (event, timeoutMs) =>
+      const waitFor = (event, timeoutMs, nth = 1) =>
         new Promise((resolve) => {
           const check = () => {
-            if (seen[event] > 0) return resolve(true);
-            // The socket is finished: the event can no longer come.
-            if (seen.close > 0 || ws === null) return resolve(false);
+            if (seen[event] >= nth) return resolve(true);
+            // The socket is finished (the nth has closed): the event can no longer come.
+            if (seen.close >= nth || ws === null) return resolve(false);
             waiters.push(check);
           };
           setTimeout(() => resolve(null), timeoutMs);
@@ -240,6 +241,17 @@
           case 'field':
             log(event ? describeField(event, a.name, mask) : `(no event for ${a.name})`);
             break;
+          case 'set-cookie':
+            if (typeof document === 'undefined') log('(no document here)');
+            else {
+              document.cookie = a.value;
+              log(`document.cookie ← ${str(a.value)}`);
+            }
+            break;
+          case 'has-cookie':
+            if (typeof document === 'undefined') log('(no document here)');
+            else log(`document.cookie has ${a.name}: ${document.cookie.split(/;\s*/).some((c) => c.split('=')[0] === a.name) ? 'yes' : 'no'}`);
+            break;
           case 'queue-task':
             setTimeout(() => !frozen && note(`(task queued in ${event ? event.type : 'the page'} ran)`), 0);
             break;
@@ -267,7 +279,7 @@
             break;
           case 'wait': {
             const ms = a.timeoutMs || 10000;
-            const got = await waitFor(a.event, ms);
+            const got = await waitFor(a.event, ms, a.nth);
             if (got === null) note(`(no ${a.event} event within ${ms} ms)`);
             else if (got === false) note(`(no ${a.event} event)`);
             break;

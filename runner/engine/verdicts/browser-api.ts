@@ -19,6 +19,8 @@ export interface ApiWireRecord {
   httpResponse: string;
   /** Header values of the first opening request, names in lower case. */
   requestHeaders: Record<string, string>;
+  /** The Cookie header of each opening request, in order (null: none). */
+  cookies: Array<string | null>;
   /** Data messages from the browser, in order: `text "a"`, `text (200000 bytes)`, `binary 0a0b0c`, `binary (10000 bytes)`. */
   messages: string[];
   /** Data messages that arrived after the browser's close frame. */
@@ -37,7 +39,7 @@ export interface ApiWireRecord {
   protocol?: WireProtocol;
 }
 
-export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'>;
+export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'> & Partial<Pick<ApiWireRecord, 'cookies'>>;
 
 const arrow = (lines: readonly string[]): string => (lines.length === 0 ? '(nothing)' : lines.join(' → '));
 
@@ -59,10 +61,21 @@ function describeExpectedClose(e: ApiCloseFrameExpectation): string {
 function headerMatches(e: ApiHeaderExpectation, got: string | undefined): boolean {
   if (e === null) return got === undefined;
   if (typeof e === 'string') return got?.trim() === e;
-  return got !== undefined && new RegExp(e.match).test(got.trim());
+  if (got === undefined) return e.orAbsent === true;
+  return new RegExp(e.match).test(got.trim());
 }
 
-const describeHeader = (e: ApiHeaderExpectation): string => (e === null ? 'no such header' : typeof e === 'string' ? JSON.stringify(e) : `a value matching /${e.match}/`);
+/** The first opening request whose Cookie header is not as expected, in words; null when all are. */
+function cookieProblem(e: ApiHeaderExpectation[] | undefined, got: ReadonlyArray<string | null>): string | null {
+  if (!e) return null;
+  const i = e.findIndex((want, k) => !headerMatches(want, got[k] ?? undefined));
+  if (i < 0) return got.length < e.length ? `The browser made ${got.length} opening request(s); the Cookie header of ${e.length} is checked.` : null;
+  const seen = got[i];
+  return `Opening request ${i + 1} had ${seen === undefined ? 'not been made' : `Cookie: ${seen === null ? '(absent)' : JSON.stringify(seen)}`}; expected ${describeHeader(e[i]!)}.`;
+}
+
+const describeHeader = (e: ApiHeaderExpectation): string =>
+  e === null ? 'no such header' : typeof e === 'string' ? JSON.stringify(e) : `a value matching /${e.match}/${e.orAbsent ? ', or no such header' : ''}`;
 
 /** What the page observed against what it must observe. */
 export function judgePage(expected: readonly string[], observed: readonly string[]): Pick<Verdict, 'behavior' | 'result'> {
@@ -88,6 +101,8 @@ export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<V
     const got = w.requestHeaders[name];
     if (!headerMatches(value, got)) return fail(CloseBehavior.FAILED, `The opening request had ${name}: ${got === undefined ? '(absent)' : JSON.stringify(got)}; expected ${describeHeader(value)}.`);
   }
+  const cookie = cookieProblem(e.cookies, w.cookies ?? []);
+  if (cookie) return fail(CloseBehavior.FAILED, cookie);
   if (e.messages && (e.messages.length !== w.messages.length || e.messages.some((m, i) => w.messages[i] !== m))) {
     return fail(CloseBehavior.FAILED, `Before its close frame the server received ${arrow(w.messages)}; expected ${arrow(e.messages)}.`);
   }
@@ -134,6 +149,10 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   });
   for (const [name, value] of Object.entries(e?.requestHeaders ?? {})) {
     rows.push({ what: 'request header', expected: `${name}: ${describeHeader(value)}`, observed: header(name, w.requestHeaders[name]), ok: passes({ requestHeaders: { [name]: value } }) });
+  }
+  for (const [i, want] of (e?.cookies ?? []).entries()) {
+    const got = w.cookies?.[i];
+    rows.push({ what: `Cookie of opening request ${i + 1}`, expected: describeHeader(want), observed: got === undefined ? '(no such request)' : got === null ? '(absent)' : JSON.stringify(got), ok: headerMatches(want, got ?? undefined) });
   }
   rows.push({
     what: 'messages before the close frame',
