@@ -152,7 +152,12 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   }
   for (const [i, want] of (e?.cookies ?? []).entries()) {
     const got = w.cookies?.[i];
-    rows.push({ what: `Cookie of opening request ${i + 1}`, expected: describeHeader(want), observed: got === undefined ? '(no such request)' : got === null ? '(absent)' : JSON.stringify(got), ok: headerMatches(want, got ?? undefined) });
+    rows.push({
+      what: `Cookie of opening request ${i + 1}`,
+      expected: describeHeader(want),
+      observed: got === undefined ? '(no such request)' : got === null ? '(absent)' : JSON.stringify(got),
+      ok: headerMatches(want, got ?? undefined),
+    });
   }
   rows.push({
     what: 'messages before the close frame',
