@@ -42,8 +42,12 @@ export interface CaseListener {
   judge(server: FuzzingServer, at: { caseIndex: number; startedAt: number; durationMs: number }): CaseResult;
 }
 
-/** How long a command may stay without opening a connection before it is ended (a client that failed and hangs). */
-const IDLE_MS = 5000;
+/**
+ * How long a command may stay without opening a connection before it is ended (a client that
+ * failed and hangs). A client that is a real browser takes seconds to start: on a loaded machine
+ * Firefox ESR took over 5 s to its first connection.
+ */
+const IDLE_MS = 20_000;
 
 /** Plays each case in turn on its own listener; resolves when all have results or the run was stopped. */
 export async function playOnOwnListeners(o: CaseListenersRun, listenerFor: (def: CaseDef) => CaseListener): Promise<void> {

@@ -39,7 +39,7 @@ for (const engine of ['chromium', 'firefox'] as const) {
       if (!existsSync(executables[engine])) skipBecause(this, `${executables[engine]} is not installed`);
       const dir = tmp();
       const command = `node ${join(root, 'test/fixtures/browser-h2-client.mjs')} {url} {agent} ${engine}`;
-      const r = await runCli(['test-client', '--http2', '--tls', '--port', '0', '--cases', 'h2.client.*', '--outdir', 'out', '--quiet', '--command', command], dir);
+      const r = await runCli(['test-client', '--http2', '--tls', '--port', '0', '--cases', 'h2.client.*', '--outdir', 'out', '--command', command], dir);
       const results = resultsIn(join(dir, 'out'));
       const why = results.map((x) => `${x.id}: ${x.behavior} ${x.result}`).join('\n');
       assert.deepEqual(behaviorById(results), pinned[engine], why + r.stderr);
