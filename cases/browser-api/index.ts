@@ -24,6 +24,8 @@ import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
 import { tlsApiCases } from './tls.js';
+import { streamLifecycleCases } from './stream.js';
+import { streamDataCases } from './stream-data.js';
 import { workerVariants } from './contexts.js';
 
 /**
@@ -32,6 +34,9 @@ import { workerVariants } from './contexts.js';
  * beyond the three schemes, api.send.* data types, api.message.*, api.event.*, api.request.*).
  */
 export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases];
+
+/** WebSocketStream, the streams-based WebSocket (api.stream.*; UNIMPLEMENTED where the engine has none). */
+export const streamCases: readonly CaseDef[] = [...streamLifecycleCases, ...streamDataCases];
 
 /** The browser-API cases as the document runs them. */
 export const windowApiCases: readonly CaseDef[] = [
@@ -44,6 +49,7 @@ export const windowApiCases: readonly CaseDef[] = [
   ...attributeCases,
   ...navigationCases,
   ...valueFamilyCases,
+  ...streamCases,
   ...tlsApiCases,
 ];
 

@@ -98,6 +98,7 @@ export async function startPageServer(reach: Reach = LOOPBACK, tls?: { cert: str
     ['/client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('client.js') }],
     ['/autobahn-client.js', { type: 'text/javascript; charset=utf-8', body: pageFile('autobahn-client.js') }],
     ['/values.js', { type: 'text/javascript; charset=utf-8', body: pageFile('values.js') }],
+    ['/stream-player.js', { type: 'text/javascript; charset=utf-8', body: pageFile('stream-player.js') }],
     ['/api-player.js', { type: 'text/javascript; charset=utf-8', body: pageFile('api-player.js') }],
     ['/api-worker.js', { type: 'text/javascript; charset=utf-8', body: pageFile('api-worker.js') }],
     ['/blank', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html><title>wsconform: blank</title>') }],

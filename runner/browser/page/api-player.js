@@ -1,7 +1,8 @@
 // @ts-check
 // wsconform's page: the action player of the browser-API cases. It plays a case's page actions
-// (ApiPageAction in cases/browser-api-types.ts) on the engine's own WebSocket and writes what it
-// observes as lines. Plain browser JavaScript, loaded after values.js, in the page (client.js) and
+// (ApiPageAction in cases/browser-api-types.ts) on the engine's own WebSocket (its WebSocketStream
+// through stream-player.js) and writes what it observes as lines. Plain browser JavaScript, loaded
+// after values.js and stream-player.js, in the page (client.js) and
 // in the workers that run the cases' worker variants (api-worker.js); it leaves itself in
 // `self.wsconformApiPlayer`.
 'use strict';
@@ -10,6 +11,7 @@
  * @typedef {import('../page-job.js').PageApiCase} PageApiCase
  * @typedef {import('../page-job.js').PageScope} PageScope
  * @typedef {import('../page-job.js').PageValuesLib} PageValuesLib
+ * @typedef {import('../page-job.js').PageStreamPlayerLib} PageStreamPlayerLib
  * @typedef {import('../../../cases/browser-api-types.js').ApiPageAction} ApiPageAction
  * @typedef {import('../../../cases/browser-api-types.js').ApiString} ApiString
  * @typedef {import('../../../cases/browser-api-types.js').ApiValue} ApiValue
@@ -22,6 +24,7 @@
   /** @param {typeof self & PageScope} scope */ function (scope) {
     const values = /** @type {PageValuesLib} */ (scope.wsconformValues);
     const { str } = values;
+    const streams = /** @type {PageStreamPlayerLib} */ (scope.wsconformStreamPlayer);
 
     /** @param {string | number | undefined} v */
     const arg = (v) => (typeof v === 'string' ? str(v) : String(v));
@@ -77,11 +80,7 @@
     /** An argument a case wrote could not be built in this page. */
     class BuildError extends Error {}
 
-    /** @param {unknown} e what was thrown */
-    const errorName = (e) => {
-      const x = /** @type {{ name?: unknown } | null | undefined} */ (e);
-      return x && x.name ? String(x.name) : String(e);
-    };
+    const errorName = values.thrownName;
     /** @param {unknown} e what was thrown */
     const errorMessage = (e) => e && /** @type {{ message?: unknown }} */ (e).message;
 
@@ -146,7 +145,7 @@
        */
       const built = (args) => {
         try {
-          return { list: args.map((v) => values.build(v, c)), shown: args.map((v) => values.show(v)).join(', ') };
+          return values.buildArgs(args, c);
         } catch (e) {
           throw new BuildError(`${errorName(e)}: ${errorMessage(e)}`);
         }
@@ -247,7 +246,16 @@
         }
       }
 
+      // The api.stream.* cases' actions (stream-player.js), on the case's WebSocketStream.
+      const stream = streams.streamCase(c, note);
       for (const a of c.page) {
+        if (streams.isStreamAction(a)) {
+          // Not awaited when it did not wait: the next action runs in the same task.
+          const r = stream.play(a);
+          if (typeof r === 'boolean' ? r : await r) continue;
+          frozen = true;
+          break;
+        }
         switch (a.do) {
           case 'wait': {
             const ms = a.timeoutMs || 10000;
@@ -287,6 +295,7 @@
       // (act() sets ws, which the checker does not see from here.)
       const last = /** @type {WebSocket | null} */ (ws);
       if (last !== null && last.readyState < 2) last.close();
+      stream.end();
     }
 
     /** @param {unknown} e what was thrown */

@@ -14,7 +14,7 @@
  * @typedef {import('../page-job.js').WorkerReply} WorkerReply
  */
 
-importScripts('/values.js', '/api-player.js');
+importScripts('/values.js', '/stream-player.js', '/api-player.js');
 
 (
   /** @param {typeof self & PageScope} scope */ function (scope) {

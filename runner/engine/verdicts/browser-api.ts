@@ -31,11 +31,13 @@ export interface ApiWireRecord {
   firstCloseBy: 'browser' | 'server' | null;
   /** Who closed TCP first. */
   tcpClosedBy: 'browser' | 'server' | null;
+  /** The server's flood (ApiServerAction `flood`): its bytes on the wire, and how many of them the browser had taken in when measured (null: not yet). */
+  flood?: { bytes: number; accepted: number | null };
   wirelog: WireEntry[];
   startedAt: number;
 }
 
-export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'>;
+export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames' | 'flood'>;
 
 const arrow = (lines: readonly string[]): string => (lines.length === 0 ? '(nothing)' : lines.join(' → '));
 
@@ -62,6 +64,11 @@ function headerMatches(e: ApiHeaderExpectation, got: string | undefined): boolea
 
 const describeHeader = (e: ApiHeaderExpectation): string => (e === null ? 'no such header' : typeof e === 'string' ? JSON.stringify(e) : `a value matching /${e.match}/`);
 
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+/** What the browser took in of the server's flood, as the report says it. */
+const describeFlood = (f: ApiWire['flood']): string =>
+  f === undefined ? 'no flood (the server never got that far)' : f.accepted === null ? `${mib(f.bytes)} flooded, not measured` : `${mib(f.accepted)} of ${mib(f.bytes)} taken in`;
+
 /** What the page observed against what it must observe. */
 export function judgePage(expected: readonly string[], observed: readonly string[]): Pick<Verdict, 'behavior' | 'result'> {
   if (expected.length === observed.length && expected.every((line, i) => observed[i] === line)) {
@@ -85,6 +92,12 @@ export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<V
   for (const [name, value] of Object.entries(e.requestHeaders ?? {})) {
     const got = w.requestHeaders[name];
     if (!headerMatches(value, got)) return fail(CloseBehavior.FAILED, `The opening request had ${name}: ${got === undefined ? '(absent)' : JSON.stringify(got)}; expected ${describeHeader(value)}.`);
+  }
+  if (e.flood !== undefined && !(w.flood?.accepted != null && w.flood.accepted <= e.flood.atMostBytes)) {
+    return fail(
+      CloseBehavior.FAILED,
+      `Of the server's flood, while the page read nothing: ${describeFlood(w.flood)}; a stream nobody reads must make the engine stop reading (at most ${mib(e.flood.atMostBytes)} expected).`,
+    );
   }
   if (e.messages && (e.messages.length !== w.messages.length || e.messages.some((m, i) => w.messages[i] !== m))) {
     return fail(CloseBehavior.FAILED, `Before its close frame the server received ${arrow(w.messages)}; expected ${arrow(e.messages)}.`);
@@ -132,6 +145,14 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
   });
   for (const [name, value] of Object.entries(e?.requestHeaders ?? {})) {
     rows.push({ what: 'request header', expected: `${name}: ${describeHeader(value)}`, observed: header(name, w.requestHeaders[name]), ok: passes({ requestHeaders: { [name]: value } }) });
+  }
+  if (e?.flood !== undefined || w.flood !== undefined) {
+    rows.push({
+      what: 'flood taken in while unread',
+      expected: e?.flood === undefined ? notChecked : `at most ${mib(e.flood.atMostBytes)}`,
+      observed: describeFlood(w.flood),
+      ok: e?.flood === undefined ? null : passes({ flood: e.flood }),
+    });
   }
   rows.push({
     what: 'messages before the close frame',
