@@ -4,6 +4,7 @@ import { allCases, browserApiCases, type CaseDef } from '../../cases/index.js';
 import { streamCases, valueFamilyCases } from '../../cases/browser-api/index.js';
 import type { BrowserApiCheck } from '../../cases/browser-api-types.js';
 import { casesForRole } from '../../runner/engine/plan.js';
+import { apiOrder, itemsOf } from '../../runner/browser/schedule.js';
 
 /** The case's check; every api.* case has one as its expectation. */
 function checkOf(c: CaseDef): BrowserApiCheck {
@@ -69,6 +70,17 @@ describe('browser-API catalogue', () => {
       );
     }
     assert.ok(browserApiCases.some((c) => c.id === 'api.stream.backpressure.read@sharedworker'));
+  });
+
+  it('runs the cases that open before those whose handshake is refused, a WebSocketStream’s opened counting as open', () => {
+    const ids = ['api.stream.handshake.status-403', 'api.handshake.status-403', 'api.stream.opened', 'api.close.code.1000'];
+    const order = apiOrder(
+      itemsOf(
+        [],
+        ids.map((id) => browserApiCases.find((c) => c.id === id)!),
+      ),
+    ).map((i) => i.def.id);
+    assert.deepEqual(order.slice(0, 2).sort(), ['api.close.code.1000', 'api.stream.opened']);
   });
 
   it('only lets a case leave the page as its last action', () => {
