@@ -165,8 +165,8 @@ describe('browser-API servers', () => {
         if (!reads) socket.pause();
         let bytes = 0;
         ws!.on('message', (d: Buffer) => (bytes += d.length));
-        // The server measures 2 s after the flood starts (100 ms after the handshake).
-        await new Promise((r) => setTimeout(r, 2400));
+        // The server measures 1.5 s after the flood starts (100 ms after the handshake).
+        await new Promise((r) => setTimeout(r, 1900));
         rec = { ...s.record(id), flood: { ...s.record(id).flood! } };
         socket.resume();
         while (bytes < 64 * 1048576) await new Promise((r) => setTimeout(r, 20));
