@@ -13,7 +13,12 @@
  *   handlers    `error: readyState = 3` (an `on` action's line), `(task queued in error ran)`
  *   bad data    `(cannot build the arguments: Error: unknown value tag "x")`, and the case ends
  *   no context  `(not available: this engine has no SharedWorker)`, the only line: the case is
- *               UNIMPLEMENTED in that engine, with the reason
+ *               UNIMPLEMENTED in that engine, with the reason (also `this engine has no
+ *               WebSocketStream`, for the api.stream.* cases)
+ *   streams     `opened → {readable: ReadableStream, writable: WritableStream, protocol: "", extensions: ""}`,
+ *               `closed → {closeCode: 1000, reason: "bye"}`, `closed → rejected WebSocketError {closeCode: 1006, reason: ""}`,
+ *               `write("a") → ok`, `read → text "m1"`, `read → binary Uint8Array 010203`, `read → done`,
+ *               `(closed pending after 500 ms)` (see ApiStreamAction)
  * Strings print as JSON; a long run of one character prints as `"x"×123`; other values as
  * ApiValue says.
  */
@@ -41,7 +46,14 @@ export type ApiServerAction =
   | { do: 'close'; code?: number; reasonHex?: string }
   /** Closes TCP at once, without a close frame. */
   | { do: 'drop' }
-  | { do: 'wait'; ms: number };
+  | { do: 'wait'; ms: number }
+  /**
+   * `messages` binary messages of `bytes` each, the next written only once the socket has taken the
+   * one before (so that what the browser took in can be read off); `measureAfterMs` after the
+   * first, the record notes how much it had taken in (ApiWireRecord.flood). The script goes on once
+   * all are written.
+   */
+  | { do: 'flood'; messages: number; bytes: number; measureAfterMs: number };
 
 export interface ApiServerScript {
   handshake: ApiHandshake;
@@ -91,7 +103,9 @@ export type ApiValue =
   | { $: 'ArrayBuffer'; bytes: ApiBytes }
   /** `new <type>(new ArrayBuffer(...bytes), byteOffset, length)`; offset and length only when given. */
   | { $: 'view'; type: ApiViewType; bytes: ApiBytes; byteOffset?: number; length?: number }
-  | { $: 'Blob'; parts: ApiValue[]; type?: string };
+  | { $: 'Blob'; parts: ApiValue[]; type?: string }
+  /** `new WebSocketError(message, {closeCode, reason})`, with only the members given. */
+  | { $: 'WebSocketError'; message?: string; closeCode?: number; reason?: string };
 
 /** An attribute of the WebSocket the page reads. */
 export type ApiAttribute = 'readyState' | 'bufferedAmount' | 'protocol' | 'extensions' | 'binaryType' | 'url';
@@ -138,29 +152,46 @@ export type ApiPageAction =
   | { do: 'quiet' }
   /** Leaves the page while the socket is open (the document goes away). */
   | { do: 'navigate' }
-  /** The case needs this interface: where the context has none, its only line is `(not available: …)` (UNIMPLEMENTED). */
-  | { do: 'require'; name: 'WebSocketStream' }
   | ApiStreamAction;
 
 /**
- * The streams-based WebSocketStream (WHATWG WebSockets), played by page/stream-player.js. Each
- * action that waits logs how its promise settled, or that it did not within `timeoutMs` (5 s).
+ * What the page does with a WebSocketStream (the api.stream.* cases), played by
+ * page/stream-player.js. A case starts with `stream.new`; where the engine has no WebSocketStream
+ * that is the case's only line, `(not available: this engine has no WebSocketStream)`. A wait that
+ * ends without an answer logs `(opened pending after 500 ms)` (default limit 10 s). A rejection
+ * prints the error's name, a WebSocketError's closeCode and reason, and whether it is the signal's
+ * abort reason: `rejected AbortError (the signal's reason)`.
  */
 export type ApiStreamAction =
-  /** `new WebSocketStream(<the case's server>, {protocols, signal})`; with `signal`, an AbortController's; with `args`, exactly those. */
-  | { do: 'stream-connect'; protocols?: string[]; signal?: true; args?: ApiValue[] }
-  /** Awaits `opened`: `opened: protocol = "chat", extensions = ""`, or `opened → <error name>`; keeps the reader and writer. */
-  | { do: 'stream-opened'; timeoutMs?: number }
-  /** Awaits `closed`: `closed: closeCode = 1000, reason = "bye"`, or `closed → <error name>`. */
-  | { do: 'stream-closed'; timeoutMs?: number }
-  /** `await writer.write(value)`: `write(<value>) → ok` or `→ <error name>`. */
-  | { do: 'stream-write'; value: ApiValue; timeoutMs?: number }
-  /** `await reader.read()`: `read text "m1"`, `read binary Uint8Array 0a0b`, `read done`, or `read → <error name>`. */
-  | { do: 'stream-read'; timeoutMs?: number }
-  /** `close(...args)` (no args: `close()`): `close(<args>) → ok` or `→ <error name>`. */
-  | { do: 'stream-close'; args?: ApiValue[] }
-  /** The AbortController's `abort()`; the writer's `close()` (awaited); the reader's `cancel()` (awaited). */
-  | { do: 'stream-abort' | 'stream-writer-close' | 'stream-cancel'; timeoutMs?: number };
+  /**
+   * `new WebSocketStream(url, {protocols, signal})`, with only the options given: logs nothing, or
+   * `new WebSocketStream → SyntaxError`. `signal`: an AbortController's (see stream.abort), or one
+   * already aborted. With `args`, exactly `new WebSocketStream(...args)`.
+   */
+  | { do: 'stream.new'; protocols?: string[]; signal?: 'controller' | 'aborted'; args?: ApiValue[] }
+  /** Awaits `opened` (or `closed`) and logs what it settled with. */
+  | { do: 'stream.opened' | 'stream.closed'; timeoutMs?: number }
+  /** `close(...args)`: `close({closeCode: 999}) → InvalidAccessError`. */
+  | { do: 'stream.close'; args: ApiValue[] }
+  /** The controller aborts the signal given to the constructor: `signal aborted`. */
+  | { do: 'stream.abort' }
+  /**
+   * `write(chunk)` on the writable's writer (taken at its first use), awaited: `write("a") → ok`;
+   * `noWait`: `write("a") (not awaited)`.
+   */
+  | { do: 'stream.write'; args: [ApiValue]; noWait?: true; timeoutMs?: number }
+  /**
+   * `read()` on the readable's reader: `read → text "m1"`, `read → binary Uint8Array 010203` (the
+   * chunk's type; bytes as hex up to 32, else `(N bytes)`), `read → done`; with `count`, that many
+   * reads summed up in one line: `read ×64 → 67108864 bytes`.
+   */
+  | { do: 'stream.read'; count?: number; timeoutMs?: number }
+  /** The writer's desiredSize (`desiredSize = 1`), or awaits its ready promise (`ready → ok`). */
+  | { do: 'stream.desired-size' }
+  | { do: 'stream.ready'; timeoutMs?: number }
+  /** `close()` / `abort(...args)` of the writable, `cancel(...args)` of the readable (their writer's or reader's once taken), awaited. */
+  | { do: 'stream.writable-close' }
+  | { do: 'stream.writable-abort' | 'stream.readable-cancel'; args: ApiValue[] };
 
 /** A close frame the browser sent, as the expectation states it. */
 export type ApiCloseFrameExpectation =
@@ -185,6 +216,12 @@ export interface ApiWireExpectation {
   maxCloseFrames?: number;
   /** Opening requests the server receives for the case (0: the browser must not connect). */
   connections?: number;
+  /**
+   * Of the server's flood (ApiServerAction `flood`), what the browser took in by the time it was
+   * measured, while the page read nothing: at most this many bytes (a stream that is not read
+   * makes the engine stop reading from the network).
+   */
+  flood?: { atMostBytes: number };
   /**
    * Header values of the opening request (names in lower case), compared exactly; null: the header
    * must be absent; `match`: the value must match this regular expression.

@@ -24,7 +24,8 @@ import { handshakeCases } from './handshake.js';
 import { attributeCases } from './attributes.js';
 import { navigationCases } from './navigation.js';
 import { tlsApiCases } from './tls.js';
-import { streamCases } from './stream.js';
+import { streamLifecycleCases } from './stream.js';
+import { streamDataCases } from './stream-data.js';
 import { cookieCases } from './cookies.js';
 import { workerVariants } from './contexts.js';
 
@@ -35,6 +36,9 @@ import { workerVariants } from './contexts.js';
  * api.request.*, api.cookies.*).
  */
 export const valueFamilyCases: readonly CaseDef[] = [...closeArgCases, ...closeReasonUtf8Cases, ...stateCases, ...constructorCases, ...sendDataCases, ...messageCases, ...requestCases, ...cookieCases];
+
+/** WebSocketStream, the streams-based WebSocket (api.stream.*; UNIMPLEMENTED where the engine has none). */
+export const streamCases: readonly CaseDef[] = [...streamLifecycleCases, ...streamDataCases];
 
 /** The browser-API cases as the document runs them. */
 export const windowApiCases: readonly CaseDef[] = [

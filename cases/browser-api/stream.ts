@@ -1,157 +1,190 @@
-/**
- * Browser-API cases: WebSocketStream, the streams-based interface of the WHATWG WebSockets
- * standard. `opened` resolves with the readable and writable sides, the subprotocol and the
- * extensions; `closed` with the close code and reason of a clean close, and both reject when the
- * handshake fails or is aborted through the `signal` option (which no longer matters once open).
- * Writing a string sends text, a BufferSource binary; reading gives text as a string and binary
- * as a Uint8Array (the explainer changed it from ArrayBuffer in January 2024); messages wait in
- * the readable side until read. close({closeCode, reason})
- * validates as WebSocket's close() does (InvalidAccessError, SyntaxError), and a reason without a
- * code closes with 1000. Each case starts with `require`: an engine without WebSocketStream
- * (Firefox ESR 153, WebKitGTK 2.50) gets UNIMPLEMENTED, not FAILED.
- */
-import type { ApiPageAction, ApiServerScript, ApiStreamAction, ApiWireExpectation } from '../browser-api-types.js';
-import type { CaseDef, Requirement } from '../types.js';
-import { accept, acceptThen, acceptThenLater, apiCase, closeFrame, utf8Hex } from './common.js';
-import { v } from './values.js';
+/** Browser-API cases: a WebSocketStream's opening and closing (api.stream.*; see stream-common.ts). */
+import type { ApiServerScript, ApiValue } from '../browser-api-types.js';
+import type { CaseDef } from '../types.js';
+import { accept, acceptThen, acceptThenLater, closeFrame, noFrames, utf8Hex } from './common.js';
+import { shown, str, v } from './values.js';
+import { spec, create, opened, closed, closeWith, read, info, openedLine, closedLine, wsError, closeLine, neverOpened, streamCase, base, byClose, closedByPage } from './stream-common.js';
 
-/** The section is named, not numbered: WebSocketStream joined the standard after the numbers the other families cite. */
-const rule = (what: string): Requirement => ({ spec: `WHATWG WebSockets § The WebSocketStream interface (${what})`, level: 'MUST' });
-
-const require: ApiPageAction = { do: 'require', name: 'WebSocketStream' };
-const connect = (o: { protocols?: string[]; signal?: true } = {}): ApiStreamAction => ({ do: 'stream-connect', ...o });
-const opened: ApiStreamAction = { do: 'stream-opened' };
-const closed: ApiStreamAction = { do: 'stream-closed' };
-const read: ApiStreamAction = { do: 'stream-read' };
-const close = (...args: Parameters<typeof v.object>[0][]): ApiStreamAction => (args.length === 0 ? { do: 'stream-close' } : { do: 'stream-close', args: args.map((a) => v.object(a)) });
-const write = (value: Parameters<typeof v.view>[1] | string, view?: 'Uint8Array' | 'ArrayBuffer'): ApiStreamAction =>
-  typeof value === 'string' ? { do: 'stream-write', value } : { do: 'stream-write', value: view === 'ArrayBuffer' ? v.arrayBuffer(value) : v.view('Uint8Array', value) };
-
-/** The page's lines for a plain open with nothing selected. */
-const openedPlain = 'opened: protocol = "", extensions = ""';
-const closedNoStatus = ['close() → ok', 'closed: closeCode = 1005, reason = ""'];
-
-const streamCase = (id: string, title: string, o: { server?: ApiServerScript; page: ApiPageAction[]; expectPage: string[]; expectation: string; what: string; wire?: ApiWireExpectation }): CaseDef => {
-  const check = { server: o.server ?? accept, page: [require, ...o.page], expectPage: o.expectPage, ...(o.wire ? { expectWire: o.wire } : {}) };
-  return apiCase({ id: `api.stream.${id}`, title, description: `The page uses WebSocketStream: ${title.toLowerCase()}.`, expectation: o.expectation, requirement: rule(o.what), check });
-};
-
-const invalidCode = (code: number): CaseDef =>
-  streamCase(`close.invalid-code.${code}`, `close({closeCode: ${code}}) throws InvalidAccessError`, {
-    page: [connect(), opened, close({ closeCode: code }), close(), closed],
-    expectPage: [openedPlain, `close({closeCode: ${code}}) → InvalidAccessError`, ...closedNoStatus],
-    expectation: `Only 1000 and 3000-4999 may be given: close() throws InvalidAccessError and the stream stays open (a plain close() then closes it, 1005).`,
-    what: 'close(), the close code',
-    wire: { close: closeFrame(null) },
+/** close(closeInfo) with an invalid code or reason throws, sends nothing, and leaves the connection open for a plain close(). */
+const refused = (id: string, closeInfo: ApiValue, error: string, why: string): CaseDef =>
+  streamCase({
+    id: `close.${id}`,
+    title: `close(${shown(closeInfo)}) throws ${error}`,
+    description: `Once opened, the page calls close(${shown(closeInfo)}), then close().`,
+    expectation: `${why}: ${error}, and nothing is sent; the later close() sends a Close frame with no body.`,
+    requirement: spec.closeValidate,
+    page: [...base, closeWith(closeInfo), ...byClose],
+    expectPage: [openedLine(), closeLine([closeInfo], error), ...closedByPage],
+    expectWire: { messages: [], close: closeFrame(null), maxCloseFrames: 1 },
   });
 
-export const streamCases: CaseDef[] = [
-  streamCase('opened', 'opened resolves with the subprotocol and the extensions', {
+/** close(closeInfo) is accepted: the server receives `code`/`reason` and echoes them, which the closed promise gives. */
+const closes = (id: string, closeInfo: ApiValue, code: number | null, reason: string, why: string): CaseDef =>
+  streamCase({
+    id: `close.${id}`,
+    title: `close(${shown(closeInfo)}) sends ${code === null ? 'a Close frame with no body' : `${code} ${str(reason)}`}`,
+    description: `Once opened, the page calls close(${shown(closeInfo)}) and awaits closed (the server echoes the Close frame).`,
+    expectation: `${why}: the Close frame carries ${code === null ? 'no body' : `${code} ${str(reason)}`}, and closed resolves with it.`,
+    requirement: spec.closeSend,
+    page: [...base, closeWith(closeInfo), closed()],
+    expectPage: [openedLine(), closeLine([closeInfo], 'ok'), closedLine(code ?? 1005, reason)],
+    expectWire: { messages: [], close: code === null ? closeFrame(null) : closeFrame(code, reason) },
+  });
+
+export const streamLifecycleCases: CaseDef[] = [
+  streamCase({
+    id: 'opened',
+    title: 'opened resolves with the streams, the subprotocol and the extensions',
+    description: 'The page offers "chat"; the server selects it; the page awaits opened, then closes.',
+    expectation: 'opened resolves with a ReadableStream, a WritableStream, protocol "chat" and extensions "" (none selected); close() then closes cleanly.',
+    requirement: spec.opened,
     server: { handshake: { kind: 'accept', protocol: 'chat' } },
-    page: [connect({ protocols: ['chat'] }), opened, close(), closed],
-    expectPage: ['opened: protocol = "chat", extensions = ""', ...closedNoStatus],
-    expectation: 'opened resolves with protocol "chat" (the offered one the server selected) and extensions ""; close() sends a close frame without a code, and closed resolves with 1005 and "".',
-    what: 'opened, closed',
-    wire: { requestHeaders: { 'sec-websocket-protocol': 'chat' }, close: closeFrame(null) },
+    page: [create({ protocols: ['chat'] }), opened, ...byClose],
+    expectPage: [openedLine('chat'), ...closedByPage],
+    expectWire: { messages: [], close: closeFrame(null), requestHeaders: { 'sec-websocket-protocol': 'chat' } },
   }),
-  streamCase('write.text', 'writing a string sends a text message', {
-    page: [connect(), opened, write('hello'), close({ closeCode: 1000, reason: 'done' }), closed],
-    expectPage: [openedPlain, 'write("hello") → ok', 'close({closeCode: 1000, reason: "done"}) → ok', 'closed: closeCode = 1000, reason = "done"'],
-    expectation: 'The server receives text "hello", then a close frame 1000 "done"; closed resolves with 1000 and "done".',
-    what: 'the writable side',
-    wire: { messages: ['text "hello"'], close: closeFrame(1000, 'done') },
+  streamCase({
+    id: 'opened.extensions',
+    title: 'opened gives the extensions the server selected',
+    description: 'The server selects permessage-deflate (which the browser offers); the page awaits opened, then closes.',
+    expectation: 'The request offers permessage-deflate (WHATWG WebSockets §2.2), and opened resolves with extensions "permessage-deflate".',
+    requirement: spec.opened,
+    server: { handshake: { kind: 'accept', extensions: 'permessage-deflate' } },
+    page: [...base, ...byClose],
+    expectPage: [openedLine('', 'permessage-deflate'), ...closedByPage],
+    expectWire: { requestHeaders: { 'sec-websocket-extensions': { match: '^permessage-deflate\\b' } } },
   }),
-  streamCase('write.binary', 'writing a Uint8Array or an ArrayBuffer sends a binary message', {
-    page: [connect(), opened, write({ hex: '010203' }), write({ hex: '0405' }, 'ArrayBuffer'), close(), closed],
-    expectPage: [openedPlain, 'write(Uint8Array(ArrayBuffer(3))) → ok', 'write(ArrayBuffer(2)) → ok', ...closedNoStatus],
-    expectation: 'A BufferSource is sent as binary: the server receives binary 010203, then binary 0405.',
-    what: 'the writable side',
-    wire: { messages: ['binary 010203', 'binary 0405'], close: closeFrame(null) },
+  streamCase({
+    id: 'protocols',
+    title: 'The protocols option is offered in order; opened gives the one selected',
+    description: 'The page offers "chat" and "superchat"; the server selects "superchat".',
+    expectation: 'The request offers "chat, superchat"; opened resolves with protocol "superchat".',
+    requirement: spec.opened,
+    server: { handshake: { kind: 'accept', protocol: 'superchat' } },
+    page: [create({ protocols: ['chat', 'superchat'] }), opened, ...byClose],
+    expectPage: [openedLine('superchat'), ...closedByPage],
+    expectWire: { requestHeaders: { 'sec-websocket-protocol': 'chat, superchat' } },
   }),
-  streamCase('read.text', 'a text message is read as a string', {
-    server: acceptThenLater({ do: 'text', data: 'm1' }),
-    page: [connect(), opened, read, close(), closed],
-    expectPage: [openedPlain, 'read text "m1"', ...closedNoStatus],
-    expectation: 'The server sends text "m1": read() gives the string "m1".',
-    what: 'the readable side',
+  streamCase({
+    id: 'protocols.duplicate',
+    title: 'A subprotocol offered twice throws SyntaxError',
+    description: 'The page constructs a WebSocketStream offering "chat" twice.',
+    expectation: 'The constructor throws SyntaxError and no connection is made.',
+    requirement: spec.constructor,
+    page: [create({ protocols: ['chat', 'chat'] })],
+    expectPage: ['new WebSocketStream → SyntaxError'],
+    expectWire: { connections: 0 },
   }),
-  streamCase('read.binary', 'a binary message is read as a Uint8Array', {
-    server: acceptThenLater({ do: 'binary', hex: '0a0b' }),
-    page: [connect(), opened, read, close(), closed],
-    expectPage: [openedPlain, 'read binary Uint8Array 0a0b', ...closedNoStatus],
-    expectation: 'The server sends binary 0a0b: read() gives a Uint8Array of those two bytes.',
-    what: 'the readable side',
+  streamCase({
+    id: 'constructor.fragment',
+    title: 'A URL with a fragment throws SyntaxError',
+    description: 'The page constructs a WebSocketStream for the case’s URL with "#x" appended.',
+    expectation: 'Getting a URL record refuses a fragment: SyntaxError, and no connection is made.',
+    requirement: spec.constructor,
+    page: [create({ args: [v.url('ws://<server><path>#x')] })],
+    expectPage: ['new WebSocketStream → SyntaxError'],
+    expectWire: { connections: 0 },
   }),
-  streamCase('read.later', 'messages wait until the page reads them', {
-    server: acceptThen({ do: 'text', data: 'a' }, { do: 'text', data: 'b' }, { do: 'text', data: 'c' }),
-    page: [connect(), opened, { do: 'sleep', ms: 300 }, read, read, read, close(), closed],
-    expectPage: [openedPlain, 'read text "a"', 'read text "b"', 'read text "c"', ...closedNoStatus],
-    expectation: 'Three messages come at once while the page is not reading: read() later gives all three, in order (the readable side queues them).',
-    what: 'the readable side, backpressure',
+  ...(
+    [
+      ['status-403', { handshake: { kind: 'status', status: 403, reason: 'Forbidden' } }, 'The server answers 403 Forbidden.', undefined],
+      ['wrong-accept', { handshake: { kind: 'wrong-accept' } }, 'The server answers 101 with a Sec-WebSocket-Accept computed from another key.', undefined],
+      ['protocol-not-selected', accept, 'The page offers "chat"; the server answers without Sec-WebSocket-Protocol.', ['chat']],
+      ['unrequested-protocol', { handshake: { kind: 'accept', protocol: 'chat' } }, 'The page offers nothing; the server answers with Sec-WebSocket-Protocol: chat.', undefined],
+    ] as Array<[string, ApiServerScript, string, string[] | undefined]>
+  ).map(([id, server, what, protocols]) =>
+    streamCase({
+      id: `handshake.${id}`,
+      title: `A failed handshake rejects opened and closed: ${id.replace(/-/g, ' ')}`,
+      description: `${what} The page awaits opened, then closed.`,
+      expectation: 'opened rejects with a WebSocketError (no close code), closed with a WebSocketError with close code 1006; nothing is sent.',
+      requirement: spec.handshake,
+      server: { ...server, closeAfterMs: 1000 },
+      page: [create(protocols ? { protocols } : {}), opened, closed()],
+      expectPage: neverOpened,
+      expectWire: noFrames,
+    }),
+  ),
+  streamCase({
+    id: 'close.page',
+    title: 'close({closeCode: 4000, reason: "bye"}): closed resolves with the echo, reading is done',
+    description: 'Once opened, the page calls close({closeCode: 4000, reason: "bye"}), awaits closed, then reads.',
+    expectation: 'The Close frame carries 4000 "bye"; closed resolves with {closeCode: 4000, reason: "bye"}; the readable is closed, so read() is done.',
+    requirement: spec.closed,
+    page: [...base, closeWith(info(4000, 'bye')), closed(), read()],
+    expectPage: [openedLine(), closeLine([info(4000, 'bye')], 'ok'), closedLine(4000, 'bye'), 'read → done'],
+    expectWire: { messages: [], close: closeFrame(4000, 'bye') },
   }),
-  streamCase('remote-close', 'the server closes: read() is done and closed resolves with its code', {
-    server: acceptThenLater({ do: 'close', code: 4001, reasonHex: utf8Hex('srv') }),
-    page: [connect(), opened, read, closed],
-    expectPage: [openedPlain, 'read done', 'closed: closeCode = 4001, reason = "srv"'],
-    expectation: 'The server closes with 4001 "srv": the readable side ends (read() gives done) and closed resolves with 4001 and "srv"; the browser echoes the close frame.',
-    what: 'closed, the closing handshake',
-    wire: { close: closeFrame(4001, 'srv') },
+  closes('no-argument', info(), null, '', 'close({}) has neither code nor reason'),
+  closes('reason-only', info(undefined, 'bye'), 1000, 'bye', 'A non-empty reason without a code is sent with the code 1000'),
+  closes('empty-reason', info(undefined, ''), null, '', 'An empty reason without a code is no reason at all'),
+  ...[1000, 3000, 4999].map((code) => closes(`code.${code}`, info(code), code, '', `${code} is ${code === 1000 ? '1000' : 'in 3000–4999'}`)),
+  closes('reason.123-bytes', info(1000, 'x'.repeat(123)), 1000, 'x'.repeat(123), 'A reason of exactly 123 UTF-8 bytes fits'),
+  closes('reason.lone-surrogate', info(1000, '\ud800'), 1000, '\ufffd', 'The reason is a USVString: a lone surrogate becomes U+FFFD (3 bytes)'),
+  ...[999, 1001, 2999, 5000].map((code) => refused(`code.${code}`, info(code), 'InvalidAccessError', `${code} is neither 1000 nor in 3000–4999`)),
+  refused('reason.124-bytes', info(1000, 'x'.repeat(124)), 'SyntaxError', 'A reason of 124 UTF-8 bytes is over 123'),
+  refused('reason.126-bytes', info(1000, '€'.repeat(42)), 'SyntaxError', '42 "€" are 126 UTF-8 bytes, over 123 though only 42 characters'),
+  refused('reason-only.124-bytes', info(undefined, 'x'.repeat(124)), 'SyntaxError', 'The reason is validated without a code too'),
+  streamCase({
+    id: 'close.twice',
+    title: 'A second close() does nothing',
+    description: 'Once opened, the page calls close({closeCode: 4000, reason: "a"}) and at once close({closeCode: 3000, reason: "b"}), then awaits closed.',
+    expectation: 'Both calls return; only the first Close frame is sent, and closed resolves with 4000 "a".',
+    requirement: spec.closeSend,
+    page: [...base, closeWith(info(4000, 'a')), closeWith(info(3000, 'b')), closed()],
+    expectPage: [openedLine(), closeLine([info(4000, 'a')], 'ok'), closeLine([info(3000, 'b')], 'ok'), closedLine(4000, 'a')],
+    expectWire: { close: closeFrame(4000, 'a'), maxCloseFrames: 1 },
   }),
-  streamCase('close.code-reason', 'close({closeCode, reason}) sends them, and closed reflects them', {
-    page: [connect(), opened, close({ closeCode: 4000, reason: 'bye' }), closed],
-    expectPage: [openedPlain, 'close({closeCode: 4000, reason: "bye"}) → ok', 'closed: closeCode = 4000, reason = "bye"'],
-    expectation: 'The close frame carries 4000 "bye", and closed resolves with them (the server echoes them).',
-    what: 'close()',
-    wire: { close: closeFrame(4000, 'bye') },
-  }),
-  streamCase('close.reason-only', 'close({reason}) closes with 1000', {
-    page: [connect(), opened, close({ reason: 'bye' }), closed],
-    expectPage: [openedPlain, 'close({reason: "bye"}) → ok', 'closed: closeCode = 1000, reason = "bye"'],
-    expectation: 'A reason without a code closes with 1000 and the reason.',
-    what: 'close(), a reason without a code',
-    wire: { close: closeFrame(1000, 'bye') },
-  }),
-  ...[999, 1001, 2999, 5000].map(invalidCode),
-  streamCase('close.reason-123', 'close() with a 123-byte reason closes', {
-    page: [connect(), opened, close({ closeCode: 1000, reason: v.repeat('x', 123) }), closed],
-    expectPage: [openedPlain, 'close({closeCode: 1000, reason: "x"×123}) → ok', 'closed: closeCode = 1000, reason = "x"×123'],
-    expectation: '123 bytes is the longest reason a close frame holds: it is sent.',
-    what: 'close(), the reason',
-    wire: { close: closeFrame(1000, 'x'.repeat(123)) },
-  }),
-  streamCase('close.reason-124', 'close() with a 124-byte reason throws SyntaxError', {
-    page: [connect(), opened, close({ closeCode: 1000, reason: v.repeat('x', 124) }), close(), closed],
-    expectPage: [openedPlain, 'close({closeCode: 1000, reason: "x"×124}) → SyntaxError', ...closedNoStatus],
-    expectation: 'A reason over 123 bytes: close() throws SyntaxError and the stream stays open.',
-    what: 'close(), the reason',
-    wire: { close: closeFrame(null) },
-  }),
-  streamCase('writer-close', "closing the writable side closes the connection", {
-    page: [connect(), opened, { do: 'stream-writer-close' }, closed],
-    expectPage: [openedPlain, 'writer.close() → ok', 'closed: closeCode = 1005, reason = ""'],
-    expectation: "Closing the writable side starts the closing handshake with no code; closed resolves with 1005 and \"\".",
-    what: 'the writable side',
-    wire: { close: closeFrame(null) },
-  }),
-  streamCase('handshake-failure', 'a refused handshake rejects opened and closed', {
-    server: { handshake: { kind: 'status', status: 403, reason: 'Forbidden' } },
-    page: [connect(), opened, closed],
-    expectPage: ['opened → WebSocketError', 'closed → WebSocketError'],
-    expectation: 'The server answers 403: the connection fails, and opened and closed reject with a WebSocketError.',
-    what: 'opened, closed, a failed connection',
-  }),
-  streamCase('abort.before-open', 'aborting the signal during the handshake rejects opened and closed', {
+  streamCase({
+    id: 'close.connecting',
+    title: 'close() during the handshake rejects opened and closed',
+    description: 'The server never answers the opening request; the page calls close({closeCode: 4000, reason: "x"}) at once, then awaits opened and closed.',
+    expectation: 'The connection is failed: opened rejects with a WebSocketError (no close code), closed with one with close code 1006; no frame is sent.',
+    requirement: spec.closeConnecting,
     server: { handshake: { kind: 'hold' } },
-    page: [connect({ signal: true }), { do: 'stream-abort' }, opened, closed],
-    expectPage: ['abort() → ok', 'opened → AbortError', 'closed → AbortError'],
-    expectation: "The server never answers; the page aborts the signal it passed: opened and closed reject with the signal's reason, an AbortError.",
-    what: 'the signal option',
+    page: [create(), closeWith(info(4000, 'x')), opened, closed()],
+    expectPage: [closeLine([info(4000, 'x')], 'ok'), ...neverOpened],
+    expectWire: noFrames,
   }),
-  streamCase('abort.after-open', 'aborting the signal once open changes nothing', {
-    page: [connect({ signal: true }), opened, { do: 'stream-abort' }, write('still'), close(), closed],
-    expectPage: [openedPlain, 'abort() → ok', 'write("still") → ok', ...closedNoStatus],
-    expectation: 'The signal only matters during the handshake: after opened, aborting it leaves the connection open (the message still goes out, the close is clean).',
-    what: 'the signal option',
-    wire: { messages: ['text "still"'], close: closeFrame(null) },
+  streamCase({
+    id: 'server-close',
+    title: 'The server closes with 4000 "bye": reading is done, closed resolves with it',
+    description: 'Shortly after the handshake the server sends a Close frame 4000 "bye"; the page reads, then awaits closed.',
+    expectation: 'read() is done (the readable is closed) and closed resolves with {closeCode: 4000, reason: "bye"}; the browser answers with a Close frame.',
+    requirement: spec.closed,
+    server: acceptThenLater({ do: 'close', code: 4000, reasonHex: utf8Hex('bye') }),
+    page: [...base, read(), closed()],
+    expectPage: [openedLine(), 'read → done', closedLine(4000, 'bye')],
+    expectWire: { messages: [], close: 'any' },
+  }),
+  streamCase({
+    id: 'server-close.no-status',
+    title: 'The server closes without a status code: closed gives 1005',
+    description: 'Shortly after the handshake the server sends a Close frame with no body; the page reads, then awaits closed.',
+    expectation: 'read() is done and closed resolves with {closeCode: 1005, reason: ""}.',
+    requirement: spec.closed,
+    server: acceptThenLater({ do: 'close' }),
+    page: [...base, read(), closed()],
+    expectPage: [openedLine(), 'read → done', closedLine(1005)],
+  }),
+  streamCase({
+    id: 'server-close.after-message',
+    title: 'A message, then the server’s close: read gives the message, then done',
+    description: 'Right after the handshake the server sends the text "m1" and a Close frame 1000 "done" in one write; the page reads twice, then awaits closed.',
+    expectation: 'read() gives "m1", then is done; closed resolves with {closeCode: 1000, reason: "done"}.',
+    requirement: spec.closed,
+    server: acceptThen({ do: 'text', data: 'm1' }, { do: 'close', code: 1000, reasonHex: utf8Hex('done') }),
+    page: [...base, read(), read(), closed()],
+    expectPage: [openedLine(), 'read → text "m1"', 'read → done', closedLine(1000, 'done')],
+  }),
+  streamCase({
+    id: 'server-drop',
+    title: 'The server drops TCP: read and closed reject with a WebSocketError 1006',
+    description: 'Shortly after the handshake the server closes TCP without a Close frame; the page reads, then awaits closed.',
+    expectation: 'The connection closed uncleanly: read() and closed reject with a WebSocketError whose closeCode is 1006.',
+    requirement: spec.unclean,
+    server: acceptThenLater({ do: 'drop' }),
+    page: [...base, read(), closed()],
+    expectPage: [openedLine(), `read → ${wsError(1006)}`, `closed → ${wsError(1006)}`],
   }),
 ];

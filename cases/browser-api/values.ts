@@ -28,6 +28,7 @@ export const v = {
     ...(length !== undefined ? { length } : {}),
   }),
   blob: (parts: ApiValue[], type?: string): ApiValue => ({ $: 'Blob', parts, ...(type !== undefined ? { type } : {}) }),
+  webSocketError: (init: { closeCode?: number; reason?: string }, message = ''): ApiValue => ({ $: 'WebSocketError', ...(message ? { message } : {}), ...init }),
 } as const satisfies Record<string, ApiValue | ((...a: never[]) => ApiValue)>;
 
 /** The case's own server URL. */
@@ -88,6 +89,10 @@ export function shown(x: ApiValue): string {
     }
     case 'Blob':
       return `Blob([${x.parts.map(shown).join(', ')}]${x.type === undefined ? '' : `, {type: ${JSON.stringify(x.type)}}`})`;
+    case 'WebSocketError': {
+      const init = [...(x.closeCode !== undefined ? [`closeCode: ${x.closeCode}`] : []), ...(x.reason !== undefined ? [`reason: ${str(x.reason)}`] : [])];
+      return `WebSocketError(${JSON.stringify(x.message ?? '')}, {${init.join(', ')}})`;
+    }
     default:
       return x.$;
   }

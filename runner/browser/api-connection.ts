@@ -4,7 +4,7 @@
  * and records the messages and close frames the browser sent. Works over any duplex byte stream.
  */
 import type { Duplex } from 'node:stream';
-import type { ApiServerScript } from '../../cases/browser-api-types.js';
+import type { ApiServerAction, ApiServerScript } from '../../cases/browser-api-types.js';
 import { parseClosePayload } from '../wire/close.js';
 import { FrameDecoder, type DecodedFrame } from '../wire/decoder.js';
 import { Opcode } from '../wire/frame.js';
@@ -129,9 +129,47 @@ export class Connection {
           flush();
           await this.cs.sleep(a.ms);
           break;
+        case 'flood':
+          flush();
+          await this.flood(a);
+          break;
       }
     }
     flush();
+  }
+
+  /**
+   * Writes the flood's messages one after the other, each once the socket holds less than one
+   * message unsent: what the browser has taken in is then what was written less what still waits
+   * (to within a message), read off `measureAfterMs` after the start. Resolves once every message
+   * is written, or the connection is gone.
+   */
+  private flood(a: Extract<ApiServerAction, { do: 'flood' }>): Promise<void> {
+    const socket = this.socket;
+    // One frame, logged once and written again and again (the payload is not copied).
+    const frame = this.cs.frameOut(Opcode.binary, Buffer.alloc(a.bytes));
+    const record = { bytes: frame.length * a.messages, accepted: null as number | null };
+    this.cs.rec.flood = record;
+    this.cs.note(`flooding ${a.messages} binary messages of ${a.bytes} bytes, each written once the socket has taken the one before`);
+    let written = 0;
+    void this.cs.sleep(a.measureAfterMs).then(() => {
+      record.accepted = Math.max(0, written * frame.length - socket.writableLength);
+      this.cs.note(`flood: the browser has taken in ${record.accepted} of ${record.bytes} bytes`);
+    });
+    return new Promise((resolve) => {
+      const pump = (): void => {
+        while (written < a.messages && !socket.destroyed && !socket.writableEnded && socket.writableLength < frame.length) {
+          socket.write(frame);
+          written++;
+        }
+        if (written >= a.messages || socket.destroyed || socket.writableEnded) {
+          socket.off('close', pump);
+          resolve();
+        } else socket.once('drain', pump);
+      };
+      socket.once('close', pump);
+      pump();
+    });
   }
 
   private onData(d: Buffer): void {

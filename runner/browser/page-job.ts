@@ -82,12 +82,16 @@ export interface AutobahnClientLib {
 export interface PageValuesLib {
   /** Builds the value a case wrote; throws on a value it cannot build. */
   build(v: ApiValue, c: { url: string; host: string }): unknown;
+  /** The arguments a case wrote, built, and as the log prints them (`1000, "bye"`); throws as build does. */
+  buildArgs(args: ApiValue[], c: { url: string; host: string }): { list: unknown[]; shown: string };
   /** The value as the expectations print it. */
   show(v: ApiValue): string;
   /** A string as the expectations print it: JSON, or `"x"×123`. */
   str(s: string): string;
   /** The host of host:port. */
   hostOnly(host: string): string;
+  /** What was thrown, as the expectations name it: its `name`, else itself as a string. */
+  thrownName(e: unknown): string;
 }
 
 /** What api-player.js leaves in `self.wsconformApiPlayer`, for the page and the workers. */
@@ -101,6 +105,18 @@ export interface PageApiPlayerLib {
   describeError(e: unknown): string;
 }
 
+/** What stream-player.js leaves in `self.wsconformStreamPlayer`, for api-player.js. */
+export interface PageStreamPlayerLib {
+  /** Whether the action is one of a WebSocketStream (`stream.*`). */
+  isStreamAction(a: ApiPageAction): a is ApiStreamAction;
+  /**
+   * The player of one case's stream actions: `play` gives (or resolves with) false when the case
+   * ends there (no WebSocketStream in this engine, arguments that cannot be built), and gives its
+   * answer at once for an action that does not wait; `end` closes what is left open.
+   */
+  streamCase(c: PageApiCase, note: (line: string) => void): { play(a: ApiStreamAction): boolean | Promise<boolean>; end(): void };
+}
+
 /** What the page tells the worker of a case's worker variant (page/api-worker.js). */
 export type WorkerRequest = { do: 'init'; shim?: string } | { do: 'run'; case: PageApiCase };
 
@@ -108,20 +124,6 @@ export type WorkerRequest = { do: 'init'; shim?: string } | { do: 'run'; case: P
 export type WorkerReply = { ready: true } | { failed: string } | { key: string; line: string } | { key: string; done: true };
 
 /** The page's or a worker's global object, as the page scripts use it. */
-/** What the action player lends stream-player.js for a case. */
-export interface PageStreamHelpers {
-  note(line: string): void;
-  /** The arguments a case wrote, built, and as the log prints them; throws the player's BuildError. */
-  built(args: ApiValue[]): { list: unknown[]; shown: string };
-  errorName(e: unknown): string;
-  str(s: string): string;
-}
-
-/** What stream-player.js leaves in `self.wsconformStreamPlayer`. */
-export interface PageStreamPlayerLib {
-  create(c: { url: string }, h: PageStreamHelpers): { play(a: ApiStreamAction): Promise<void>; end(): void };
-}
-
 export interface PageScope {
   wsconformAutobahn?: AutobahnClientLib;
   wsconformValues?: PageValuesLib;

@@ -62,13 +62,14 @@ export function phases(items: readonly Item[]): number[][] {
 }
 
 /**
- * The order the page runs browser-API cases in: those that open first, then those whose socket
- * never opens (refused handshakes), each part longest first. Chromium's delay for a new socket
- * doubles with every failed handshake beyond the successful ones of the renderer, so eight
- * refused handshakes first in a fresh browser would hold every later case up by seconds.
+ * The order the page runs browser-API cases in: those that open first (a WebSocket's open event,
+ * a WebSocketStream's opened), then those whose socket never opens (refused handshakes), each part
+ * longest first. Chromium's delay for a new socket doubles with every failed handshake beyond the
+ * successful ones of the renderer, so eight refused handshakes first in a fresh browser would hold
+ * every later case up by seconds.
  */
 export function apiOrder(items: readonly Item[]): Item[] {
-  const opens = (i: Item): boolean => apiCheck(i.def)?.expectPage.includes('open') ?? false;
+  const opens = (i: Item): boolean => apiCheck(i.def)?.expectPage.some((line) => line === 'open' || line.startsWith('opened → {')) ?? false;
   const longestFirst = (list: Item[]): Item[] => list.sort((a, b) => estimateMs(b.def) - estimateMs(a.def));
   return [...longestFirst(items.filter(opens)), ...longestFirst(items.filter((i) => !opens(i)))];
 }

@@ -1,9 +1,10 @@
 /** Invariants of the browser-API catalogue (api.*). */
 import assert from 'node:assert/strict';
 import { allCases, browserApiCases, type CaseDef } from '../../cases/index.js';
-import { valueFamilyCases } from '../../cases/browser-api/index.js';
+import { streamCases, valueFamilyCases } from '../../cases/browser-api/index.js';
 import type { BrowserApiCheck } from '../../cases/browser-api-types.js';
 import { casesForRole } from '../../runner/engine/plan.js';
+import { apiOrder, itemsOf } from '../../runner/browser/schedule.js';
 
 /** The case's check; every api.* case has one as its expectation. */
 function checkOf(c: CaseDef): BrowserApiCheck {
@@ -53,6 +54,33 @@ describe('browser-API catalogue', () => {
       assert.ok(cases.length >= 8, `${family}: ${cases.length}`);
       for (const c of cases) assert.match(c.requirement?.spec ?? '', /^WHATWG WebSockets §\d(\.\d)? \S.*/, c.id);
     }
+  });
+
+  it('has the WebSocketStream family, each case constructing one first and naming the draft step it checks, in workers too', () => {
+    assert.ok(streamCases.length >= 40, String(streamCases.length));
+    for (const c of streamCases) {
+      assert.match(c.id, /^api\.stream\./);
+      assert.match(c.requirement?.spec ?? '', /^WHATWG WebSockets §WebSocketStream \(draft, whatwg\/websockets#48; the WebSocketStream explainer\): \S/, c.id);
+      // First, so that an engine without WebSocketStream logs that as the case's only line (UNIMPLEMENTED).
+      const page = checkOf(c).page;
+      assert.equal(page[0]?.do, 'stream.new', c.id);
+      assert.ok(
+        page.every((a) => a.do.startsWith('stream.') || a.do === 'sleep'),
+        c.id,
+      );
+    }
+    assert.ok(browserApiCases.some((c) => c.id === 'api.stream.backpressure.read@sharedworker'));
+  });
+
+  it('runs the cases that open before those whose handshake is refused, a WebSocketStream’s opened counting as open', () => {
+    const ids = ['api.stream.handshake.status-403', 'api.handshake.status-403', 'api.stream.opened', 'api.close.code.1000'];
+    const order = apiOrder(
+      itemsOf(
+        [],
+        ids.map((id) => browserApiCases.find((c) => c.id === id)!),
+      ),
+    ).map((i) => i.def.id);
+    assert.deepEqual(order.slice(0, 2).sort(), ['api.close.code.1000', 'api.stream.opened']);
   });
 
   it('only lets a case leave the page as its last action', () => {

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { valueFamilyCases } from '../../cases/browser-api/index.js';
+import { baseIdOf } from '../../cases/browser-api/contexts.js';
 import type { EngineName } from '../../runner/browser/index.js';
 import type { CaseResult } from '../../runner/engine/results.js';
 
@@ -91,4 +92,40 @@ export function assertPinned(engine: EngineName, results: readonly CaseResult[])
     .map((r) => `${r.id}: ${r.result} ${r.resultClose}`)
     .join('\n');
   assert.deepEqual(failing, pinned, why);
+}
+
+/**
+ * WebSocketStream (api.stream.*) in Debian's engines, in every context: Firefox ESR 153 and
+ * WebKitGTK 2.50 have none (window, Worker or SharedWorker), so every case is UNIMPLEMENTED with
+ * that reason; Chromium 156 has it in all three, and differs from the draft where listed.
+ */
+export const streamPins: Record<EngineName, { unimplemented: RegExp | null; differ: Record<string, string> }> = {
+  chromium: {
+    unimplemented: null,
+    differ: {
+      // Binary messages come as ArrayBuffer chunks (the explainer's first shape), not Uint8Array.
+      'api.stream.read.binary': 'FAILED/OK',
+      // An aborted signal rejects opened and closed with an AbortError of its own, not the signal's reason.
+      'api.stream.abort.before': 'NON-STRICT/OK',
+      'api.stream.abort.connecting': 'NON-STRICT/OK',
+    },
+  },
+  firefox: { unimplemented: /^Not available in this engine: this engine has no WebSocketStream\.$/, differ: {} },
+  webkit: { unimplemented: /^Not available in this engine: this engine has no WebSocketStream\.$/, differ: {} },
+};
+
+/** The api.stream.* results of an engine (any contexts, any subset) against streamPins. */
+export function assertStreamPinned(engine: EngineName, results: readonly CaseResult[]): void {
+  const pins = streamPins[engine];
+  const stream = results.filter((r) => baseIdOf(r.id).startsWith('api.stream.'));
+  assert.ok(stream.length > 0, 'no api.stream.* result');
+  const wrong = stream
+    .map((r) => {
+      const want = pins.unimplemented ? 'UNIMPLEMENTED/UNIMPLEMENTED' : (pins.differ[baseIdOf(r.id)] ?? 'OK/OK');
+      const got = `${r.behavior}/${r.behaviorClose}`;
+      if (got !== want) return `${r.id}: ${got}, pinned ${want}: ${r.result} ${r.resultClose}`;
+      return pins.unimplemented && !pins.unimplemented.test(r.result) ? `${r.id}: ${r.result}` : null;
+    })
+    .filter((x) => x !== null);
+  assert.deepEqual(wrong, []);
 }

@@ -3,11 +3,12 @@
  * handshake the way its case says and records what crossed the wire.
  */
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { caseById } from '../../cases/index.js';
 import type { CaseDef } from '../../cases/types.js';
 import { startApiServers, type ApiServers } from '../../runner/browser/api-server.js';
-import { judgeWire } from '../../runner/engine/verdicts/browser-api.js';
+import { judgeWire, type ApiWireRecord } from '../../runner/engine/verdicts/browser-api.js';
 
 function connect(url: string, protocols: string[] = []): Promise<{ ws: WebSocket | null; error: string | null; opened: boolean }> {
   return new Promise((resolve) => {
@@ -145,6 +146,51 @@ describe('browser-API servers', () => {
       assert.deepEqual(await closed(ws), { code: 1000, reason: 'done' });
       assert.deepEqual(messages, ['m1']);
     }));
+
+  describe('the flood of api.stream.backpressure.read', function () {
+    this.timeout(20_000);
+    const id = 'api.stream.backpressure.read';
+    const expectWire = (): Parameters<typeof judgeWire>[0] => {
+      const def = caseById(id)!;
+      if (def.expect.kind !== 'browser-api') throw new TypeError(id);
+      return def.expect.check.expectWire;
+    };
+    /** Connects, reading or not, until the server has measured its flood; then reads the rest and closes. */
+    const flooded = async (reads: boolean): Promise<ApiWireRecord> => {
+      let rec: ApiWireRecord | undefined;
+      await withServer(id, async (s) => {
+        const { ws } = await connect(s.url(id));
+        // ws keeps its TCP socket here; pausing it stops the client reading from the network.
+        const socket = (ws as unknown as { _socket: Socket })._socket;
+        if (!reads) socket.pause();
+        let bytes = 0;
+        ws!.on('message', (d: Buffer) => (bytes += d.length));
+        // The server measures 1.5 s after the flood starts (100 ms after the handshake).
+        await new Promise((r) => setTimeout(r, 1900));
+        rec = { ...s.record(id), flood: { ...s.record(id).flood! } };
+        socket.resume();
+        while (bytes < 64 * 1048576) await new Promise((r) => setTimeout(r, 20));
+        ws!.close();
+        await closed(ws!);
+      });
+      return rec!;
+    };
+
+    it('sees a client that stops reading take in a few MiB of 64, which passes', async () => {
+      const rec = await flooded(false);
+      assert.equal(rec.flood!.bytes, 64 * (1048576 + 10));
+      assert.ok(rec.flood!.accepted! < 24 * 1048576, String(rec.flood!.accepted));
+      assert.equal(judgeWire(expectWire(), rec).behaviorClose, 'OK');
+    });
+
+    it('sees a client that reads everything take in all of it, which fails', async () => {
+      const rec = await flooded(true);
+      assert.equal(rec.flood!.accepted, rec.flood!.bytes);
+      const v = judgeWire(expectWire(), rec);
+      assert.equal(v.behaviorClose, 'FAILED');
+      assert.match(v.resultClose, /64\.0 MiB of 64\.0 MiB taken in/);
+    });
+  });
 
   it('never answers a held handshake, and settles once the client gives up', () =>
     withServer('api.close.connecting', async (s, def) => {

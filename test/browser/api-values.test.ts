@@ -13,17 +13,24 @@ import type { PageValuesLib } from '../../runner/browser/page-job.js';
 
 /** values.js as the page runs it, in a context of its own. */
 function pageValues(): PageValuesLib {
-  const scope: Record<string, unknown> = { Uint8Array, Uint16Array, Int8Array, Uint32Array, Float64Array, Uint8ClampedArray, DataView, ArrayBuffer, Blob, URL, BigInt };
+  // Node has no WebSocketError: a stand-in that keeps what it was given.
+  class WebSocketError {
+    constructor(
+      readonly message: string,
+      readonly init: object,
+    ) {}
+  }
+  const scope: Record<string, unknown> = { Uint8Array, Uint16Array, Int8Array, Uint32Array, Float64Array, Uint8ClampedArray, DataView, ArrayBuffer, Blob, URL, BigInt, WebSocketError };
   scope.self = scope;
   vm.runInNewContext(readFileSync(new URL('../../runner/browser/page/values.js', import.meta.url), 'utf8'), scope);
   return scope.wsconformValues as PageValuesLib;
 }
 
-/** Every value the catalogue's page actions pass, handlers included. */
+/** Every value the catalogue's page actions pass, handlers and WebSocketStream actions included. */
 function catalogueValues(): ApiValue[] {
   const out: ApiValue[] = [];
   const walk = (a: ApiPageAction): void => {
-    if ((a.do === 'close' || a.do === 'send' || a.do === 'connect') && a.args) out.push(...a.args);
+    if ((a.do === 'close' || a.do === 'send' || a.do === 'connect' || a.do.startsWith('stream.')) && 'args' in a && a.args) out.push(...a.args);
     if (a.do === 'on') a.actions.forEach((x) => walk(x as ApiPageAction));
   };
   for (const c of browserApiCases) if (c.expect.kind === 'browser-api') c.expect.check.page.forEach(walk);
@@ -58,6 +65,9 @@ describe('browser-API values', () => {
     assert.equal(lib.build({ $: 'url', template: 'http://<server><path>|<host>' }, server), 'http://127.0.0.3:4567/api.x|127.0.0.3');
     // (Built in another realm: compared as JSON.)
     assert.equal(JSON.stringify(lib.build({ $: 'object', props: { protocols: ['a', { $: 'repeat', repeat: 'b', times: 3 }] } }, server)), '{"protocols":["a","bbb"]}');
+    // Only the members given reach the WebSocketError's init.
+    assert.equal(JSON.stringify(lib.build({ $: 'WebSocketError', closeCode: 4001 }, server)), '{"message":"","init":{"closeCode":4001}}');
+    assert.equal(lib.show({ $: 'WebSocketError', message: 'm', closeCode: 4001, reason: 'ab' }), 'WebSocketError("m", {closeCode: 4001, reason: "ab"})');
   });
 
   it('refuses what it cannot build, with a message that says what', () => {

@@ -10,7 +10,7 @@ import { valueFamilyCases, windowApiCases } from '../../cases/browser-api/index.
 import { readRun } from '../../reports/jsonl.js';
 import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { cli, skipBecause, tmp } from './support.js';
-import { assertPinned } from './api-pins.js';
+import { assertPinned, assertStreamPinned } from './api-pins.js';
 
 const AUTOBAHN = '1.1.1,1.1.2,1.2.3,2.1,2.10,3.1,5.1,6.1.1,7.1.1,9.1.1';
 
@@ -78,6 +78,8 @@ describe('test-browser chromium (real Chromium)', function () {
   });
 
   it('fails exactly the pinned cases of the value families (api-pins.ts)', () => assertPinned('chromium', run.results));
+
+  it('judges the WebSocketStream cases as pinned (api-pins.ts)', () => assertStreamPinned('chromium', run.results));
 
   it('records what the page saw and what crossed the wire', () => {
     const c = byId('api.close.twice');

@@ -1,7 +1,8 @@
 // @ts-check
 // wsconform's page: the action player of the browser-API cases. It plays a case's page actions
-// (ApiPageAction in cases/browser-api-types.ts) on the engine's own WebSocket and writes what it
-// observes as lines. Plain browser JavaScript, loaded after values.js, in the page (client.js) and
+// (ApiPageAction in cases/browser-api-types.ts) on the engine's own WebSocket (its WebSocketStream
+// through stream-player.js) and writes what it observes as lines. Plain browser JavaScript, loaded
+// after values.js and stream-player.js, in the page (client.js) and
 // in the workers that run the cases' worker variants (api-worker.js); it leaves itself in
 // `self.wsconformApiPlayer`.
 'use strict';
@@ -22,8 +23,8 @@
 (
   /** @param {typeof self & PageScope} scope */ function (scope) {
     const values = /** @type {PageValuesLib} */ (scope.wsconformValues);
-    const streams = /** @type {PageStreamPlayerLib} */ (scope.wsconformStreamPlayer);
     const { str } = values;
+    const streams = /** @type {PageStreamPlayerLib} */ (scope.wsconformStreamPlayer);
 
     /** @param {string | number | undefined} v */
     const arg = (v) => (typeof v === 'string' ? str(v) : String(v));
@@ -79,11 +80,7 @@
     /** An argument a case wrote could not be built in this page. */
     class BuildError extends Error {}
 
-    /** @param {unknown} e what was thrown */
-    const errorName = (e) => {
-      const x = /** @type {{ name?: unknown } | null | undefined} */ (e);
-      return x && x.name ? String(x.name) : String(e);
-    };
+    const errorName = values.thrownName;
     /** @param {unknown} e what was thrown */
     const errorMessage = (e) => e && /** @type {{ message?: unknown }} */ (e).message;
 
@@ -154,7 +151,7 @@
        */
       const built = (args) => {
         try {
-          return { list: args.map((v) => values.build(v, c)), shown: args.map((v) => values.show(v)).join(', ') };
+          return values.buildArgs(args, c);
         } catch (e) {
           throw new BuildError(`${errorName(e)}: ${errorMessage(e)}`);
         }
@@ -266,17 +263,17 @@
         }
       }
 
-      // WebSocketStream cases (stream-player.js), made on their first stream action.
-      /** @type {ReturnType<PageStreamPlayerLib['create']> | null} */
-      let stream = null;
+      // The api.stream.* cases' actions (stream-player.js), on the case's WebSocketStream.
+      const stream = streams.streamCase(c, note);
       for (const a of c.page) {
+        if (streams.isStreamAction(a)) {
+          // Not awaited when it did not wait: the next action runs in the same task.
+          const r = stream.play(a);
+          if (typeof r === 'boolean' ? r : await r) continue;
+          frozen = true;
+          break;
+        }
         switch (a.do) {
-          case 'require':
-            if (typeof (/** @type {any} */ (scope)[a.name]) !== 'function') {
-              note(`(not available: no ${a.name} in this ${typeof document === 'undefined' ? 'worker' : 'document'})`);
-              frozen = true;
-            }
-            break;
           case 'wait': {
             const ms = a.timeoutMs || 10000;
             const got = await waitFor(a.event, ms, a.nth);
@@ -297,24 +294,6 @@
             frozen = true;
             await leave();
             break;
-          case 'stream-connect':
-          case 'stream-opened':
-          case 'stream-closed':
-          case 'stream-write':
-          case 'stream-read':
-          case 'stream-close':
-          case 'stream-abort':
-          case 'stream-writer-close':
-          case 'stream-cancel':
-            stream ??= streams.create(c, { note, built, errorName, str });
-            try {
-              await stream.play(a);
-            } catch (e) {
-              if (!(e instanceof BuildError)) throw e;
-              note(`(cannot build the arguments: ${e.message})`);
-              frozen = true;
-            }
-            break;
           default:
             try {
               act(a, note);
@@ -330,10 +309,10 @@
       // Late events (an unexpected message or error) still belong to the case.
       await new Promise((r) => setTimeout(r, c.settleMs));
       frozen = true;
-      if (stream) stream.end();
       // (act() sets ws, which the checker does not see from here.)
       const last = /** @type {WebSocket | null} */ (ws);
       if (last !== null && last.readyState < 2) last.close();
+      stream.end();
     }
 
     /** @param {unknown} e what was thrown */

@@ -1,168 +1,280 @@
 // @ts-check
-// wsconform's page: the WebSocketStream actions of the browser-API cases (ApiStreamAction in
-// cases/browser-api-types.ts), played on the engine's own WebSocketStream. Each action that waits
-// logs how its promise settled, or that it did not in time, so the lines come in the order the
-// case gives them whatever the engine's timing. Plain browser JavaScript, loaded before
-// api-player.js (which calls it) in the page and in the workers; it leaves itself in
-// `self.wsconformStreamPlayer`.
+// wsconform's page: the player of the api.stream.* cases' actions (ApiStreamAction in
+// cases/browser-api-types.ts) on the engine's WebSocketStream. Plain browser JavaScript, loaded
+// after values.js and before api-player.js, which hands it every `stream.*` action of a case; in
+// the page and in the workers. It leaves itself in `self.wsconformStreamPlayer`.
 'use strict';
 
 /**
+ * @typedef {import('../page-job.js').PageApiCase} PageApiCase
  * @typedef {import('../page-job.js').PageScope} PageScope
- * @typedef {import('../page-job.js').PageStreamHelpers} PageStreamHelpers
+ * @typedef {import('../page-job.js').PageValuesLib} PageValuesLib
+ * @typedef {import('../../../cases/browser-api-types.js').ApiPageAction} ApiPageAction
  * @typedef {import('../../../cases/browser-api-types.js').ApiStreamAction} ApiStreamAction
- * @typedef {{ opened: Promise<any>, closed: Promise<any>, close: (...a: unknown[]) => void }} StreamLike
+ * @typedef {import('../../../cases/browser-api-types.js').ApiValue} ApiValue
+ * @typedef {{ readable: ReadableStream, writable: WritableStream, protocol: string, extensions: string }} OpenInfo
+ * @typedef {{ url: string, opened: Promise<OpenInfo>, closed: Promise<{ closeCode: number, reason: string }>, close(info?: unknown): void }} StreamObject
  */
 
 (
   /** @param {typeof self & PageScope} scope */ function (scope) {
-    const DEFAULT_MS = 5000;
+    const values = /** @type {PageValuesLib} */ (scope.wsconformValues);
+    const { str } = values;
+    const DEFAULT_WAIT_MS = 10000;
+
+    /** @param {unknown} x */
+    const tag = (x) => Object.prototype.toString.call(x).slice(8, -1);
+    const nameOf = values.thrownName;
 
     /**
-     * How a promise settled within `ms`.
-     * @param {Promise<any>} p
-     * @param {number} ms
-     * @returns {Promise<{ ok: true, value: any } | { ok: false, error: unknown } | null>} null: not in time
+     * A chunk the readable gave, as the expectations write it.
+     * @param {unknown} v
      */
-    const within = (p, ms) =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(null), ms);
-        p.then(
-          (value) => (clearTimeout(timer), resolve({ ok: true, value })),
-          (error) => (clearTimeout(timer), resolve({ ok: false, error })),
-        );
-      });
+    function describeChunk(v) {
+      if (typeof v === 'string') return `text ${str(v)}`;
+      const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null;
+      if (!bytes) return `${tag(v)} ${String(v)}`;
+      const hex = bytes.length > 0 && bytes.length <= 32 ? [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('') : `(${bytes.length} bytes)`;
+      return `binary ${tag(v)} ${hex}`;
+    }
 
-    /** @param {Uint8Array} b */
-    const hex = (b) => (b.length <= 64 ? [...b].map((x) => x.toString(16).padStart(2, '0')).join('') : `(${b.length} bytes)`);
+    /** @param {unknown} v */
+    const chunkBytes = (v) => (typeof v === 'string' ? new TextEncoder().encode(v).length : v instanceof ArrayBuffer ? v.byteLength : ArrayBuffer.isView(v) ? v.byteLength : 0);
+
+    /** @param {ApiPageAction} a @returns {a is ApiStreamAction} */
+    const isStreamAction = (a) => a.do.startsWith('stream.');
 
     /**
-     * The stream state of one case.
-     * @param {{ url: string }} c the case's server
-     * @param {PageStreamHelpers} h the action player's logging and value building
+     * The player of one case: `play` runs a stream action and resolves false when the case must
+     * end here (no WebSocketStream in this engine, an argument that cannot be built); `end` closes
+     * what the case left open.
+     * @param {PageApiCase} c
+     * @param {(line: string) => void} note
      */
-    function create(c, h) {
-      /** @type {StreamLike | null} */
+    function streamCase(c, note) {
+      /** @type {StreamObject | null} */
       let wss = null;
       /** @type {AbortController | null} */
       let controller = null;
-      /** @type {ReadableStreamDefaultReader<any> | null} */
-      let reader = null;
-      /** @type {WritableStreamDefaultWriter<any> | null} */
+      /** @type {AbortSignal | null} */
+      let signal = null;
+      /** @type {OpenInfo | null} */
+      let info = null;
+      /** @type {WritableStreamDefaultWriter | null} */
       let writer = null;
-      let closed = false;
-      const rejection = (/** @type {unknown} */ e) => h.errorName(e);
-      /** @param {string} what @param {number} ms */
-      const late = (what, ms) => h.note(`(${what} did not settle within ${ms} ms)`);
+      /** @type {ReadableStreamDefaultReader | null} */
+      let reader = null;
+      let settled = false;
 
-      /** @param {ApiStreamAction} a */
-      async function play(a) {
-        const ms = 'timeoutMs' in a && a.timeoutMs ? a.timeoutMs : DEFAULT_MS;
-        if (a.do === 'stream-connect') {
-          const Stream = /** @type {any} */ (scope).WebSocketStream;
+      /** A rejection as the expectations write it. @param {unknown} e */
+      const rejection = (e) => {
+        let s = `rejected ${nameOf(e)}`;
+        const x = /** @type {{ closeCode?: unknown, reason?: unknown }} */ (e);
+        if (x && typeof x === 'object' && 'closeCode' in x) s += ` {closeCode: ${x.closeCode === null ? 'null' : String(x.closeCode)}, reason: ${str(String(x.reason))}}`;
+        if (signal && e === signal.reason) s += " (the signal's reason)";
+        return s;
+      };
+      /**
+       * Settles `p` or gives up after `ms`: the value, the rejection, or null (still pending).
+       * @template T
+       * @param {Promise<T>} p
+       * @param {number} ms
+       * @returns {Promise<{ ok: T } | { error: unknown } | null>}
+       */
+      const within = (p, ms) => {
+        /** @type {ReturnType<typeof setTimeout> | undefined} */
+        let timer;
+        return Promise.race([
+          p.then(
+            (ok) => ({ ok }),
+            (error) => ({ error }),
+          ),
+          /** @type {Promise<null>} */ (new Promise((r) => (timer = setTimeout(() => r(null), ms)))),
+        ]).finally(() => clearTimeout(timer));
+      };
+      /**
+       * Awaits `p` and logs `<what> → <outcome>`, or that it is still pending.
+       * @param {string} what
+       * @param {Promise<unknown>} p
+       * @param {number | undefined} ms
+       * @param {(v: unknown) => string} [ok]
+       */
+      const settle = async (what, p, ms = DEFAULT_WAIT_MS, ok = () => 'ok') => {
+        const r = await within(p, ms);
+        if (r === null) note(`(${what} pending after ${ms} ms)`);
+        else note(`${what} → ${'ok' in r ? ok(r.ok) : rejection(r.error)}`);
+        return r;
+      };
+      /** The arguments a case wrote, built; null (and a line saying why) when they cannot be. @param {ApiValue[]} args */
+      const built = (args) => {
+        try {
+          return values.buildArgs(args, c);
+        } catch (e) {
+          note(`(cannot build the arguments: ${nameOf(e)}: ${/** @type {Error} */ (e).message})`);
+          return null;
+        }
+      };
+      const writerOf = () => (writer = writer || /** @type {OpenInfo} */ (info).writable.getWriter());
+      const readerOf = () => (reader = reader || /** @type {OpenInfo} */ (info).readable.getReader());
+
+      /**
+       * Plays an action: at once (a boolean) when it does not wait, so that the next one still sees
+       * the same state (a write in flight), else a promise.
+       * @param {ApiStreamAction} a
+       * @returns {boolean | Promise<boolean>}
+       */
+      function play(a) {
+        if (a.do === 'stream.new') {
+          const Ctor = /** @type {any} */ (scope).WebSocketStream;
+          if (typeof Ctor !== 'function') {
+            note('(not available: this engine has no WebSocketStream)');
+            return false;
+          }
           /** @type {unknown[]} */
           let args;
-          if (a.args) args = h.built(a.args).list;
-          else {
-            /** @type {Record<string, unknown>} */
-            const options = {};
-            if (a.protocols) options.protocols = a.protocols;
-            if (a.signal) options.signal = (controller = new AbortController()).signal;
-            args = Object.keys(options).length > 0 ? [c.url, options] : [c.url];
+          if (a.args) {
+            const b = built(a.args);
+            if (!b) return false;
+            args = b.list;
+          } else {
+            if (a.signal === 'controller') signal = (controller = new AbortController()).signal;
+            if (a.signal === 'aborted') signal = AbortSignal.abort();
+            args = [c.url, { ...(a.protocols ? { protocols: a.protocols } : {}), ...(signal ? { signal } : {}) }];
           }
           try {
-            wss = /** @type {StreamLike} */ (new Stream(...args));
-            // Settled by the actions that wait for them; never an unhandled rejection.
-            wss.opened.catch(() => undefined);
-            wss.closed.then(
-              () => (closed = true),
-              () => (closed = true),
-            );
+            wss = new Ctor(...args);
+            // Observed here, awaited (or not) by the case: a rejection nobody awaits is no page error.
+            const s = /** @type {StreamObject} */ (wss);
+            s.opened.then((v) => (info = v)).catch(() => undefined);
+            s.closed.then(() => (settled = true)).catch(() => (settled = true));
           } catch (e) {
-            h.note(`new WebSocketStream → ${h.errorName(e)}`);
+            note(`new WebSocketStream → ${nameOf(e)}`);
           }
-          return;
+          return true;
         }
-        if (a.do === 'stream-abort') {
-          if (controller) controller.abort();
-          h.note('abort() → ok');
-          return;
-        }
-        if (!wss) {
-          h.note('(no WebSocketStream: the constructor threw)');
-          return;
+        const s = wss;
+        if (s === null) {
+          note(`(no WebSocketStream for ${a.do})`);
+          return true;
         }
         switch (a.do) {
-          case 'stream-opened': {
-            const r = await within(wss.opened, ms);
-            if (r === null) return late('opened', ms);
-            if (!r.ok) return h.note(`opened → ${rejection(r.error)}`);
-            reader = r.value.readable.getReader();
-            writer = r.value.writable.getWriter();
-            return h.note(`opened: protocol = ${h.str(r.value.protocol)}, extensions = ${h.str(r.value.extensions)}`);
-          }
-          case 'stream-closed': {
-            const r = await within(wss.closed, ms);
-            if (r === null) return late('closed', ms);
-            if (!r.ok) return h.note(`closed → ${rejection(r.error)}`);
-            return h.note(`closed: closeCode = ${String(r.value.closeCode)}, reason = ${h.str(r.value.reason)}`);
-          }
-          case 'stream-write': {
-            const { list, shown } = h.built([a.value]);
-            if (!writer) return h.note(`(write(${shown}): no writer, opened never resolved)`);
-            const r = await within(writer.write(list[0]), ms);
-            if (r === null) return late(`write(${shown})`, ms);
-            return h.note(`write(${shown}) → ${r.ok ? 'ok' : h.errorName(r.error)}`);
-          }
-          case 'stream-read': {
-            if (!reader) return h.note('(read: no reader, opened never resolved)');
-            const r = await within(reader.read(), ms);
-            if (r === null) return late('read', ms);
-            if (!r.ok) return h.note(`read → ${rejection(r.error)}`);
-            if (r.value.done) return h.note('read done');
-            const v = r.value.value;
-            if (typeof v === 'string') return h.note(`read text ${h.str(v)}`);
-            const type = Object.prototype.toString.call(v).slice(8, -1);
-            const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(0);
-            return h.note(`read binary ${type} ${hex(bytes)}`.trimEnd());
-          }
-          case 'stream-close': {
-            const { list, shown } = a.args ? h.built(a.args) : { list: [], shown: '' };
+          case 'stream.close': {
+            const b = built(a.args);
+            if (!b) return false;
             try {
-              wss.close(...list);
-              return h.note(`close(${shown}) → ok`);
+              s.close(...b.list);
+              note(`close(${b.shown}) → ok`);
             } catch (e) {
-              return h.note(`close(${shown}) → ${h.errorName(e)}`);
+              note(`close(${b.shown}) → ${nameOf(e)}`);
             }
+            return true;
           }
-          case 'stream-writer-close': {
-            if (!writer) return h.note('(writer.close(): no writer, opened never resolved)');
-            const r = await within(writer.close(), ms);
-            if (r === null) return late('writer.close()', ms);
-            return h.note(`writer.close() → ${r.ok ? 'ok' : h.errorName(r.error)}`);
-          }
-          case 'stream-cancel': {
-            if (!reader) return h.note('(reader.cancel(): no reader, opened never resolved)');
-            const r = await within(reader.cancel(), ms);
-            if (r === null) return late('reader.cancel()', ms);
-            return h.note(`reader.cancel() → ${r.ok ? 'ok' : h.errorName(r.error)}`);
-          }
+          case 'stream.abort':
+            if (controller) controller.abort();
+            note(controller ? 'signal aborted' : '(no AbortController)');
+            return true;
+          case 'stream.desired-size':
+            note(`desiredSize = ${String(writerOf().desiredSize)}`);
+            return true;
+          case 'stream.write':
+            if (!a.noWait) break;
+            {
+              const b = built(a.args);
+              if (!b) return false;
+              writerOf()
+                .write(b.list[0])
+                .catch(() => undefined);
+              note(`write(${b.shown}) (not awaited)`);
+            }
+            return true;
         }
+        return waitFor(s, a);
       }
 
-      /** At the case's end: a stream still open is closed, so that it does not outlive its case. */
-      function end() {
-        if (!wss || closed) return;
+      /**
+       * Plays an action that waits for a promise.
+       * @param {StreamObject} s
+       * @param {ApiStreamAction} a
+       * @returns {Promise<boolean>}
+       */
+      async function waitFor(s, a) {
+        switch (a.do) {
+          case 'stream.opened':
+            await settle('opened', s.opened, a.timeoutMs, (v) => {
+              const o = /** @type {OpenInfo} */ (v);
+              return `{readable: ${tag(o.readable)}, writable: ${tag(o.writable)}, protocol: ${JSON.stringify(o.protocol)}, extensions: ${JSON.stringify(o.extensions)}}`;
+            });
+            break;
+          case 'stream.closed':
+            await settle('closed', s.closed, a.timeoutMs, (v) => {
+              const o = /** @type {{ closeCode: unknown, reason: unknown }} */ (v);
+              return `{closeCode: ${String(o.closeCode)}, reason: ${str(String(o.reason))}}`;
+            });
+            break;
+          case 'stream.write': {
+            const b = built(a.args);
+            if (!b) return false;
+            await settle(`write(${b.shown})`, writerOf().write(b.list[0]), a.timeoutMs);
+            break;
+          }
+          case 'stream.read': {
+            const r = readerOf();
+            if (a.count === undefined) {
+              await settle('read', r.read(), a.timeoutMs, (v) => {
+                const x = /** @type {ReadableStreamReadResult<unknown>} */ (v);
+                return x.done ? 'done' : describeChunk(x.value);
+              });
+              break;
+            }
+            let n = 0;
+            let bytes = 0;
+            let end = '';
+            while (n < a.count) {
+              const x = await within(r.read(), a.timeoutMs || DEFAULT_WAIT_MS);
+              if (x === null || !('ok' in x) || x.ok.done) {
+                end = x === null ? ', then nothing' : 'ok' in x ? ', then done' : `, then ${rejection(x.error)}`;
+                break;
+              }
+              n++;
+              bytes += chunkBytes(x.ok.value);
+            }
+            note(`read ×${n} → ${bytes} bytes${end}`);
+            break;
+          }
+          case 'stream.ready':
+            await settle('ready', writerOf().ready, a.timeoutMs);
+            break;
+          case 'stream.writable-close':
+            await settle('writable.close()', writer ? writer.close() : /** @type {OpenInfo} */ (info).writable.close());
+            break;
+          case 'stream.writable-abort':
+          case 'stream.readable-cancel': {
+            const b = built(a.args);
+            if (!b) return false;
+            const abort = a.do === 'stream.writable-abort';
+            const o = /** @type {OpenInfo} */ (info);
+            const p = abort ? (writer ? writer.abort(b.list[0]) : o.writable.abort(b.list[0])) : reader ? reader.cancel(b.list[0]) : o.readable.cancel(b.list[0]);
+            await settle(`${abort ? 'writable.abort' : 'readable.cancel'}(${b.shown})`, p);
+            break;
+          }
+          default:
+            note(`(unknown action ${JSON.stringify(/** @type {{ do: unknown }} */ (a).do)})`);
+        }
+        return true;
+      }
+
+      /** What the case left open is closed (its verdict is in by now). */
+      const end = () => {
+        if (wss === null || settled) return;
         try {
           wss.close();
         } catch {
-          // Nothing more to do for it.
+          // already closing
         }
-      }
-
+      };
       return { play, end };
     }
 
-    scope.wsconformStreamPlayer = { create };
+    scope.wsconformStreamPlayer = { streamCase, isStreamAction };
   }
 )(self);

@@ -84,10 +84,21 @@
           const parts = /** @type {BlobPart[]} */ (v.parts.map((x) => build(x, c)));
           return v.type === undefined ? new Blob(parts) : new Blob(parts, { type: v.type });
         }
+        case 'WebSocketError': {
+          const E = /** @type {any} */ (scope).WebSocketError;
+          if (typeof E !== 'function') throw new ValueError('no WebSocketError here');
+          return new E(v.message || '', closeInit(v));
+        }
         default:
           throw new ValueError(`unknown value tag ${JSON.stringify(/** @type {{ $: unknown }} */ (v).$)}`);
       }
     }
+
+    /**
+     * The members of a WebSocketError's init that the case gave.
+     * @param {{ closeCode?: number, reason?: string }} v
+     */
+    const closeInit = (v) => ({ ...(v.closeCode !== undefined ? { closeCode: v.closeCode } : {}), ...(v.reason !== undefined ? { reason: v.reason } : {}) });
 
     /** @param {string} host host:port */
     const hostOnly = (host) => host.replace(/:\d+$/, '');
@@ -130,13 +141,33 @@
         }
         case 'Blob':
           return `Blob([${v.parts.map(show).join(', ')}]${v.type === undefined ? '' : `, {type: ${JSON.stringify(v.type)}}`})`;
+        case 'WebSocketError':
+          return `WebSocketError(${JSON.stringify(v.message || '')}, {${Object.entries(closeInit(v))
+            .map(([k, x]) => `${k}: ${typeof x === 'string' ? str(x) : String(x)}`)
+            .join(', ')}})`;
         default:
           return `(unknown value tag ${JSON.stringify(/** @type {{ $: unknown }} */ (v).$)})`;
       }
     }
 
+    /**
+     * The arguments a case wrote: built in this realm, and as the log prints them. Throws as build does.
+     * @param {ApiValue[]} args
+     * @param {{ url: string, host: string }} c
+     */
+    const buildArgs = (args, c) => ({ list: args.map((v) => build(v, c)), shown: args.map(show).join(', ') });
+
+    /**
+     * What was thrown (or a promise rejected with), as the expectations name it: its name, else itself.
+     * @param {unknown} e
+     */
+    const thrownName = (e) => {
+      const x = /** @type {{ name?: unknown } | null | undefined} */ (e);
+      return x && x.name ? String(x.name) : String(e);
+    };
+
     /** @type {PageValuesLib} */
-    const lib = { build, show, str, hostOnly };
+    const lib = { build, buildArgs, show, str, hostOnly, thrownName };
     scope.wsconformValues = lib;
   }
 )(self);

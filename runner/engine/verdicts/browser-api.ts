@@ -33,13 +33,15 @@ export interface ApiWireRecord {
   firstCloseBy: 'browser' | 'server' | null;
   /** Who closed TCP first. */
   tcpClosedBy: 'browser' | 'server' | null;
+  /** The server's flood (ApiServerAction `flood`): its bytes on the wire, and how many of them the browser had taken in when measured (null: not yet). */
+  flood?: { bytes: number; accepted: number | null };
   wirelog: WireEntry[];
   startedAt: number;
   /** Set when the server offered h2 (test-browser --http2): what the engine's first opening request came over. */
   protocol?: WireProtocol;
 }
 
-export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames'> & Partial<Pick<ApiWireRecord, 'cookies'>>;
+export type ApiWire = Pick<ApiWireRecord, 'connections' | 'requestHeaders' | 'messages' | 'messagesAfterClose' | 'closeFrames' | 'flood'> & Partial<Pick<ApiWireRecord, 'cookies'>>;
 
 const arrow = (lines: readonly string[]): string => (lines.length === 0 ? '(nothing)' : lines.join(' → '));
 
@@ -77,6 +79,11 @@ function cookieProblem(e: ApiHeaderExpectation[] | undefined, got: ReadonlyArray
 const describeHeader = (e: ApiHeaderExpectation): string =>
   e === null ? 'no such header' : typeof e === 'string' ? JSON.stringify(e) : `a value matching /${e.match}/${e.orAbsent ? ', or no such header' : ''}`;
 
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+/** What the browser took in of the server's flood, as the report says it. */
+const describeFlood = (f: ApiWire['flood']): string =>
+  f === undefined ? 'no flood (the server never got that far)' : f.accepted === null ? `${mib(f.bytes)} flooded, not measured` : `${mib(f.accepted)} of ${mib(f.bytes)} taken in`;
+
 /** What the page observed against what it must observe. */
 export function judgePage(expected: readonly string[], observed: readonly string[]): Pick<Verdict, 'behavior' | 'result'> {
   if (expected.length === observed.length && expected.every((line, i) => observed[i] === line)) {
@@ -103,6 +110,12 @@ export function judgeWire(e: ApiWireExpectation | undefined, w: ApiWire): Pick<V
   }
   const cookie = cookieProblem(e.cookies, w.cookies ?? []);
   if (cookie) return fail(CloseBehavior.FAILED, cookie);
+  if (e.flood !== undefined && !(w.flood?.accepted != null && w.flood.accepted <= e.flood.atMostBytes)) {
+    return fail(
+      CloseBehavior.FAILED,
+      `Of the server's flood, while the page read nothing: ${describeFlood(w.flood)}; a stream nobody reads must make the engine stop reading (at most ${mib(e.flood.atMostBytes)} expected).`,
+    );
+  }
   if (e.messages && (e.messages.length !== w.messages.length || e.messages.some((m, i) => w.messages[i] !== m))) {
     return fail(CloseBehavior.FAILED, `Before its close frame the server received ${arrow(w.messages)}; expected ${arrow(e.messages)}.`);
   }
@@ -157,6 +170,14 @@ export function wireRows(e: ApiWireExpectation | undefined, w: ApiWire): Browser
       expected: describeHeader(want),
       observed: got === undefined ? '(no such request)' : got === null ? '(absent)' : JSON.stringify(got),
       ok: headerMatches(want, got ?? undefined),
+    });
+  }
+  if (e?.flood !== undefined || w.flood !== undefined) {
+    rows.push({
+      what: 'flood taken in while unread',
+      expected: e?.flood === undefined ? notChecked : `at most ${mib(e.flood.atMostBytes)}`,
+      observed: describeFlood(w.flood),
+      ok: e?.flood === undefined ? null : passes({ flood: e.flood }),
     });
   }
   rows.push({

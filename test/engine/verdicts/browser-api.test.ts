@@ -51,6 +51,10 @@ describe('browser-API judge', () => {
       ['a header matching its pattern', { requestHeaders: { origin: { match: '^https?://[^/]+$' } } }, wire({ requestHeaders: { origin: 'http://127.0.0.1:80' } }), 'OK'],
       ['a header not matching its pattern', { requestHeaders: { origin: { match: '^https?://[^/]+$' } } }, wire({ requestHeaders: { origin: 'null' } }), 'FAILED'],
       ['a missing header that must match a pattern', { requestHeaders: { origin: { match: '.*' } } }, wire(), 'FAILED'],
+      ['a flood the browser stopped reading', { flood: { atMostBytes: 100 } }, wire({ flood: { bytes: 1000, accepted: 100 } }), 'OK'],
+      ['a flood the browser took in', { flood: { atMostBytes: 100 } }, wire({ flood: { bytes: 1000, accepted: 101 } }), 'FAILED'],
+      ['a flood not yet measured', { flood: { atMostBytes: 100 } }, wire({ flood: { bytes: 1000, accepted: null } }), 'FAILED'],
+      ['no flood at all', { flood: { atMostBytes: 100 } }, wire(), 'FAILED'],
     ];
     for (const [name, expectation, observed, verdict] of rows) {
       it(`${verdict} for ${name}`, () => assert.equal(judgeWire(expectation, observed).behaviorClose, verdict));
@@ -65,6 +69,16 @@ describe('browser-API judge', () => {
         { what: 'request header', expected: 'referer: no such header', observed: 'referer: (absent)', ok: true },
         { what: 'request header', expected: 'origin: a value matching /^x$/', observed: 'origin: "x"', ok: true },
       ]);
+      assert.match(
+        judgeWire({ flood: { atMostBytes: 24 * 1048576 } }, wire({ flood: { bytes: 64 * 1048576, accepted: 64 * 1048576 } })).resultClose,
+        /while the page read nothing: 64\.0 MiB of 64\.0 MiB taken in; .* \(at most 24\.0 MiB expected\)/,
+      );
+      assert.deepEqual(wireRows({ flood: { atMostBytes: 1048576 } }, wire({ flood: { bytes: 4 * 1048576, accepted: 524288 } }))[1], {
+        what: 'flood taken in while unread',
+        expected: 'at most 1.0 MiB',
+        observed: '0.5 MiB of 4.0 MiB taken in',
+        ok: true,
+      });
       const r = wireRows({ close: { oneOf: [1002], orNone: true }, messages: [] }, wire({ connections: 1, closeFrames: [frame(999)] }));
       assert.deepEqual(r, [
         { what: 'opening requests', expected: '(not checked)', observed: '1 opening request', ok: null },
