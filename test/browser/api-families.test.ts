@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { valueFamilyCases } from '../../cases/browser-api/index.js';
 import { apiCase } from '../../cases/browser-api/common.js';
+import { baseIdOf } from '../../cases/browser-api/contexts.js';
 import { browserApiCases } from '../../cases/index.js';
 import type { ApiValue } from '../../cases/browser-api-types.js';
 import { runBrowsers, type EngineName } from '../../runner/browser/index.js';
@@ -23,13 +24,18 @@ for (const engine of ['firefox', 'webkit'] as EngineName[]) {
     this.timeout(120_000);
     const results: CaseResult[] = [];
 
+    // The document's cases and their worker variants, in one run.
+    const ids = new Set(valueFamilyCases.map((c) => c.id));
+    const apiCases = browserApiCases.filter((c) => ids.has(baseIdOf(c.id)));
+
     before(async function () {
-      const [outcome] = await runBrowsers({ engines: [engine], cases: [], apiCases: valueFamilyCases, session: defaultSessionOptions, concurrency: 10, onResult: (r) => results.push(r) });
+      const [outcome] = await runBrowsers({ engines: [engine], cases: [], apiCases, session: defaultSessionOptions, concurrency: 10, onResult: (r) => results.push(r) });
       if (outcome!.unavailable !== undefined) skipBecause(this, `${engine}: not available: ${outcome!.unavailable}`);
     });
 
-    it('gives every case a verdict without a timeout', () => {
-      assert.equal(results.length, valueFamilyCases.length);
+    it('gives every case a verdict without a timeout, in the document and in both workers', () => {
+      assert.ok(apiCases.length > 2 * valueFamilyCases.length, String(apiCases.length));
+      assert.equal(results.length, apiCases.length);
       assert.deepEqual(
         results.filter((r) => r.timedOutWaitingFor).map((r) => r.id),
         [],
@@ -37,6 +43,8 @@ for (const engine of ['firefox', 'webkit'] as EngineName[]) {
     });
 
     it('fails exactly the pinned cases', () => assertPinned(engine, results));
+    it('fails the same cases in a dedicated worker', () => assertPinned(engine, results, 'worker'));
+    it('fails the same cases in a shared worker', () => assertPinned(engine, results, 'sharedworker'));
   });
 }
 
