@@ -15,24 +15,9 @@ import { readRun } from '../../reports/jsonl.js';
 import { main } from '../../runner/app/cli.js';
 import type { CaseResult, RunResults } from '../../runner/engine/results.js';
 import { skipBecause, tmp } from './support.js';
+import { AUTOBAHN_PAGE_LOOP as LOOP } from '../fixtures/autobahn-page-loop.mjs';
 
 const CASES = '1.*,2.*,7.1.*';
-
-/** Autobahn's client loop in the page, four cases at a time, echoing every message. */
-const LOOP = `async ({ url, agent }) => {
-  const open = (path, echo) => new Promise((resolve) => {
-    const ws = new WebSocket(url + path);
-    ws.binaryType = 'arraybuffer';
-    const got = [];
-    ws.onmessage = (e) => { if (typeof e.data === 'string') got.push(e.data); if (echo) ws.send(e.data); };
-    ws.onclose = () => resolve(got);
-  });
-  const count = JSON.parse((await open('/getCaseCount', false))[0]);
-  let next = 1;
-  await Promise.all([0, 1, 2, 3].map(async () => { while (next <= count) await open('/runCase?case=' + next++ + '&agent=' + agent, true); }));
-  await open('/updateReports?agent=' + agent, false);
-  return count;
-}`;
 
 type Engine = 'chromium' | 'firefox';
 type Run = { code: number; run: RunResults; stderr: string; html: string };

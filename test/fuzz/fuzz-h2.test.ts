@@ -21,18 +21,11 @@ import { runCaseAgainstServer } from '../../runner/fuzzing-client/run.js';
 import { encodeFrame, Opcode } from '../../runner/wire/frame.js';
 import { readRun } from '../../reports/jsonl.js';
 import { startH2Target, type H2Flaw, type TestServer } from '../support/h2-servers.js';
+import { capturedIo } from '../support/cli-run.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-fuzz-h2-'));
 
-function io(): { io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, err: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = capturedIo;
 
 async function withTarget<T>(flaws: H2Flaw[], body: (t: TestServer) => Promise<T>): Promise<T> {
   const t = await startH2Target(flaws);

@@ -22,20 +22,13 @@ import { defaultSessionOptions } from '../../runner/engine/defaults.js';
 import { startEchoServer } from '../../runner/targets/echo-server.js';
 import { encodeFrame, Opcode } from '../../runner/wire/frame.js';
 import { startBrokenServer } from '../support/broken-server.js';
+import { capturedIo } from '../support/cli-run.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'wsconform-fuzz-'));
 const mask = Buffer.from([9, 8, 7, 6]);
 const frame = (opcode: number, payload: string | Buffer, o: { fin?: boolean; rsv?: number; mask?: Buffer | null; lengthEncoding?: 16 | 64; declaredLength?: bigint } = {}): Buffer =>
   encodeFrame({ opcode, payload: Buffer.from(payload), mask: o.mask === undefined ? mask : o.mask, ...o });
-const io = () => {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, err: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
-    out: () => out,
-    err: () => err,
-  };
-};
+const io = capturedIo;
 
 describe('fuzz: PRNG and generator', () => {
   it('gives the same numbers for a seed on every machine (xoshiro128** seeded by splitmix32)', () => {

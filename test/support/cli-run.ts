@@ -28,3 +28,14 @@ export function resultsIn(outdir: string): CaseResult[] {
 
 /** Each result's behavior verdict by case ID. */
 export const behaviorById = (rs: readonly CaseResult[]): Record<string, string> => Object.fromEntries(rs.map((r) => [r.id, r.behavior]));
+
+/** An Io for main() in this process that keeps what it writes. */
+export function capturedIo(): { io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    io: { out: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, err: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream },
+    out: () => out,
+    err: () => err,
+  };
+}
